@@ -1,0 +1,50 @@
+# The README's commands. `make run` serves the app with a demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev translations extract-messages bench clean
+
+$(BIN)/python:
+	scripts/system-packages.sh runtime
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+
+# Reinstall only when the declared dependencies change.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d contests/translations --statistics
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o contests/translations/messages.pot .
+	$(BIN)/pybabel update -i contests/translations/messages.pot -d contests/translations --no-fuzzy-matching
+
+run: install
+	$(BIN)/contests db upgrade
+	CONTESTS_BASE_URL=http://$(HOST):$(PORT) $(BIN)/contests demo
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	$(BIN)/contests run --host $(HOST) --port $(PORT)
+
+test: install-dev
+	scripts/system-packages.sh test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

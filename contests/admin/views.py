@@ -1,0 +1,331 @@
+"""The organizer workspace. Every route below /admin/o/<org_id>/ is scoped to a membership."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..contest_editing import EDITABLE_FIELDS, add_prize, create_contest, delete_prize, update_contest, update_prize
+from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
+from ..extensions import db, login_manager
+from ..models import Contest, Prize, State
+from ..models.types import utcnow
+from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
+from ..publishing import archive_contest, missing_for_publish, publish_contest
+from ..dashboard import contests_by_phase
+from ..timezones import utc_to_local
+from ..transfer import export_contest, import_contest
+from .forms import ActionForm, ContestForm, ImportForm, MemberForm, OrganizationForm, PrizeForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_IMPORT_BYTES = 2_000_000
+
+
+@bp.url_value_preprocessor
+def pull_organization_id(endpoint, values):
+    g.org_id = values.pop("org_id", None) if values else None
+
+
+@bp.url_defaults
+def add_organization_id(endpoint, values):
+    org = getattr(g, "org", None)
+    if org is not None and "org_id" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "org_id"):
+        values["org_id"] = org.id
+
+
+@bp.before_request
+def require_membership():
+    """Sign-in for the whole workspace; an organization the user is not in does not exist (404)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    g.org = None
+    if g.org_id is not None:
+        g.org = membership_organization(current_user, g.org_id)
+        if g.org is None:
+            abort(404)
+        session["org_id"] = g.org.id
+
+
+@bp.context_processor
+def workspace_context():
+    if not current_user.is_authenticated:
+        return {}
+    return {"my_organizations": organizations_of(current_user), "action_form": ActionForm()}
+
+
+def _contest(contest_id: int) -> Contest:
+    return db.first_or_404(select(Contest).where(Contest.id == contest_id, Contest.organization_id == g.org.id))
+
+
+def _prize(contest: Contest, prize_id: int) -> Prize:
+    return db.first_or_404(select(Prize).where(Prize.id == prize_id, Prize.contest_id == contest.id))
+
+
+def _show_errors(form, error: ValidationFailed) -> None:
+    """Attach domain errors to their fields; those without a field become a flash message."""
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(messages)
+        else:
+            for message in messages:
+                flash(str(message), "error")
+
+
+@bp.route("/")
+def home():
+    """Go to the organization used last, or to the list when there is a choice to make."""
+    organizations = organizations_of(current_user)
+    last = session.get("org_id")
+    for organization in organizations:
+        if organization.id == last:
+            return redirect(url_for("admin.dashboard", org_id=organization.id))
+    if len(organizations) == 1:
+        return redirect(url_for("admin.dashboard", org_id=organizations[0].id))
+    return redirect(url_for("admin.organizations"))
+
+
+@bp.route("/organizations", methods=["GET", "POST"])
+def organizations():
+    """List the organizations the organizer works for and create a new client."""
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        try:
+            organization = create_organization(form.name.data, owner=current_user)
+        except ValidationFailed as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Organization created."), "success")
+            return redirect(url_for("admin.dashboard", org_id=organization.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/organizations.html", form=form, organizations=organizations_of(current_user)), status
+
+
+@bp.route("/o/<int:org_id>/")
+def dashboard():
+    """The organization's contests grouped by phase, with entry counts."""
+    return render_template("admin/dashboard.html", groups=contests_by_phase(g.org, utcnow()))
+
+
+@bp.route("/o/<int:org_id>/members", methods=["GET", "POST"])
+def members():
+    """Who works on this organization; add a colleague (new or existing account)."""
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            user = add_member(g.org, form.email.data, form.password.data, current_user)
+        except ValidationFailed as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(email)s can now work on this organization.", email=user.email), "success")
+            return redirect(url_for("admin.members"))
+    status = 400 if form.errors else 200
+    return render_template("admin/members.html", form=form, memberships=members_of(g.org)), status
+
+
+@bp.route("/o/<int:org_id>/contests/new", methods=["GET", "POST"])
+def new_contest():
+    """Create a draft contest."""
+    form = ContestForm()
+    if form.validate_on_submit():
+        try:
+            contest = create_contest(g.org, form.values(), current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Draft contest created. Add its prizes, then publish it."), "success")
+            return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/contest_form.html", form=form, contest=None), status
+
+
+def _form_data(contest: Contest) -> dict:
+    data = {name: getattr(contest, name) for name in EDITABLE_FIELDS}
+    for name in ("starts_at", "ends_at"):
+        instant = getattr(contest, name)
+        data[name] = utc_to_local(instant, contest.timezone) if instant else None
+    return data
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>")
+def contest(contest_id: int):
+    """A contest's terms, prizes, and what is still missing before it can be published."""
+    contest = _contest(contest_id)
+    now = utcnow()
+    missing = missing_for_publish(contest, now) if contest.state == State.DRAFT else []
+    public_url = url_for("public.contest", slug=contest.slug, _external=True)
+    return render_template(
+        "admin/contest.html", contest=contest, phase=contest.phase(now), missing=missing, public_url=public_url
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/edit", methods=["GET", "POST"])
+def edit_contest(contest_id: int):
+    """Edit a draft's terms."""
+    contest = _contest(contest_id)
+    if contest.state != State.DRAFT:
+        flash(_("Only draft contests can be edited."), "error")
+        return redirect(url_for("admin.contest", contest_id=contest.id))
+    form = ContestForm(data=_form_data(contest))
+    if form.validate_on_submit():
+        try:
+            update_contest(contest, form.values(), current_user)
+        except (ValidationFailed, ContestLocked) as error:
+            db.session.rollback()
+            contest = _contest(contest_id)
+            if isinstance(error, ValidationFailed):
+                _show_errors(form, error)
+            else:
+                flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/contest_form.html", form=form, contest=contest), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/publish", methods=["POST"])
+def publish(contest_id: int):
+    """Publish a complete draft, or say exactly what is missing."""
+    contest = _contest(contest_id)
+    if ActionForm().validate_on_submit():
+        try:
+            publish_contest(contest, current_user, utcnow())
+        except PublishRefused as error:
+            db.session.rollback()
+            flash(_("Cannot publish yet. Missing: %(fields)s.", fields=", ".join(str(m) for m in error.missing)), "error")
+        except WrongState as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Contest published."), "success")
+    return redirect(url_for("admin.contest", contest_id=contest_id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/archive", methods=["POST"])
+def archive(contest_id: int):
+    """Archive a draft, closed or drawn contest."""
+    contest = _contest(contest_id)
+    if ActionForm().validate_on_submit():
+        try:
+            archive_contest(contest, current_user, utcnow())
+        except WrongState as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Contest archived."), "success")
+    return redirect(url_for("admin.contest", contest_id=contest_id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/export.json")
+def export(contest_id: int):
+    """Download the contest as JSON, to reuse its setup for another client."""
+    contest = _contest(contest_id)
+    body = json.dumps(export_contest(contest), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="contest-{contest.slug}.json"'},
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/import", methods=["GET", "POST"])
+def import_file():
+    """Create a draft from an exported JSON file, listing every problem found."""
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
+        try:
+            if len(raw) > MAX_IMPORT_BYTES:
+                raise ValidationFailed({"file": [_("The file is larger than 2 MB.")]})
+            try:
+                document = json.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ValidationFailed({"file": [_("This is not a valid JSON file (%(error)s).", error=str(error))]})
+            contest = import_contest(g.org, document, current_user, slug=form.slug.data or None)
+        except ValidationFailed as error:
+            db.session.rollback()
+            problems = [str(m) for messages in error.errors.values() for m in messages]
+        else:
+            db.session.commit()
+            flash(_("Draft contest imported."), "success")
+            return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if (form.errors or problems) else 200
+    return render_template("admin/import.html", form=form, problems=problems), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/new", methods=["GET", "POST"])
+def new_prize(contest_id: int):
+    """Add a prize to a draft."""
+    contest = _contest(contest_id)
+    form = PrizeForm()
+    if form.validate_on_submit():
+        try:
+            add_prize(contest, form.values(), current_user)
+        except ContestLocked as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("admin.contest", contest_id=contest.id))
+        db.session.commit()
+        flash(_("Prize added."), "success")
+        return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/prize_form.html", form=form, contest=contest, prize=None), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/edit", methods=["GET", "POST"])
+def edit_prize(contest_id: int, prize_id: int):
+    """Change a prize of a draft."""
+    contest = _contest(contest_id)
+    prize = _prize(contest, prize_id)
+    form = PrizeForm(
+        data={
+            "title": prize.title,
+            "description": prize.description,
+            "quantity": prize.quantity,
+            "unit_value": prize.unit_value_minor,
+            "currency": prize.currency,
+            "position": prize.position,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            update_prize(prize, form.values(), current_user)
+        except ContestLocked as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("admin.contest", contest_id=contest.id))
+        db.session.commit()
+        flash(_("Prize saved."), "success")
+        return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/prize_form.html", form=form, contest=contest, prize=prize), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/delete", methods=["POST"])
+def remove_prize(contest_id: int, prize_id: int):
+    """Remove a prize from a draft."""
+    contest = _contest(contest_id)
+    prize = _prize(contest, prize_id)
+    if ActionForm().validate_on_submit():
+        try:
+            delete_prize(prize, current_user)
+        except ContestLocked as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Prize removed."), "success")
+    return redirect(url_for("admin.contest", contest_id=contest.id))

@@ -1,0 +1,102 @@
+"""Assembly of the Flask application: configuration, extensions, blueprints, headers."""
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import models  # noqa: F401  (register the tables before Migrate looks at them)
+from .config import load_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def build_app(test_config: dict | None = None) -> Flask:
+    import os
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("CONTESTS_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    load_config(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    app.session_interface = HttpsAwareSessionInterface()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Sign in to continue.")
+    login_manager.login_message_category = "info"
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .admin.views import bp as admin_bp
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(public_bp)
+
+    from . import error_pages, formatting, security_headers
+
+    security_headers.install(app)
+    error_pages.install(app)
+    formatting.install(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def select_locale() -> str:
+    """Public pages speak the contest's language; the admin speaks the organizer's."""
+    if getattr(g, "locale", None):
+        return g.locale
+    if not has_request_context():
+        return None
+    languages = ("fr", "en")
+    if current_user and current_user.is_authenticated and current_user.ui_locale in languages:
+        return current_user.ui_locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from .models import User
+
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers run during a write; SQLite leaves foreign keys off unless asked."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,168 @@
+"""The ``contests`` command: Flask's own commands (run, db, routes) plus ours."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app, g
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .errors import DomainError, ValidationFailed
+from .extensions import db
+from .models import Contest, Organization
+from .models.types import utcnow
+
+
+def _cli_language() -> str:
+    """Speak French to a shell whose LANG is French, English otherwise."""
+    lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "fr" if lang.lower().startswith("fr") else "en"
+
+
+def _fail(error: DomainError) -> None:
+    """Print every problem on its own line and exit 1, after rolling back."""
+    db.session.rollback()
+    if isinstance(error, ValidationFailed):
+        for field, messages in error.errors.items():
+            for message in messages:
+                click.echo(f"error: {message}" if field == "file" else f"error: {field}: {message}", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
+    sys.exit(1)
+
+
+def _speak_user_language(f):
+    """Translate messages into the shell's language for the whole command."""
+    from functools import wraps
+
+    @wraps(f)
+    def wrapper(*args, **kwargs):
+        g.locale = _cli_language()
+        return f(*args, **kwargs)
+
+    return with_appcontext(wrapper)
+
+
+@click.command("create-organizer")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+@click.option("--organization", "organization_name", required=True, help="Organization name; created if new.")
+@_speak_user_language
+def create_organizer_command(email: str, password: str, organization_name: str) -> None:
+    """Create an organizer account in an organization."""
+    from .organizations import create_organizer
+
+    try:
+        user, organization = create_organizer(email, password, organization_name)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created organizer {user.email} in organization “{organization.name}” (id {organization.id}).")
+
+
+@click.command("demo")
+@_speak_user_language
+def demo_command() -> None:
+    """Create the demo organization, organizer and open contest (idempotent) and print the login."""
+    from .demo import ensure_demo
+
+    login = ensure_demo(Path(current_app.instance_path), utcnow())
+    db.session.commit()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo("Demo ready." if login.created else "Demo already there.")
+    click.echo(f"  Sign in:        {base}/auth/login")
+    click.echo(f"  Email:          {login.email}")
+    click.echo(f"  Password:       {login.password}")
+    click.echo(f"  Public entry:   {base}/c/{login.contest_slug}")
+
+
+def _organization(value: str) -> Organization:
+    from .organizations import organization_named
+
+    organization = db.session.get(Organization, int(value)) if value.isdigit() else organization_named(value)
+    if organization is None:
+        raise click.BadParameter(f"no organization with id or unique name “{value}”", param_hint="--organization")
+    return organization
+
+
+@click.command("export-contest")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: standard output).")
+@_speak_user_language
+def export_contest_command(slug: str, output) -> None:
+    """Write a contest's terms and prizes as JSON (see docs/contest-json.md)."""
+    from .transfer import export_contest
+
+    contest = db.session.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    if contest is None:
+        raise click.BadParameter(f"no contest with slug “{slug}”", param_hint="SLUG")
+    json.dump(export_contest(contest), output, ensure_ascii=False, indent=2)
+    output.write("\n")
+
+
+@click.command("import-contest")
+@click.argument("file", type=click.File("rb"))
+@click.option("--organization", "organization_ref", required=True, help="Organization id or exact name.")
+@click.option("--slug", help="Public address for the new contest (default: the file's, or made from the title).")
+@_speak_user_language
+def import_contest_command(file, organization_ref: str, slug: str | None) -> None:
+    """Create a draft contest from a JSON file, listing every problem if it is refused."""
+    from .transfer import import_contest
+
+    organization = _organization(organization_ref)
+    raw = file.read(2_000_001)
+    if len(raw) > 2_000_000:
+        _fail(ValidationFailed({"file": ["the file is larger than 2 MB"]}))
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        _fail(ValidationFailed({"file": [f"not valid UTF-8 JSON: {error}"]}))
+    try:
+        contest = import_contest(organization, document, None, slug=slug)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Imported draft contest “{contest.title}” as /c/{contest.slug} with {len(contest.prizes)} prize(s).")
+
+
+@click.command("verify-audit")
+@_speak_user_language
+def verify_audit_command() -> None:
+    """Check that the audit log's hash chain is intact."""
+    from .audit import verify_chain
+
+    broken = verify_chain()
+    if broken is None:
+        click.echo("PASS: audit chain intact")
+    else:
+        click.echo(f"FAIL: audit chain broken at event {broken}", err=True)
+        sys.exit(1)
+
+
+COMMANDS = (
+    create_organizer_command,
+    demo_command,
+    export_contest_command,
+    import_contest_command,
+    verify_audit_command,
+)
+
+
+def register_commands(app) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=True, load_dotenv=False)
+def main() -> None:
+    """Manage contests: serve the app, migrate the database, create organizers, run the demo."""

@@ -1,0 +1,77 @@
+"""Configuration: built-in defaults, then ``instance/config.py``, then ``CONTESTS_*`` variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Defaults:
+    #: Overridden by CONTESTS_DATABASE_URL; empty means the SQLite file in instance/.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Force the Secure flag even over plain HTTP requests (it is always set over HTTPS).
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("fr", "en")
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Failed sign-ins allowed before the form answers 429, per address and per account.
+    LOGIN_LIMIT_PER_IP = "20 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+    #: Base URL printed by CLI commands (e.g. the demo's links) when no request is around.
+    BASE_URL = "http://127.0.0.1:5000"
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Apply the layers in order and derive what the extensions read."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("CONTESTS")
+        # from_prefixed_env parses JSON-looking values; RATELIMIT_STORAGE_URL is the documented name.
+        if "RATELIMIT_STORAGE_URL" in app.config:
+            app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    else:
+        app.config.update(test_config)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        app.config.get("DATABASE_URL") or "", Path(app.instance_path)
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def database_uri(url: str, instance_path: Path) -> str:
+    """Default to SQLite in instance/ and route plain postgresql:// URLs to psycopg 3."""
+    if not url:
+        return f"sqlite:///{instance_path / 'contests.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it once (mode 0600) so restarts keep sessions."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = key_file.read_text().strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{key_file} is shorter than 32 characters; delete it to regenerate")
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

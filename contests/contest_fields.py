@@ -1,0 +1,183 @@
+"""The fields of a contest and a prize, with their validators.
+
+Shared by the admin forms and the JSON import so that a contest typed in the UI and one
+imported from a file pass exactly the same checks.
+"""
+from __future__ import annotations
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from .models.contest import CURRENCIES
+from .money import MalformedAmount, format_amount_plain, parse_amount
+from .timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _check_email(form, field):
+    if field.data:
+        try:
+            validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(_l("Enter a valid email address, such as contact@example.org."))
+
+
+def _check_timezone(form, field):
+    if field.data and not is_known_timezone(field.data):
+        raise ValidationError(
+            _l("“%(zone)s” is not a known time zone. Use a name such as Europe/Paris.", zone=field.data)
+        )
+
+
+def _check_territory(form, field):
+    codes = [c.strip().upper() for c in (field.data or "").replace(";", ",").split(",") if c.strip()]
+    known = Locale("en").territories
+    unknown = [c for c in codes if len(c) != 2 or c not in known]
+    if unknown:
+        raise ValidationError(
+            _l("Unknown country codes: %(codes)s. Use ISO codes such as FR, BE, CH.", codes=", ".join(unknown))
+        )
+    field.data = ",".join(dict.fromkeys(codes))
+
+
+class MoneyField(StringField):
+    """A text input holding an amount; ``data`` is the value in cents."""
+
+    def _value(self):
+        if isinstance(self.data, int):
+            return format_amount_plain(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_amount(valuelist[0])
+        except MalformedAmount:
+            self.data = None
+            raise ValueError(_l("Enter an amount such as 49.90 or 1 250,00 (at most two decimals)."))
+
+
+def _choices(pairs):
+    return [(value, label) for value, label in pairs]
+
+
+class ContestFields(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Address (slug)"),
+        description=_l("Lower-case letters, digits and hyphens; the public address is /c/<slug>. Left empty, it is made from the title."),
+        validators=[
+            Optional(),
+            Length(min=3, max=80),
+            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only, e.g. summer-draw-2026.")),
+        ],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    language = SelectField(
+        _l("Language of the public pages"),
+        choices=_choices([("fr", _l("French")), ("en", _l("English"))]),
+        default="fr",
+    )
+    jurisdiction = SelectField(
+        _l("Jurisdiction"),
+        choices=_choices([("FR", _l("France")), ("US", _l("United States")), ("GB", _l("United Kingdom")), ("CA", _l("Canada"))]),
+        default="FR",
+    )
+    mechanic = SelectField(
+        _l("Mechanic"),
+        choices=_choices([("random_draw", _l("Random draw")), ("skill", _l("Skill contest (jury and tie-breaker)"))]),
+        default="random_draw",
+    )
+    timezone = StringField(
+        _l("Time zone"), default="Europe/Paris", validators=[DataRequired(), Length(max=64), _check_timezone]
+    )
+    starts_at = DateTimeLocalField(
+        _l("Opens at"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
+        description=_l("In the contest's time zone."),
+    )
+    ends_at = DateTimeLocalField(
+        _l("Closes at"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
+        description=_l("In the contest's time zone."),
+    )
+    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    territory = StringField(
+        _l("Territory"),
+        description=_l("Country codes of the people who may enter, separated by commas, e.g. FR, BE, CH."),
+        validators=[Optional(), Length(max=300), _check_territory],
+    )
+    exclusions = TextAreaField(_l("Exclusions"), validators=[Optional(), Length(max=2000)])
+    entry_policy = SelectField(
+        _l("Entry policy"),
+        choices=_choices([("once", _l("Once per person for the whole contest")), ("daily", _l("Once per person per day"))]),
+        default="once",
+    )
+    alternates_per_prize = IntegerField(
+        _l("Alternates drawn per prize"), default=2, validators=[InputRequired(), NumberRange(min=0, max=20)]
+    )
+    tie_breaker_question = StringField(
+        _l("Tie-breaker question (numeric answer)"), validators=[Optional(), Length(max=500)]
+    )
+    jury_description = TextAreaField(_l("Jury and judging criteria"), validators=[Optional(), Length(max=2000)])
+    legal_name = StringField(_l("Organizer's legal name"), validators=[Optional(), Length(max=200)])
+    legal_form = StringField(_l("Legal form"), validators=[Optional(), Length(max=100)])
+    registration_number = StringField(
+        _l("Registration number"),
+        description=_l("SIREN, RNA, company number..."),
+        validators=[Optional(), Length(max=100)],
+    )
+    legal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=500)])
+    contact_email = StringField(_l("Contact email"), validators=[Optional(), Length(max=254), _check_email])
+    dpo_contact = StringField(_l("Data protection contact"), validators=[Optional(), Length(max=300)])
+    data_retention_months = IntegerField(
+        _l("Data retention (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        starts, ends, zone = self.starts_at.data, self.ends_at.data, self.timezone.data
+        if zone and is_known_timezone(zone):
+            for field in (self.starts_at, self.ends_at):
+                if field.data:
+                    try:
+                        local_to_utc(field.data, zone)
+                    except NonexistentLocalTime:
+                        field.errors.append(
+                            _l("This time does not exist in %(zone)s (the clocks go forward). Pick another time.", zone=zone)
+                        )
+                        ok = False
+        if starts and ends and ends <= starts:
+            self.ends_at.errors.append(_l("The closing date must come after the opening date."))
+            ok = False
+        return ok
+
+    def values(self) -> dict:
+        """Plain values for the domain functions (no CSRF token, no WTForms objects)."""
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class PrizeFields(FlaskForm):
+    title = StringField(_l("Prize"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)])
+    unit_value = MoneyField(
+        _l("Unit value (tax included)"), validators=[InputRequired(message=_l("Enter the value of one unit, e.g. 49.90."))]
+    )
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")
+    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

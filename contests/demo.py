@@ -1,0 +1,117 @@
+"""A demo organization, organizer and open contest, so a fresh install has something to show."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .contest_editing import add_prize, create_contest
+from .extensions import db
+from .models import Contest, Membership, Organization, User
+from .organizations import create_organization, set_password
+from .publishing import publish_contest
+from .timezones import utc_to_local
+
+DEMO_EMAIL = "demo@example.org"
+DEMO_ORGANIZATION = "Musée des Demos (demo)"
+DEMO_SLUG = "demo"
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    password: str
+    contest_slug: str
+    created: bool
+
+
+def _password(instance_path: Path, user: User | None) -> tuple[str, bool]:
+    """Reuse the password saved on first run; mint a new one if the file is gone."""
+    path = instance_path / "demo-login.txt"
+    if user is not None and path.exists():
+        return path.read_text().strip(), False
+    password = secrets.token_urlsafe(12)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    return password, True
+
+
+def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
+    """Create what is missing of the demo, touching nothing that already exists."""
+    user = db.session.execute(select(User).where(User.email == DEMO_EMAIL)).scalar_one_or_none()
+    password, new_password = _password(instance_path, user)
+    created = False
+    if user is None:
+        user = User(email=DEMO_EMAIL)
+        db.session.add(user)
+        created = True
+    if new_password:
+        set_password(user, password)
+    db.session.flush()
+
+    organization = db.session.execute(
+        select(Organization).where(Organization.name == DEMO_ORGANIZATION)
+    ).scalars().first()
+    if organization is None:
+        organization = create_organization(DEMO_ORGANIZATION, owner=user)
+        created = True
+    elif db.session.execute(
+        select(Membership).where(Membership.user_id == user.id, Membership.organization_id == organization.id)
+    ).scalar_one_or_none() is None:
+        db.session.add(Membership(user=user, organization=organization, role="owner"))
+
+    contest = db.session.execute(select(Contest).where(Contest.slug == DEMO_SLUG)).scalar_one_or_none()
+    if contest is None:
+        _create_demo_contest(organization, user, now)
+        created = True
+    db.session.flush()
+    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created)
+
+
+def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:
+    zone = "Europe/Paris"
+    start = utc_to_local(now - timedelta(days=1), zone).replace(hour=9, minute=0, second=0, microsecond=0)
+    end = utc_to_local(now + timedelta(days=30), zone).replace(hour=23, minute=59, second=0, microsecond=0)
+    contest = create_contest(
+        organization,
+        {
+            "title": "Grand jeu-concours de l'hiver",
+            "slug": DEMO_SLUG,
+            "description": "Tentez de gagner des pass annuels et des visites guidées du musée. "
+            "Jeu gratuit sans obligation d'achat.",
+            "language": "fr",
+            "jurisdiction": "FR",
+            "mechanic": "random_draw",
+            "timezone": zone,
+            "starts_at": start,
+            "ends_at": end,
+            "min_age": 18,
+            "territory": "FR,BE,LU,CH",
+            "exclusions": "Personnel de l'organisateur et leur famille.",
+            "entry_policy": "once",
+            "alternates_per_prize": 2,
+            "legal_name": "Association des Amis du Musée des Démos",
+            "legal_form": "Association loi 1901",
+            "registration_number": "RNA W751234567",
+            "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
+            "contact_email": "jeu@example.org",
+            "dpo_contact": "dpo@example.org",
+            "data_retention_months": 12,
+        },
+        user,
+    )
+    for title, quantity, value in (
+        ("Pass annuel duo", 1, 18000),
+        ("Visite guidée privée pour 6 personnes", 2, 9000),
+        ("Catalogue de l'exposition", 5, 3900),
+    ):
+        add_prize(contest, {"title": title, "description": "", "quantity": quantity, "unit_value": value, "currency": "EUR"}, user)
+    db.session.refresh(contest)
+    publish_contest(contest, user, now)
+    return contest

@@ -1,0 +1,41 @@
+"""Error pages in the reader's language, never a bare stack trace."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _("This form has expired or was sent from another site. Reload the page and try again.")
+        return render_template("errors/error.html", code=400, title=_("Form expired"), message=message), 400
+
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException):
+        message = _("Too many attempts. Wait a few minutes and try again.")
+        response = render_template("errors/error.html", code=429, title=_("Too many attempts"), message=message)
+        return response, 429, {"Retry-After": "900"}
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        titles = {
+            400: _("Bad request"),
+            403: _("Forbidden"),
+            404: _("Page not found"),
+            405: _("Method not allowed"),
+            413: _("File too large"),
+        }
+        title = titles.get(error.code, error.name)
+        message = _("The page you asked for does not exist or is not yours to see.") if error.code == 404 else ""
+        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        db.session.rollback()
+        message = _("Something went wrong on our side; nothing was saved. Try again in a moment.")
+        return render_template("errors/error.html", code=500, title=_("Server error"), message=message), 500

@@ -1,0 +1,30 @@
+"""Typed errors the domain functions raise and the views and CLI turn into messages."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of the errors a user can fix; the message is already translated (lazily)."""
+
+
+class ValidationFailed(DomainError):
+    """Values were refused; ``errors`` maps a field name to its messages."""
+
+    def __init__(self, errors: dict[str, list]):
+        super().__init__("; ".join(f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in errors.items()))
+        self.errors = errors
+
+
+class ContestLocked(DomainError):
+    """The contest is no longer a draft, so its terms cannot change freely."""
+
+
+class PublishRefused(DomainError):
+    """Publishing needs fields that are still empty; ``missing`` lists their labels."""
+
+    def __init__(self, missing: list):
+        super().__init__(", ".join(str(m) for m in missing))
+        self.missing = missing
+
+
+class WrongState(DomainError):
+    """The action does not apply to the contest in its current state."""

@@ -1,0 +1,34 @@
+"""Template filters that show money and instants the way the reader expects."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from flask import Flask
+from flask_babel import get_locale
+
+
+def money(minor: int, currency: str) -> str:
+    """Format cents as the reader's locale writes money (``1 250,00 €`` / ``€1,250.00``)."""
+    return format_currency(Decimal(minor) / 100, currency, locale=get_locale() or "en")
+
+
+def local_datetime(instant: datetime | None, tz_name: str) -> str:
+    """Show an instant as wall-clock time in the contest's zone, naming the zone."""
+    if instant is None:
+        return "—"
+    local = instant.astimezone(ZoneInfo(tz_name))
+    locale = get_locale() or "en"
+    return f"{format_date(local, 'long', locale=locale)} {format_time(local, 'short', locale=locale)} ({tz_name})"
+
+
+def install(app: Flask) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_filter(local_datetime, "local_datetime")
+
+    @app.context_processor
+    def current_language():
+        return {"current_language": str(get_locale() or "en")}

@@ -1,0 +1,155 @@
+"""A contest (one giveaway) and its prizes."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class State(StrEnum):
+    """What the organizer did last; ``open``/``closed`` are derived from the dates instead."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DRAWN = "drawn"
+    ARCHIVED = "archived"
+
+
+class Phase(StrEnum):
+    """Where a contest stands right now, as the dashboard and the public page show it."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    DRAWN = "drawn"
+    ARCHIVED = "archived"
+
+
+LANGUAGES = ("fr", "en")
+JURISDICTIONS = ("FR", "US", "GB", "CA")
+MECHANICS = ("random_draw", "skill")
+ENTRY_POLICIES = ("once", "daily")
+CURRENCIES = ("EUR", "USD", "GBP", "CAD", "CHF")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Contest(db.Model):
+    __tablename__ = "contests"
+    __table_args__ = (
+        CheckConstraint(_in("state", tuple(State)), name="state"),
+        CheckConstraint(_in("language", LANGUAGES), name="language"),
+        CheckConstraint(_in("jurisdiction", JURISDICTIONS), name="jurisdiction"),
+        CheckConstraint(_in("mechanic", MECHANICS), name="mechanic"),
+        CheckConstraint(_in("entry_policy", ENTRY_POLICIES), name="entry_policy"),
+        CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="dates"),
+        CheckConstraint("alternates_per_prize >= 0", name="alternates"),
+        CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    #: Public URL part (``/c/<slug>``); unique across the installation, frozen once published.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Language of the public pages and the rules, whatever the organizer's UI language.
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    jurisdiction: Mapped[str] = mapped_column(String(2), default="FR")
+    mechanic: Mapped[str] = mapped_column(String(20), default="random_draw")
+    #: IANA zone in which dates are entered and shown; stored instants are UTC.
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    #: ISO 3166-1 alpha-2 codes, comma-separated, e.g. ``FR,BE,LU``.
+    territory: Mapped[str] = mapped_column(String(300), default="")
+    exclusions: Mapped[str] = mapped_column(Text, default="")
+    entry_policy: Mapped[str] = mapped_column(String(10), default="once")
+    alternates_per_prize: Mapped[int] = mapped_column(Integer, default=2)
+    #: Numeric "question subsidiaire" separating ties in skill contests.
+    tie_breaker_question: Mapped[str] = mapped_column(String(500), default="")
+    jury_description: Mapped[str] = mapped_column(Text, default="")
+
+    # The organizer's legal identity, as the rules must print it.
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    legal_form: Mapped[str] = mapped_column(String(100), default="")
+    #: SIREN, RNA, Companies House number, EIN...
+    registration_number: Mapped[str] = mapped_column(String(100), default="")
+    legal_address: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    dpo_contact: Mapped[str] = mapped_column(String(300), default="")
+    data_retention_months: Mapped[int | None] = mapped_column(Integer)
+
+    state: Mapped[str] = mapped_column(String(10), default=State.DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization = relationship("Organization")
+    prizes: Mapped[list[Prize]] = relationship(
+        back_populates="contest",
+        cascade="all, delete-orphan",
+        order_by="(Prize.position, Prize.id)",
+    )
+
+    def phase(self, now: datetime) -> Phase:
+        """Derive open/closed from the dates so that no job has to flip a flag at midnight."""
+        if self.state != State.PUBLISHED:
+            return Phase(self.state)
+        if self.starts_at and now < self.starts_at:
+            return Phase.UPCOMING
+        if self.ends_at and now >= self.ends_at:
+            return Phase.CLOSED
+        return Phase.OPEN
+
+    @property
+    def territory_codes(self) -> list[str]:
+        return [code for code in self.territory.split(",") if code]
+
+    def total_values(self) -> dict[str, int]:
+        """Total prize value in minor units, per currency (prizes may mix currencies)."""
+        totals: dict[str, int] = {}
+        for prize in self.prizes:
+            totals[prize.currency] = totals.get(prize.currency, 0) + prize.total_value
+        return totals
+
+
+class Prize(db.Model):
+    __tablename__ = "prizes"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_value_minor >= 0", name="unit_value"),
+        CheckConstraint(_in("currency", CURRENCIES), name="currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    #: Prizes are awarded in this order (first winner, first prize).
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    #: Value of one unit, tax included, in the currency's minor unit (cents) to avoid floats.
+    unit_value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+
+    contest: Mapped[Contest] = relationship(back_populates="prizes")
+
+    @property
+    def total_value(self) -> int:
+        return self.quantity * self.unit_value_minor

@@ -1,0 +1,255 @@
+"""Fixtures: a real database per backend (SQLite file, PostgreSQL), apps, clients, factories.
+
+Every test that touches the database runs once per backend. The PostgreSQL half runs when
+CONTESTS_TEST_POSTGRES_URL is set (``.ci/run`` sets it) and then fails loudly rather than
+skipping if the server cannot be reached.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskCliRunner, FlaskClient
+from sqlalchemy import create_engine, text
+
+from contests import create_app
+from contests.extensions import db as _db
+
+POSTGRES_URL = os.environ.get("CONTESTS_TEST_POSTGRES_URL", "")
+BACKENDS = ("sqlite", "postgresql")
+PASSWORD = "correct horse battery staple"
+_ran: Counter = Counter()
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    """Point every connection at a private schema, so the suite never touches other tables."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def fresh_postgres_schema(name: str) -> str:
+    """Drop and recreate a schema in the test database; return a URL whose connections use it."""
+    from contests.config import database_uri
+
+    engine = create_engine(database_uri(POSTGRES_URL, Path(".")))
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    return _pg_schema_url(POSTGRES_URL, name)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for the whole session, on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'contests.sqlite3'}"
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL half skipped: CONTESTS_TEST_POSTGRES_URL is not set")
+        url = fresh_postgres_schema(f"contests_test_{_worker()}")
+    app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
+def _config(url: str, instance: Path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "INSTANCE_PATH": str(instance),
+        "BASE_URL": "http://localhost",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **extra,
+    }
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def app(request, database_url, backend, tmp_path):
+    """An application on the session's database, emptied after each test."""
+    extra = getattr(request, "param", {})
+    application = create_app(_config(database_url, tmp_path / "instance", **extra))
+    request.node.user_properties.append(("backend", backend))
+    with application.app_context():
+        yield application
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        _db.engine.dispose()
+
+
+@contextmanager
+def _outside_test_context():
+    """Run a request or command in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (ours, for the test's own queries), so
+    ``g`` and the SQLAlchemy session would leak from one request into the next. Hiding the
+    test's context for the duration gives each request a fresh ``g`` and session.
+    """
+    token = _cv_app.set(None)
+    try:
+        yield
+    finally:
+        _cv_app.reset(token)
+
+
+class IsolatedClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        with _outside_test_context():
+            return super().open(*args, **kwargs)
+
+
+class IsolatedRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        with _outside_test_context():
+            return super().invoke(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    app.test_cli_runner_class = IsolatedRunner
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        for key, value in report.user_properties:
+            if key == "backend":
+                _ran[value] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    ran = ", ".join(f"{name}: {_ran[name]} passed" for name in BACKENDS if _ran[name]) or "none"
+    terminalreporter.write_line(f"database backends ran: {ran}")
+    if POSTGRES_URL and not _ran["postgresql"]:
+        terminalreporter.write_line("ERROR: CONTESTS_TEST_POSTGRES_URL was set but no PostgreSQL test passed")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With a PostgreSQL URL given, a run where no PostgreSQL test passed is a failure."""
+    if POSTGRES_URL and not _ran["postgresql"] and exitstatus == 0 and session.testscollected:
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            session.exitstatus = 1
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """Post like a browser: fetch the form page first and send its CSRF token back."""
+    html = client.get(page or url).get_data(as_text=True)
+    payload = {"csrf_token": csrf_from(html), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return post_form(client, "/auth/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def factory(app):
+    """Builders that go through the real domain functions, committing like a request would."""
+    from contests import contest_editing, organizations, publishing
+
+    class Factory:
+        now = datetime.now(timezone.utc)
+
+        def user(self, email="owner@example.org", password=PASSWORD):
+            from contests.models import User
+
+            user = User(email=email)
+            organizations.set_password(user, password)
+            _db.session.add(user)
+            _db.session.commit()
+            return user
+
+        def organization(self, name="Musée d'Orsay (test)", owner=None):
+            organization = organizations.create_organization(name, owner=owner)
+            _db.session.commit()
+            return organization
+
+        def contest_values(self, **overrides):
+            from contests.timezones import utc_to_local
+
+            start = utc_to_local(self.now - timedelta(days=1), "Europe/Paris").replace(second=0, microsecond=0)
+            values = {
+                "title": "Jeu de Noël",
+                "slug": None,
+                "description": "Un jeu.",
+                "language": "fr",
+                "jurisdiction": "FR",
+                "mechanic": "random_draw",
+                "timezone": "Europe/Paris",
+                "starts_at": start,
+                "ends_at": start + timedelta(days=30),
+                "min_age": 18,
+                "territory": "FR",
+                "exclusions": "",
+                "entry_policy": "once",
+                "alternates_per_prize": 2,
+                "tie_breaker_question": "",
+                "jury_description": "",
+                "legal_name": "Société Test SAS",
+                "legal_form": "SAS",
+                "registration_number": "SIREN 123 456 789",
+                "legal_address": "1 rue de Rivoli, 75001 Paris",
+                "contact_email": "jeu@example.org",
+                "dpo_contact": "dpo@example.org",
+                "data_retention_months": 12,
+            }
+            values.update(overrides)
+            return values
+
+        def contest(self, organization, prizes=1, publish=False, **overrides):
+            contest = contest_editing.create_contest(organization, self.contest_values(**overrides), None)
+            for n in range(prizes):
+                contest_editing.add_prize(
+                    contest, {"title": f"Lot {n + 1}", "quantity": 1, "unit_value": 5000, "currency": "EUR"}, None
+                )
+            if publish:
+                publishing.publish_contest(contest, None, self.now)
+            _db.session.commit()
+            return contest
+
+    return Factory()

@@ -1,0 +1,92 @@
+"""An organizer never reaches another organization's data: every admin route answers 404."""
+import pytest
+
+from conftest import PASSWORD, sign_in
+
+#: Admin routes that take no organization id; each must be safe for any signed-in organizer.
+UNSCOPED_ADMIN_ENDPOINTS = {"admin.home", "admin.organizations"}
+
+
+def _admin_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")]
+
+
+@pytest.fixture
+def two_tenants(app, factory):
+    """Alice works for the museum, Bob for the theatre; each has a contest with a prize."""
+    alice = factory.user("alice@example.org")
+    bob = factory.user("bob@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    theatre = factory.organization("Théâtre", owner=bob)
+    museum_contest = factory.contest(museum, title="Jeu du musée")
+    theatre_contest = factory.contest(theatre, title="Jeu du théâtre")
+    return {
+        "alice": alice,
+        "museum": museum,
+        "theatre": theatre,
+        "museum_contest": museum_contest,
+        "theatre_contest": theatre_contest,
+    }
+
+
+def test_every_admin_route_is_scoped_or_known(app):
+    """A new admin route without org_id must be reviewed and added to the list above."""
+    unscoped = {rule.endpoint for rule in _admin_rules(app) if "org_id" not in rule.arguments}
+    assert unscoped == UNSCOPED_ADMIN_ENDPOINTS
+
+
+def test_other_organizations_routes_answer_404(app, client, two_tenants):
+    """Alice, signed in, gets 404 on every scoped admin route with the theatre's ids."""
+    t = two_tenants
+    theatre_contest = t["theatre_contest"]
+    ids = {
+        "org_id": t["theatre"].id,
+        "contest_id": theatre_contest.id,
+        "prize_id": theatre_contest.prizes[0].id,
+    }
+    assert sign_in(client, "alice@example.org").status_code == 302
+    checked = 0
+    for rule in _admin_rules(app):
+        if "org_id" not in rule.arguments:
+            continue
+        url = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            # A valid CSRF token so that a 404 cannot come from a CSRF refusal instead.
+            html = client.get("/admin/organizations").get_data(as_text=True)
+            from conftest import csrf_from
+
+            response = client.open(url, method=method, data={"csrf_token": csrf_from(html)})
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            assert "Théâtre" not in response.get_data(as_text=True)
+            checked += 1
+    assert checked >= 12
+
+
+def test_own_organization_with_foreign_contest_is_404(app, client, two_tenants):
+    """Mixing Alice's organization id with the theatre's contest id does not leak either."""
+    t = two_tenants
+    sign_in(client, "alice@example.org")
+    museum_id, theatre_contest = t["museum"].id, t["theatre_contest"]
+    for path in (
+        f"/admin/o/{museum_id}/contests/{theatre_contest.id}",
+        f"/admin/o/{museum_id}/contests/{theatre_contest.id}/edit",
+        f"/admin/o/{museum_id}/contests/{theatre_contest.id}/export.json",
+        f"/admin/o/{museum_id}/contests/{t['museum_contest'].id}/prizes/{theatre_contest.prizes[0].id}/edit",
+    ):
+        assert client.get(path).status_code == 404, path
+    # ...while her own pages answer.
+    assert client.get(f"/admin/o/{museum_id}/contests/{t['museum_contest'].id}").status_code == 200
+
+
+def test_lists_show_only_own_organizations(app, client, two_tenants):
+    sign_in(client, "alice@example.org")
+    page = client.get("/admin/organizations").get_data(as_text=True)
+    assert "Musée" in page and "Théâtre" not in page
+    dashboard = client.get(f"/admin/o/{two_tenants['museum'].id}/").get_data(as_text=True)
+    assert "Jeu du musée" in dashboard and "Jeu du théâtre" not in dashboard
+
+
+def test_admin_requires_sign_in(app, client, two_tenants):
+    response = client.get(f"/admin/o/{two_tenants['museum'].id}/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
