@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev translations extract-messages bench clean
+.PHONY: run test install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -42,9 +42,6 @@ run: install
 test: install-dev
 	scripts/system-packages.sh test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: install-dev
-	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

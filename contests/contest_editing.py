@@ -65,10 +65,12 @@ def _check_slug(values: dict, contest_id: int | None) -> None:
 
 
 def _flush_guarding_slug(slug: str) -> None:
-    """Turn the UNIQUE constraint's refusal (a concurrent claim of the slug) into a field error."""
+    """Turn the UNIQUE constraint's refusal (a concurrent claim of the slug) into a field error.
+
+    The failed flush leaves the transaction to be rolled back by the caller, as for any error.
+    """
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
         raise ValidationFailed({"slug": [_l("The address “%(slug)s” is already used by another contest.", slug=slug)]})
 

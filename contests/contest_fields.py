@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    SelectChoice,
     IntegerField,
     SelectField,
     StringField,
@@ -72,7 +73,7 @@ class MoneyField(StringField):
 
 
 def _choices(pairs):
-    return [(value, label) for value, label in pairs]
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ContestFields(FlaskForm):
@@ -176,7 +177,7 @@ class PrizeFields(FlaskForm):
     unit_value = MoneyField(
         _l("Unit value (tax included)"), validators=[InputRequired(message=_l("Enter the value of one unit, e.g. 49.90."))]
     )
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="EUR")
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES], default="EUR")
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
 
     def values(self) -> dict:

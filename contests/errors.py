@@ -10,8 +10,12 @@ class ValidationFailed(DomainError):
     """Values were refused; ``errors`` maps a field name to its messages."""
 
     def __init__(self, errors: dict[str, list]):
-        super().__init__("; ".join(f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in errors.items()))
+        super().__init__(errors)
         self.errors = errors
+
+    def __str__(self) -> str:
+        # Rendered on demand: the messages are lazy translations that need a locale.
+        return "; ".join(f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in self.errors.items())
 
 
 class ContestLocked(DomainError):
@@ -22,8 +26,11 @@ class PublishRefused(DomainError):
     """Publishing needs fields that are still empty; ``missing`` lists their labels."""
 
     def __init__(self, missing: list):
-        super().__init__(", ".join(str(m) for m in missing))
+        super().__init__(missing)
         self.missing = missing
+
+    def __str__(self) -> str:
+        return ", ".join(str(m) for m in self.missing)
 
 
 class WrongState(DomainError):

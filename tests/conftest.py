@@ -6,15 +6,14 @@ skipping if the server cannot be reached.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from flask.globals import _cv_app
 from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -80,8 +79,11 @@ def _config(url: str, instance: Path, **extra) -> dict:
 
 
 @pytest.fixture
-def backend(database_url) -> str:
-    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+def backend(request, database_url) -> str:
+    """The backend this test runs on, recorded for the closing summary."""
+    name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    request.node.user_properties.append(("backend", name))
+    return name
 
 
 @pytest.fixture
@@ -89,7 +91,6 @@ def app(request, database_url, backend, tmp_path):
     """An application on the session's database, emptied after each test."""
     extra = getattr(request, "param", {})
     application = create_app(_config(database_url, tmp_path / "instance", **extra))
-    request.node.user_properties.append(("backend", backend))
     with application.app_context():
         yield application
         _db.session.rollback()
@@ -100,31 +101,24 @@ def app(request, database_url, backend, tmp_path):
         _db.engine.dispose()
 
 
-@contextmanager
-def _outside_test_context():
+def _outside_test_context(call, *args, **kwargs):
     """Run a request or command in its own app context, as in production.
 
     Flask reuses an app context that is already pushed (ours, for the test's own queries), so
-    ``g`` and the SQLAlchemy session would leak from one request into the next. Hiding the
-    test's context for the duration gives each request a fresh ``g`` and session.
+    ``g`` and the SQLAlchemy session would leak from one request into the next. Running the
+    call in an empty ``contextvars`` context gives each request a fresh ``g`` and session.
     """
-    token = _cv_app.set(None)
-    try:
-        yield
-    finally:
-        _cv_app.reset(token)
+    return contextvars.Context().run(call, *args, **kwargs)
 
 
 class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
-        with _outside_test_context():
-            return super().open(*args, **kwargs)
+        return _outside_test_context(super().open, *args, **kwargs)
 
 
 class IsolatedRunner(FlaskCliRunner):
     def invoke(self, *args, **kwargs):
-        with _outside_test_context():
-            return super().invoke(*args, **kwargs)
+        return _outside_test_context(super().invoke, *args, **kwargs)
 
 
 @pytest.fixture

@@ -1,0 +1,108 @@
+"""Sign-in, throttling, session cookie flags, CSRF, redirects."""
+from sqlalchemy import select
+
+from conftest import PASSWORD, csrf_from, post_form, sign_in
+from contests.models import AuditEvent, User
+
+
+def test_sign_in_and_out(app, client, factory):
+    factory.user("alice@example.org")
+    response = sign_in(client, "ALICE@example.org ")  # case and spaces do not matter
+    assert response.status_code == 302
+    assert client.get("/admin/organizations").status_code == 200
+    response = post_form(client, "/auth/logout", page="/admin/organizations")
+    assert response.status_code == 302
+    assert client.get("/admin/organizations").status_code == 302
+
+
+def test_wrong_password_is_refused_in_the_users_language(app, client, factory):
+    factory.user("alice@example.org")
+    response = sign_in(client, "alice@example.org", "not the password")
+    assert response.status_code == 401
+    assert "Wrong email or password." in response.get_data(as_text=True)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
+    response = sign_in(client, "nobody@example.org", "whatever-whatever")
+    assert response.status_code == 401
+    assert "E-mail ou mot de passe incorrect." in response.get_data(as_text=True)
+
+
+def test_password_is_stored_with_a_slow_hash(app, factory, db):
+    factory.user("alice@example.org")
+    stored = db.session.execute(select(User.password_hash)).scalar_one()
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+def test_sign_in_is_throttled_per_account_after_failures(app, client, factory):
+    factory.user("alice@example.org")
+    for _ in range(5):
+        assert sign_in(client, "alice@example.org", "wrong-password").status_code == 401
+    # Even the right password is refused now, with a clear message and Retry-After.
+    response = sign_in(client, "alice@example.org")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"]
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # Another account from the same address is not locked out by Alice's failures.
+    factory.user("bob@example.org")
+    assert sign_in(client, "bob@example.org").status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_towards_the_throttle(app, client, factory):
+    factory.user("alice@example.org")
+    for _ in range(8):
+        assert sign_in(client, "alice@example.org").status_code == 302
+        post_form(client, "/auth/logout", page="/admin/organizations")
+
+
+def test_session_cookie_flags(app, client, factory):
+    factory.user("alice@example.org")
+    response = sign_in(client, "alice@example.org")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    https = app.test_client()
+    html = https.get("/auth/login", base_url="https://localhost").get_data(as_text=True)
+    response = https.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={"csrf_token": csrf_from(html), "email": "alice@example.org", "password": PASSWORD},
+        headers={"Referer": "https://localhost/auth/login"},
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_forms_without_csrf_token_are_refused(app, client, factory):
+    factory.user("alice@example.org")
+    response = client.post("/auth/login", data={"email": "alice@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    sign_in(client, "alice@example.org")
+    response = client.post("/admin/organizations", data={"name": "Sans jeton"})
+    assert response.status_code == 400
+
+
+def test_next_parameter_never_leaves_the_site(app, client, factory):
+    factory.user("alice@example.org")
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        html = client.get("/auth/login").get_data(as_text=True)
+        response = client.post(
+            f"/auth/login?next={target}",
+            data={"csrf_token": csrf_from(html), "email": "alice@example.org", "password": PASSWORD},
+        )
+        assert response.status_code == 302
+        assert "evil" not in response.headers["Location"], target
+        post_form(client, "/auth/logout", page="/admin/organizations")
+    html = client.get("/auth/login").get_data(as_text=True)
+    response = client.post(
+        "/auth/login?next=/admin/organizations",
+        data={"csrf_token": csrf_from(html), "email": "alice@example.org", "password": PASSWORD},
+    )
+    assert response.headers["Location"].endswith("/admin/organizations")
+
+
+def test_sign_in_is_audited(app, client, factory, db):
+    factory.user("alice@example.org")
+    sign_in(client, "alice@example.org")
+    db.session.expire_all()
+    actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "user.signed_in" in actions
