@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from .extensions import db
 from .models import AuditEvent
@@ -35,8 +35,23 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+#: Key of the PostgreSQL advisory lock that serializes appends (any constant shared by all writers).
+_APPEND_LOCK = 0x636F6E74  # "cont"
+
+
 def record(action: str, *, actor=None, organization_id=None, contest=None, **data) -> AuditEvent:
-    """Append an event for a state change, in the caller's transaction."""
+    """Append an event for a state change, in the caller's transaction.
+
+    Writers queue (PostgreSQL: a transaction-scoped advisory lock; SQLite: its write lock), so
+    each one reads the chain's head only after the previous append committed.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+    elif dialect == "sqlite":
+        # A write statement (touching no row) takes SQLite's write lock now, waiting for the
+        # busy timeout, so the head we read next cannot change before we insert.
+        db.session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
     last = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     event = AuditEvent(

@@ -17,6 +17,8 @@ class Defaults:
     #: Force the Secure flag even over plain HTTP requests (it is always set over HTTPS).
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    #: Larger request bodies are refused with a 413 page before any view reads them.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("fr", "en")

@@ -90,7 +90,7 @@ def create_contest(organization: Organization, values: dict, actor: User | None)
 
 def require_draft(contest: Contest) -> None:
     if contest.state != State.DRAFT:
-        raise ContestLocked(_l("Only draft contests can be edited; this one is %(state)s.", state=contest.state))
+        raise ContestLocked(_l("Only draft contests can be edited."))
 
 
 def update_contest(contest: Contest, values: dict, actor: User | None) -> Contest:

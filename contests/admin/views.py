@@ -54,7 +54,7 @@ def require_membership():
 def workspace_context():
     if not current_user.is_authenticated:
         return {}
-    return {"my_organizations": organizations_of(current_user), "action_form": ActionForm()}
+    return {"my_organizations": organizations_of(current_user), "action_form": ActionForm(formdata=None)}
 
 
 def _contest(contest_id: int) -> Contest:
