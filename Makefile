@@ -31,7 +31,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o contests/translations/messages.pot .
-	$(BIN)/pybabel update -i contests/translations/messages.pot -d contests/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i contests/translations/messages.pot -d contests/translations --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	$(BIN)/contests db upgrade

@@ -80,7 +80,7 @@ class ContestFields(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
-        description=_l("Lower-case letters, digits and hyphens; the public address is /c/<slug>. Left empty, it is made from the title."),
+        description=_l("Lower-case letters, digits and hyphens, used in the public address (/c/summer-draw). Left empty, it is made from the title."),
         validators=[
             Optional(),
             Length(min=3, max=80),

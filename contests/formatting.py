@@ -9,6 +9,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 
 
 def money(minor: int, currency: str) -> str:
@@ -25,7 +26,18 @@ def local_datetime(instant: datetime | None, tz_name: str) -> str:
     return f"{format_date(local, 'long', locale=locale)} {format_time(local, 'short', locale=locale)} ({tz_name})"
 
 
+def _finalize(value):
+    """Escape lazy translations like any other text.
+
+    Flask-Babel's LazyString declares ``__html__``, so Jinja would print it unescaped, and
+    validation messages interpolate what the user typed (``“%(zone)s” is not a time zone``).
+    Turning it into a plain string first lets autoescaping do its job.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def install(app: Flask) -> None:
+    app.jinja_env.finalize = _finalize
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "local_datetime")
 

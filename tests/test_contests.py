@@ -259,7 +259,7 @@ def test_dashboard_groups_by_phase_with_entry_counts(app, client, museum, factor
     db.session.add_all([Entry(contest_id=open_contest.id, status="confirmed") for _ in range(3)])
     db.session.commit()
     html = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
-    assert html.index("Open") < html.index("Jeu ouvert") < html.index("Drafts") < html.index("Brouillon")
+    assert html.index("Open contests") < html.index("Jeu ouvert") < html.index("Drafts") < html.index("Brouillon")
     assert 'data-entries="ouvert">3<' in html
     assert 'data-entries="brouillon">0<' in html
 

@@ -41,3 +41,22 @@ def test_organizer_text_is_escaped(app, client, factory):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, path
         assert "&lt;" in html
+
+
+def test_typed_values_echoed_in_error_messages_are_escaped(app, client, factory):
+    """Validation messages quote what was typed; that text must not become markup."""
+    from conftest import post_form
+
+    alice = factory.user("alice@example.org")
+    organization = factory.organization(owner=alice)
+    sign_in(client, "alice@example.org")
+    response = post_form(
+        client,
+        f"/admin/o/{organization.id}/contests/new",
+        {"title": "t", "timezone": "<script>alert(1)</script>", "territory": "<b>x</b>", "alternates_per_prize": "1",
+         "language": "fr", "jurisdiction": "FR", "mechanic": "random_draw", "entry_policy": "once"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in html and "<B>X</B>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;” is not a known time zone" in html
