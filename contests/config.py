@@ -27,6 +27,23 @@ class Defaults:
     #: Failed sign-ins allowed before the form answers 429, per address and per account.
     LOGIN_LIMIT_PER_IP = "20 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    #: Entry form submissions allowed per address (offices and mobile carriers share addresses).
+    ENTRY_LIMIT_PER_IP = "60 per minute;2000 per hour"
+    #: Confirmation mail re-sends allowed per address.
+    RESEND_LIMIT_PER_IP = "5 per 15 minutes"
+    #: A form sent back sooner than this after it was served is a bot (seconds).
+    MIN_FILL_SECONDS = 3.0
+    #: How long an entry form stays valid once served (seconds).
+    FORM_TOKEN_MAX_AGE = 12 * 3600
+    #: Entries from one address within the window beyond which they are flagged for review.
+    IP_BURST_THRESHOLD = 5
+    IP_BURST_WINDOW_SECONDS = 600
+    #: Validity of the double opt-in link, in hours.
+    CONFIRM_MAX_AGE_HOURS = 72
+    #: Outgoing mail: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://...; empty keeps
+    #: mail in the outbox until `contests send-mail` runs with a server configured.
+    SMTP_URL = ""
+    MAIL_FROM = "contests@localhost"
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
     #: Base URL printed by CLI commands (e.g. the demo's links) when no request is around.

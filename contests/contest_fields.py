@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     SelectChoice,
     IntegerField,
@@ -128,6 +129,24 @@ class ContestFields(FlaskForm):
     )
     alternates_per_prize = IntegerField(
         _l("Alternates drawn per prize"), default=2, validators=[InputRequired(), NumberRange(min=0, max=20)]
+    )
+    phone_field = SelectField(
+        _l("Phone on the entry form"),
+        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
+        default="off",
+    )
+    postal_code_field = SelectField(
+        _l("Postal code on the entry form"),
+        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
+        default="off",
+    )
+    ask_birth_date = BooleanField(
+        _l("Ask for the date of birth"),
+        description=_l("Checked against the minimum age; otherwise entrants tick “I am N or over”."),
+    )
+    double_opt_in = BooleanField(
+        _l("Confirm entries by email (double opt-in)"),
+        description=_l("Entries stay pending, and out of the draw, until the entrant clicks the emailed link."),
     )
     tie_breaker_question = StringField(
         _l("Tie-breaker question (numeric answer)"), validators=[Optional(), Length(max=500)]

@@ -74,6 +74,7 @@ def _config(url: str, instance: Path, **extra) -> dict:
         "INSTANCE_PATH": str(instance),
         "BASE_URL": "http://localhost",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "MIN_FILL_SECONDS": 0,
         **extra,
     }
 
@@ -177,6 +178,20 @@ def post_form(client, url: str, data: dict | None = None, page: str | None = Non
     return client.post(url, data=payload, **kwargs)
 
 
+_FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
+
+
+def enter(client, slug: str, headers: dict | None = None, **fields):
+    """Fill a contest's public entry form like a browser: fetch it, send its token back."""
+    html = client.get(f"/c/{slug}").get_data(as_text=True)
+    match = _FORM_TOKEN.search(html)
+    assert match, "no entry form on the page"
+    data = {"form_token": match.group(1), "first_name": "Zoé", "last_name": "Durand",
+            "email": "zoe@example.org", "accept_rules": "y", **fields}
+    data = {key: value for key, value in data.items() if value is not None}
+    return client.post(f"/c/{slug}", data=data, headers=headers or {})
+
+
 def sign_in(client, email: str, password: str = PASSWORD):
     return post_form(client, "/auth/login", {"email": email, "password": password})
 
@@ -245,5 +260,15 @@ def factory(app):
                 publishing.publish_contest(contest, None, self.now)
             _db.session.commit()
             return contest
+
+        def entry(self, contest, email="entrant@example.org", now=None, **fields):
+            """An entry through the real submission path (dedup, consents, signals)."""
+            from contests.entries import EntryInput, submit_entry
+
+            data = {"first_name": "Zoé", "last_name": "Durand", "email": email,
+                    "consent_texts": {"rules": "I have read and accept the contest rules."}, **fields}
+            entry = submit_entry(contest, EntryInput(**data), now or datetime.now(timezone.utc))
+            _db.session.commit()
+            return entry
 
     return Factory()

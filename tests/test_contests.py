@@ -252,12 +252,10 @@ def test_database_refuses_what_forms_refuse(app, db, museum, factory):
 
 
 def test_dashboard_groups_by_phase_with_entry_counts(app, client, museum, factory, db):
-    from contests.models import Entry
-
     open_contest = factory.contest(museum, publish=True, title="Jeu ouvert", slug="ouvert")
     factory.contest(museum, title="Brouillon", slug="brouillon")
-    db.session.add_all([Entry(contest_id=open_contest.id, status="confirmed") for _ in range(3)])
-    db.session.commit()
+    for n in range(3):
+        factory.entry(open_contest, email=f"entrant{n}@example.org")
     html = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
     assert html.index("Open contests") < html.index("Jeu ouvert") < html.index("Drafts") < html.index("Brouillon")
     assert 'data-entries="ouvert">3<' in html

@@ -1,11 +1,15 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 from .audit import AuditEvent
-from .contest import Contest, Phase, Prize, State
-from .entry import Entry
+from .contest import Contest, Phase, Prize, Question, State
+from .entry import Consent, ConsentText, Entry, OutboxMessage
 from .organization import Membership, Organization, User
 
 __all__ = [
     "AuditEvent",
+    "Consent",
+    "ConsentText",
+    "OutboxMessage",
+    "Question",
     "Contest",
     "Entry",
     "Membership",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -36,6 +36,7 @@ JURISDICTIONS = ("FR", "US", "GB", "CA")
 MECHANICS = ("random_draw", "skill")
 ENTRY_POLICIES = ("once", "daily")
 CURRENCIES = ("EUR", "USD", "GBP", "CAD", "CHF")
+FIELD_MODES = ("off", "optional", "required")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -53,6 +54,8 @@ class Contest(db.Model):
         CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="dates"),
         CheckConstraint("alternates_per_prize >= 0", name="alternates"),
         CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
+        CheckConstraint(_in("phone_field", FIELD_MODES), name="phone_field"),
+        CheckConstraint(_in("postal_code_field", FIELD_MODES), name="postal_code_field"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +81,13 @@ class Contest(db.Model):
     exclusions: Mapped[str] = mapped_column(Text, default="")
     entry_policy: Mapped[str] = mapped_column(String(10), default="once")
     alternates_per_prize: Mapped[int] = mapped_column(Integer, default=2)
+    #: Whether the form asks for a phone / postal code: off, optional or required.
+    phone_field: Mapped[str] = mapped_column(String(10), default="off")
+    postal_code_field: Mapped[str] = mapped_column(String(10), default="off")
+    #: Ask the date of birth (checked against min_age) instead of an "I am N or older" box.
+    ask_birth_date: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Entries stay pending until the entrant clicks the link mailed to them.
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Numeric "question subsidiaire" separating ties in skill contests.
     tie_breaker_question: Mapped[str] = mapped_column(String(500), default="")
     jury_description: Mapped[str] = mapped_column(Text, default="")
@@ -99,6 +109,9 @@ class Contest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization = relationship("Organization")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan", order_by="(Question.position, Question.id)"
+    )
     prizes: Mapped[list[Prize]] = relationship(
         back_populates="contest",
         cascade="all, delete-orphan",
@@ -153,3 +166,25 @@ class Prize(db.Model):
     @property
     def total_value(self) -> int:
         return self.quantity * self.unit_value_minor
+
+
+class Question(db.Model):
+    """A custom question on the entry form (short text or single choice)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'choice')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    #: One option per line, for choice questions.
+    choices: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    contest: Mapped[Contest] = relationship(back_populates="questions")
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]

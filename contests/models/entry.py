@@ -1,10 +1,21 @@
-"""Entries: only what the organizer workspace needs so far (counts per contest)."""
+"""Entries, the consents given with them, and the outbox of mail they trigger."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -13,16 +24,104 @@ ENTRY_STATUSES = ("pending", "confirmed", "disqualified")
 
 
 class Entry(db.Model):
+    """One accepted participation. Personal data sits here; draws only ever see ids and hashes."""
+
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint(
-            "status IN (" + ", ".join(repr(s) for s in ENTRY_STATUSES) + ")", name="status"
-        ),
+        CheckConstraint("status IN (" + ", ".join(repr(s) for s in ENTRY_STATUSES) + ")", name="status"),
+        #: The guarantee: one identity per contest and period, whatever the concurrency.
+        UniqueConstraint("contest_id", "identity_key", "period", name="uq_entries_identity_period"),
+        Index("ix_entries_contest_phone", "contest_id", "phone"),
+        Index("ix_entries_contest_household", "contest_id", "household_key"),
+        Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(
-        ForeignKey("contests.id", ondelete="CASCADE"), index=True
-    )
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    #: The address mail is sent to, as the entrant typed it (validated).
+    email: Mapped[str] = mapped_column(String(254), default="")
+    #: The mailbox it reaches (lower-case, provider aliases removed), for search and review.
+    email_key: Mapped[str] = mapped_column(String(254), default="", index=True)
+    #: SHA-256 of the email key: what the UNIQUE constraint compares.
+    identity_key: Mapped[str] = mapped_column(String(64), default="")
+    #: "all" for once-per-contest, else the entrant's calendar day in the contest's zone.
+    period: Mapped[str] = mapped_column(String(10), default="all")
+    #: E.164, when the contest asks for a phone.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    #: Answers to the contest's custom questions, JSON keyed by question id.
+    answers: Mapped[str] = mapped_column(Text, default="{}")
+    tie_breaker: Mapped[int | None] = mapped_column(BigInteger)
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Folded first name, last name and postal code: same household, however spelled.
+    household_key: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    #: Shown and mailed to the entrant; lets them find their entry in the published draw.
+    receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
+
+    #: Comma-separated fraud signals (phone, household, ip_burst); empty when clean or cleared.
+    flags: Mapped[str] = mapped_column(String(100), default="", index=True)
+    flag_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flag_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disqualified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disqualified_reason: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consents: Mapped[list[Consent]] = relationship(back_populates="entry", cascade="all, delete-orphan")
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
+
+
+class ConsentText(db.Model):
+    """The exact wording an entrant agreed to, stored once per version (its SHA-256)."""
+
+    __tablename__ = "consent_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consent(db.Model):
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('rules', 'marketing', 'age', 'parental')", name="kind"),
+        UniqueConstraint("entry_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text_sha256: Mapped[str] = mapped_column(ForeignKey("consent_texts.sha256"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="consents")
+    text: Mapped[ConsentText] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """Mail written in the same transaction as what caused it, delivered afterwards with retries."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    #: Which entry the mail is about, so a resend can find and supersede it.
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")

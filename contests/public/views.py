@@ -1,23 +1,100 @@
-"""Public pages, in the contest's language (the entry form comes with the entries work)."""
+"""Public pages, in the contest's language: the contest with its entry form, and what follows."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import refresh
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Contest, State
+from .. import entries
+from ..errors import ValidationFailed
+from ..extensions import csrf, db, limiter
+from ..form_tokens import FormTokenError, check_token, issue_token
+from ..models import Contest, Entry, Phase, State
 from ..models.types import utcnow
+from .forms import ResendForm, entry_form_class
 
 bp = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
 
 #: States whose contest is visible to the public; drafts do not exist for them.
 VISIBLE = (State.PUBLISHED, State.DRAWN, State.ARCHIVED)
 
 
-def _speak(contest: Contest) -> None:
+def _contest(slug: str) -> Contest:
+    """Load a public contest and switch the page to its language."""
+    contest = db.first_or_404(select(Contest).where(Contest.slug == slug, Contest.state.in_(VISIBLE)))
     g.locale = contest.language
     refresh()
+    return contest
+
+
+def _same_origin() -> bool:
+    """Refuse posts whose Origin (or, failing that, Referer) names another site."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source or source == "null":
+        return not source  # absent: privacy tools strip both; the signed token still applies
+    parts = urlsplit(source)
+    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def _deliver_mail_after_response(response):
+    """Send queued mail once the entrant has their page, if a server is configured."""
+    smtp_url = current_app.config["SMTP_URL"]
+    if not smtp_url:
+        return response
+    app = current_app._get_current_object()
+
+    def deliver():
+        from ..mail import deliver_pending
+
+        with app.app_context():
+            try:
+                deliver_pending(smtp_url, app.config["MAIL_FROM"], limit=20, timeout=5)
+            except Exception:  # noqa: BLE001 - mail stays queued; `contests send-mail` retries
+                log.exception("mail delivery after response failed")
+
+    response.call_on_close(deliver)
+    return response
+
+
+def _entry_input(form, contest: Contest, consent_texts: dict[str, str]) -> entries.EntryInput:
+    answers = {str(q.id): (getattr(form, f"q_{q.id}").data or "") for q in contest.questions}
+    return entries.EntryInput(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        phone=getattr(form, "phone", None) and form.phone.data or "",
+        postal_code=getattr(form, "postal_code", None) and form.postal_code.data or "",
+        birth_date=form.birth_date.data if hasattr(form, "birth_date") else None,
+        answers=answers,
+        tie_breaker=form.tie_breaker.data if hasattr(form, "tie_breaker") else None,
+        marketing_opt_in=bool(form.marketing_opt_in.data),
+        consent_texts=consent_texts,
+        ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
+
+
+def _consents_given(form) -> dict[str, str]:
+    """The exact wording of each box the entrant ticked, as shown to them."""
+    given = {"rules": str(form.accept_rules.label.text)}
+    if form.marketing_opt_in.data:
+        given["marketing"] = str(form.marketing_opt_in.label.text)
+    if hasattr(form, "age_confirmed"):
+        given["age"] = str(form.age_confirmed.label.text)
+    return given
+
+
+def _render_contest(contest: Contest, form, status: int = 200, notice: str | None = None):
+    form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
+    response = render_template(
+        "public/contest.html", contest=contest, phase=contest.phase(utcnow()), form=form, notice=notice
+    )
+    return response, status, {"Cache-Control": "no-store"}
 
 
 @bp.route("/")
@@ -26,9 +103,104 @@ def index():
     return redirect(url_for("admin.home"))
 
 
-@bp.route("/c/<slug>")
+@bp.route("/c/<slug>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["ENTRY_LIMIT_PER_IP"], methods=["POST"])
 def contest(slug: str):
-    """A contest's public page: dates in its time zone, prizes, and where it stands."""
-    contest = db.first_or_404(select(Contest).where(Contest.slug == slug, Contest.state.in_(VISIBLE)))
-    _speak(contest)
-    return render_template("public/contest.html", contest=contest, phase=contest.phase(utcnow()))
+    """A contest's page: dates in its zone, prizes, and the entry form while it is open."""
+    contest = _contest(slug)
+    form = entry_form_class(contest)()
+    if request.method == "GET":
+        return _render_contest(contest, form)
+
+    now = utcnow()
+    if contest.phase(now) != Phase.OPEN:
+        return _render_contest(contest, form, 409)
+    if not _same_origin():
+        return _render_contest(contest, form, 403, _("This form was sent from another site. Fill it in again here."))
+    config = current_app.config
+    try:
+        check_token(config["SECRET_KEY"], form.form_token.data, contest.id, now,
+                    config["MIN_FILL_SECONDS"], config["FORM_TOKEN_MAX_AGE"])
+    except FormTokenError as error:
+        notice = {
+            "too_fast": _("That was very quick. Check your answers and send the form again."),
+            "expired": _("This form has expired. Check your answers and send it again."),
+        }.get(error.reason, _("This form could not be verified. Check your answers and send it again."))
+        return _render_contest(contest, form, 400, notice)
+    if form.website.data:
+        # A bot filled the honeypot: answer like a success, store nothing.
+        return render_template("public/thanks.html", contest=contest, entry=None, pending=False)
+    if not form.validate():
+        return _render_contest(contest, form, 400)
+
+    try:
+        entry = entries.submit_entry(contest, _entry_input(form, contest, _consents_given(form)), now, request.host_url)
+    except ValidationFailed as error:
+        db.session.rollback()
+        for name, messages in error.errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors) + list(messages)
+        return _render_contest(contest, form, 400)
+    except entries.AlreadyEntered as error:
+        db.session.rollback()
+        return render_template("public/already.html", contest=contest, next_period_at=error.next_period_at), 409
+    except entries.NotOpen:
+        db.session.rollback()
+        return _render_contest(contest, form, 409)
+    db.session.commit()
+    response = redirect(url_for("public.thanks", slug=contest.slug, receipt=entry.receipt_code), 303)
+    return _deliver_mail_after_response(response)
+
+
+@bp.route("/c/<slug>/thanks")
+def thanks(slug: str):
+    """After entering: the receipt code, and what to do next."""
+    contest = _contest(slug)
+    code = (request.args.get("receipt") or "").upper()[:16]
+    entry = db.session.execute(
+        select(Entry).where(Entry.contest_id == contest.id, Entry.receipt_code == code)
+    ).scalar_one_or_none()
+    if entry is None:
+        abort(404)
+    return render_template("public/thanks.html", contest=contest, entry=entry, pending=entry.status == "pending")
+
+
+@bp.route("/c/<slug>/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def confirm(slug: str, token: str):
+    """Confirm an entry from the mailed link; GET only shows a button, so link scanners confirm nothing."""
+    contest = _contest(slug)
+    try:
+        entry = entries.entry_for_token(contest, token)
+    except entries.InvalidConfirmation as error:
+        return render_template("public/confirm.html", contest=contest, entry=None, expired=error.expired), 400
+    if request.method == "POST" and entry.status == "pending":
+        if not _same_origin():
+            abort(403)
+        entries.confirm_entry(contest, token, utcnow())
+        db.session.commit()
+        return _deliver_mail_after_response(redirect(url_for("public.confirm", slug=slug, token=token), 303))
+    return render_template("public/confirm.html", contest=contest, entry=entry, expired=False)
+
+
+@bp.route("/c/<slug>/resend", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["RESEND_LIMIT_PER_IP"], methods=["POST"])
+def resend(slug: str):
+    """Send the confirmation link again (the answer is the same whether or not the address entered)."""
+    contest = _contest(slug)
+    form = ResendForm()
+    sent = False
+    if request.method == "POST":
+        config = current_app.config
+        try:
+            check_token(config["SECRET_KEY"], form.form_token.data, contest.id, utcnow(), 0, config["FORM_TOKEN_MAX_AGE"])
+        except FormTokenError:
+            abort(400)
+        if form.validate() and _same_origin():
+            entries.resend_confirmation(contest, form.email.data, request.host_url, utcnow())
+            db.session.commit()
+            sent = True
+    form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
+    response = render_template("public/resend.html", contest=contest, form=form, sent=sent)
+    return _deliver_mail_after_response(current_app.make_response(response)) if sent else response

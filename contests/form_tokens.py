@@ -1,0 +1,42 @@
+"""Signed, expiring, per-contest form tokens: CSRF protection that needs no cookie.
+
+An entry form embedded on a client's site lives in a third-party iframe, where Safari and
+in-app browsers drop cookies, so a session-bound CSRF token would fail there. The token is
+signed with the app's secret, names the contest, and carries the time it was issued, which
+also gives the minimum fill time that stops naive bots.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+SALT = "entry-form"
+
+
+class FormTokenError(Exception):
+    """``reason`` is one of: invalid, expired, too_fast."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issue_token(secret: str, contest_id: int) -> str:
+    return URLSafeTimedSerializer(secret, salt=SALT).dumps({"c": contest_id, "n": secrets.token_hex(8)})
+
+
+def check_token(secret: str, token: str, contest_id: int, now: datetime, min_seconds: float, max_age: int) -> None:
+    """Accept a token issued for this contest at least ``min_seconds`` and at most ``max_age`` ago."""
+    serializer = URLSafeTimedSerializer(secret, salt=SALT)
+    try:
+        payload, issued = serializer.loads(token or "", max_age=max_age, return_timestamp=True)
+    except SignatureExpired:
+        raise FormTokenError("expired") from None
+    except BadSignature:
+        raise FormTokenError("invalid") from None
+    if not isinstance(payload, dict) or payload.get("c") != contest_id:
+        raise FormTokenError("invalid")
+    if (now - issued.astimezone(timezone.utc)).total_seconds() < min_seconds:
+        raise FormTokenError("too_fast")
