@@ -148,11 +148,13 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     email, phone = _check(contest, data, now)
     key = identity_key(email.key)
     period = period_for(contest, now)
+    # Computed now: after a failed flush the session is rolled back and the contest expired.
+    retry_at = next_period_start(contest, now)
     already = db.session.execute(
         select(Entry.id).where(Entry.contest_id == contest.id, Entry.identity_key == key, Entry.period == period)
     ).first()
     if already is not None:
-        raise AlreadyEntered(next_period_start(contest, now))
+        raise AlreadyEntered(retry_at)
 
     entry = Entry(
         contest_id=contest.id,
@@ -181,7 +183,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         db.session.flush()
     except IntegrityError:
         # A simultaneous twin won the race (or, once in 10^18, the receipt code collided).
-        raise AlreadyEntered(next_period_start(contest, now)) from None
+        raise AlreadyEntered(retry_at) from None
 
     for kind, text in data.consent_texts.items():
         entry.consents.append(Consent(kind=kind, text=_consent_text(text, contest.language), given_at=now))
