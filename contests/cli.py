@@ -143,7 +143,29 @@ def verify_audit_command() -> None:
         sys.exit(1)
 
 
+@click.command("send-mail")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="Messages at most.")
+@_speak_user_language
+def send_mail_command(limit: int) -> None:
+    """Deliver the queued mail through CONTESTS_SMTP_URL (failed messages are retried later)."""
+    from .mail import deliver_pending
+
+    smtp_url = current_app.config["SMTP_URL"]
+    if not smtp_url:
+        click.echo("error: CONTESTS_SMTP_URL is not set; mail stays queued.", err=True)
+        sys.exit(1)
+    try:
+        sent, failed = deliver_pending(smtp_url, current_app.config["MAIL_FROM"], limit=limit)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"sent {sent}, failed {failed} (failed messages are retried with a growing delay)")
+    if failed:
+        sys.exit(1)
+
+
 COMMANDS = (
+    send_mail_command,
     create_organizer_command,
     demo_command,
     export_contest_command,
