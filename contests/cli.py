@@ -143,6 +143,25 @@ def verify_audit_command() -> None:
         sys.exit(1)
 
 
+@click.command("entries")
+@click.argument("slug")
+@click.option("--status", type=click.Choice(["pending", "confirmed", "flagged", "disqualified"]), help="Only this status.")
+@click.option("--separator", type=click.Choice(["comma", "semicolon"]), default="comma", show_default=True)
+@click.option("--bom/--no-bom", default=False, show_default=True, help="Start with a UTF-8 BOM (for Excel).")
+@_speak_user_language
+def entries_command(slug: str, status: str | None, separator: str, bom: bool) -> None:
+    """Write a contest's entries as CSV on standard output, one row per entry with its status."""
+    from .entries import entries_query
+    from .entry_export import SEPARATORS, entries_csv
+
+    contest = db.session.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    if contest is None:
+        raise click.BadParameter(f"no contest with slug “{slug}”", param_hint="SLUG")
+    rows = db.session.execute(entries_query(contest, status).execution_options(yield_per=1000)).scalars()
+    for chunk in entries_csv(contest, rows, SEPARATORS[separator], bom=bom):
+        click.echo(chunk, nl=False)
+
+
 @click.command("send-mail")
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="Messages at most.")
 @_speak_user_language
@@ -165,6 +184,7 @@ def send_mail_command(limit: int) -> None:
 
 
 COMMANDS = (
+    entries_command,
     send_mail_command,
     create_organizer_command,
     demo_command,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit
 from .errors import ContestLocked, ValidationFailed
 from .extensions import db
-from .models import Contest, Organization, Prize, State, User
+from .models import Contest, Organization, Prize, Question, State, User
 from .timezones import local_to_utc
 
 #: Contest columns a form or an import may set (the rest is state the app manages).
@@ -143,4 +143,28 @@ def delete_prize(prize: Prize, actor: User | None) -> None:
     require_draft(contest)
     audit.record("prize.deleted", actor=actor, contest=contest, prize_id=prize.id, title=prize.title)
     contest.prizes.remove(prize)
+    db.session.flush()
+
+
+def add_question(contest: Contest, values: dict, actor: User | None) -> Question:
+    """Add a custom question to a draft's entry form."""
+    require_draft(contest)
+    question = Question(
+        label=values["label"].strip(),
+        kind=values["kind"],
+        choices="\n".join(line.strip() for line in (values.get("choices") or "").splitlines() if line.strip()),
+        required=bool(values.get("required")),
+        position=max((q.position for q in contest.questions), default=0) + 1,
+    )
+    contest.questions.append(question)
+    db.session.flush()
+    audit.record("question.created", actor=actor, contest=contest, question_id=question.id, label=question.label)
+    return question
+
+
+def delete_question(question: Question, actor: User | None) -> None:
+    contest = question.contest
+    require_draft(contest)
+    audit.record("question.deleted", actor=actor, contest=contest, question_id=question.id)
+    contest.questions.remove(question)
     db.session.flush()

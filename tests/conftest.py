@@ -114,6 +114,8 @@ def _outside_test_context(call, *args, **kwargs):
 
 class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
+        # Buffered, so streamed bodies are produced inside the request's own context too.
+        kwargs.setdefault("buffered", True)
         return _outside_test_context(super().open, *args, **kwargs)
 
 

@@ -12,20 +12,28 @@ def _admin_rules(app):
 
 
 @pytest.fixture
-def two_tenants(app, factory):
+def two_tenants(app, factory, db):
     """Alice works for the museum, Bob for the theatre; each has a contest with a prize."""
     alice = factory.user("alice@example.org")
     bob = factory.user("bob@example.org")
     museum = factory.organization("Musée", owner=alice)
     theatre = factory.organization("Théâtre", owner=bob)
     museum_contest = factory.contest(museum, title="Jeu du musée")
-    theatre_contest = factory.contest(theatre, title="Jeu du théâtre")
+    theatre_contest = factory.contest(theatre, title="Jeu du théâtre", slug="theatre", min_age=0)
+    from contests.contest_editing import add_question
+    from contests.publishing import publish_contest
+
+    add_question(theatre_contest, {"label": "Pièce préférée ?", "kind": "text", "required": True}, None)
+    publish_contest(theatre_contest, None, factory.now)
+    db.session.commit()
+    theatre_entry = factory.entry(theatre_contest, email="spectateur@example.org")
     return {
         "alice": alice,
         "museum": museum,
         "theatre": theatre,
         "museum_contest": museum_contest,
         "theatre_contest": theatre_contest,
+        "theatre_entry": theatre_entry,
     }
 
 
@@ -43,6 +51,8 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "org_id": t["theatre"].id,
         "contest_id": theatre_contest.id,
         "prize_id": theatre_contest.prizes[0].id,
+        "question_id": theatre_contest.questions[0].id,
+        "entry_id": t["theatre_entry"].id,
     }
     assert sign_in(client, "alice@example.org").status_code == 302
     checked = 0
@@ -57,9 +67,10 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
 
             response = client.open(url, method=method, data={"csrf_token": csrf_from(html)})
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
-            assert "Théâtre" not in response.get_data(as_text=True)
+            body = response.get_data(as_text=True)
+            assert "Théâtre" not in body and "spectateur@example.org" not in body
             checked += 1
-    assert checked >= 12
+    assert checked >= 20
 
 
 def test_own_organization_with_foreign_contest_is_404(app, client, two_tenants):

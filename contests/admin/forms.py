@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..contest_fields import ContestFields, PrizeFields
 
@@ -34,3 +34,26 @@ class ImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """An empty form: buttons that change state still carry a CSRF token."""
+
+
+class DisqualifyForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(
+        _l("Answer"),
+        choices=[SelectChoice("text", _l("Short text")), SelectChoice("choice", _l("One choice among options"))],
+    )
+    choices = TextAreaField(
+        _l("Options"), description=_l("One per line, for a choice question."), validators=[Optional(), Length(max=2000)]
+    )
+    required = BooleanField(_l("Answer required"), default=True)
+
+    def validate_choices(self, field):
+        options = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+        if self.kind.data == "choice" and len(options) < 2:
+            raise ValidationError(_l("Give at least two options, one per line."))
+        if len(set(options)) != len(options):
+            raise ValidationError(_l("Each option must be different."))

@@ -3,22 +3,46 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..contest_editing import EDITABLE_FIELDS, add_prize, create_contest, delete_prize, update_contest, update_prize
+from .. import entries
+from ..contest_editing import EDITABLE_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
 from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
 from ..extensions import db, login_manager
-from ..models import Contest, Prize, State
+from ..entry_export import SEPARATORS
+from ..entry_export import entries_csv as write_entries_csv
+from ..models import Contest, Entry, Prize, Question, State
 from ..models.types import utcnow
 from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
 from ..publishing import archive_contest, missing_for_publish, publish_contest
 from ..dashboard import contests_by_phase
 from ..timezones import utc_to_local
 from ..transfer import export_contest, import_contest
-from .forms import ActionForm, ContestForm, ImportForm, MemberForm, OrganizationForm, PrizeForm
+from .forms import (
+    ActionForm,
+    ContestForm,
+    DisqualifyForm,
+    ImportForm,
+    MemberForm,
+    OrganizationForm,
+    PrizeForm,
+    QuestionForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -329,3 +353,130 @@ def remove_prize(contest_id: int, prize_id: int):
             db.session.commit()
             flash(_("Prize removed."), "success")
     return redirect(url_for("admin.contest", contest_id=contest.id))
+
+
+# --- custom questions ----------------------------------------------------------------------
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/questions/new", methods=["GET", "POST"])
+def new_question(contest_id: int):
+    """Add a question to a draft's entry form."""
+    contest = _contest(contest_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            add_question(contest, form.data, current_user)
+        except ContestLocked as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Question added."), "success")
+        return redirect(url_for("admin.contest", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/question_form.html", form=form, contest=contest), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/questions/<int:question_id>/delete", methods=["POST"])
+def remove_question(contest_id: int, question_id: int):
+    """Remove a question from a draft's entry form."""
+    contest = _contest(contest_id)
+    question = db.first_or_404(select(Question).where(Question.id == question_id, Question.contest_id == contest.id))
+    try:
+        delete_question(question, current_user)
+    except ContestLocked as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Question removed."), "success")
+    return redirect(url_for("admin.contest", contest_id=contest.id))
+
+
+# --- entries -------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def _entry(contest: Contest, entry_id: int) -> Entry:
+    return db.first_or_404(select(Entry).where(Entry.id == entry_id, Entry.contest_id == contest.id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries")
+def entries_list(contest_id: int):
+    """Entries with counts per status, a status filter and a search box."""
+    contest = _contest(contest_id)
+    status = request.args.get("status") if request.args.get("status") in entries.STATUS_FILTERS else None
+    search = (request.args.get("q") or "")[:200]
+    page = db.paginate(entries.entries_query(contest, status, search), per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "admin/entries.html", contest=contest, page=page, status=status, search=search,
+        counts=entries.status_counts(contest), filters=entries.STATUS_FILTERS,
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries.csv")
+def entries_csv(contest_id: int):
+    """The filtered list as CSV (UTF-8 with BOM; ?sep=semicolon for French Excel)."""
+    contest = _contest(contest_id)
+    status = request.args.get("status") if request.args.get("status") in entries.STATUS_FILTERS else None
+    separator = SEPARATORS.get(request.args.get("sep", "comma"), ",")
+    rows = db.session.execute(entries.entries_query(contest, status, (request.args.get("q") or "")[:200])).scalars()
+    filename = f"entries-{contest.slug}.csv"
+    # Built in the request: a streamed body would outlive the session that loads the rows.
+    return Response(
+        "".join(write_entries_csv(contest, rows, separator)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/review")
+def review(contest_id: int):
+    """Clusters of related entries (same phone, same household, bursts from one address)."""
+    contest = _contest(contest_id)
+    return render_template(
+        "admin/review.html", contest=contest, clusters=entries.review_clusters(contest), disqualify_form=DisqualifyForm(formdata=None)
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/disqualify", methods=["POST"])
+def disqualify(contest_id: int, entry_id: int):
+    """Exclude an entry from the draw with a reason (recorded with who and when)."""
+    contest = _contest(contest_id)
+    entry = _entry(contest, entry_id)
+    form = DisqualifyForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed({"reason": form.reason.errors or [_("Say why this entry is disqualified.")]})
+        entries.disqualify_entry(entry, form.reason.data, current_user, utcnow())
+    except (ValidationFailed, WrongState) as error:
+        db.session.rollback()
+        flash(str(error.errors["reason"][0]) if isinstance(error, ValidationFailed) else str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Entry %(id)d disqualified.", id=entry_id), "success")
+    return redirect(_back_to(contest))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/clear", methods=["POST"])
+def clear(contest_id: int, entry_id: int):
+    """Keep a flagged entry: dismiss its signals (recorded with who and when)."""
+    contest = _contest(contest_id)
+    entry = _entry(contest, entry_id)
+    try:
+        entries.clear_flags(entry, current_user, utcnow())
+    except WrongState as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Signals cleared for entry %(id)d.", id=entry_id), "success")
+    return redirect(_back_to(contest))
+
+
+def _back_to(contest: Contest) -> str:
+    """Return to the page the button was on (review queue or list), never off-site."""
+    target = request.form.get("next", "")
+    if target.startswith("/admin/") and "//" not in target:
+        return target
+    return url_for("admin.review", contest_id=contest.id)

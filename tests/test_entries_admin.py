@@ -1,0 +1,106 @@
+"""The organizer's side of entries: list, filters, search, review queue, CSV for Excel, CLI."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from conftest import post_form, sign_in
+from contests.models import AuditEvent, Entry
+
+
+@pytest.fixture
+def setup(app, client, factory, db):
+    alice = factory.user("alice@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, phone_field="optional",
+                              postal_code_field="optional")
+    people = [
+        ("Zoé", "Durand", "zoe@example.org", "0612345678", "75011"),
+        ("Zoe", "DURAND", "zoe.durand@example.org", "", "75 011"),      # same household
+        ("Paul", "Martin", "paul@example.org", "06 12 34 56 78", ""),      # same phone as Zoé
+        ("=HYPERLINK(\"http://evil\")", "+cmd", "-evil@example.org", "", ""),  # formula injection attempt
+        ("Élodie", "Lefèvre", "elodie@example.org", "", ""),
+    ]
+    for first, last, email, phone, postal in people:
+        factory.entry(contest, email=email, first_name=first, last_name=last, phone=phone, postal_code=postal,
+                      ip_address="203.0.113.9")
+    sign_in(client, "alice@example.org")
+    return {"museum": museum, "contest": contest, "base": f"/admin/o/{museum.id}/contests/{contest.id}"}
+
+
+def test_signals_flag_clusters_without_blocking(app, db, setup):
+    entries = db.session.execute(select(Entry).order_by(Entry.id)).scalars().all()
+    assert len(entries) == 5 and all(e.status == "confirmed" for e in entries)
+    flags = [set(e.flag_list) for e in entries]
+    assert flags[0] == {"phone", "household", "ip_burst"}
+    assert flags[1] == {"household", "ip_burst"} and flags[2] == {"phone", "ip_burst"}
+    assert flags[4] == {"ip_burst"}  # the fifth entry from one address within ten minutes
+
+
+def test_list_counts_filters_and_search(app, client, setup):
+    html = client.get(setup["base"] + "/entries").get_data(as_text=True)
+    assert "All (5)" in html and "Flagged (5)" in html and "Confirmed (5)" in html
+    html = client.get(setup["base"] + "/entries?q=lefevre").get_data(as_text=True)
+    assert "No entry matches." in html  # search is literal, accents included
+    html = client.get(setup["base"] + "/entries?q=Lefèvre").get_data(as_text=True)
+    assert "elodie@example.org" in html and "paul@example.org" not in html
+    html = client.get(setup["base"] + "/entries?q=+33612345678").get_data(as_text=True)
+    assert "paul@example.org" in html and "zoe@example.org" in html and "elodie" not in html
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    html = client.get(setup["base"] + "/entries?status=disqualified").get_data(as_text=True)
+    assert "Aucune participation ne correspond." in html
+
+
+def test_review_disqualify_and_clear_are_recorded(app, client, db, setup):
+    html = client.get(setup["base"] + "/review").get_data(as_text=True)
+    assert "Same phone number" in html and "+33612345678" in html and "Same name and postal code" in html
+    zoe, zoe2, paul = db.session.execute(select(Entry).order_by(Entry.id).limit(3)).scalars().all()
+    response = post_form(client, f"{setup['base']}/entries/{paul.id}/disqualify", {"reason": ""}, page=setup["base"] + "/review")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert paul.status == "confirmed"
+    post_form(client, f"{setup['base']}/entries/{paul.id}/disqualify", {"reason": "Même téléphone que Zoé"}, page=setup["base"] + "/review")
+    post_form(client, f"{setup['base']}/entries/{zoe.id}/clear", page=setup["base"] + "/review")
+    db.session.expire_all()
+    assert paul.status == "disqualified" and paul.disqualified_reason == "Même téléphone que Zoé"
+    assert paul.disqualified_by_id is not None and paul.disqualified_at is not None
+    assert zoe.flags == "" and zoe.flag_cleared_by_id is not None
+    events = {e.action: e for e in db.session.execute(select(AuditEvent)).scalars()}
+    import json
+
+    assert json.loads(events["entry.disqualified"].data)["reason"] == "Même téléphone que Zoé"
+    assert events["entry.flags_cleared"].actor_id is not None
+    html = client.get(setup["base"] + "/entries?status=disqualified").get_data(as_text=True)
+    assert "paul@example.org" in html and "Même téléphone que Zoé" in html
+
+
+def test_csv_opens_in_french_excel_and_defuses_formulas(app, client, setup):
+    response = client.get(setup["base"] + "/entries.csv?sep=semicolon")
+    assert response.mimetype == "text/csv"
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    header, *body = rows
+    assert header[:3] == ["id", "receipt_code", "status"] and len(body) == 5
+    by_email = {row[header.index("email")]: row for row in body}
+    evil = by_email["'-evil@example.org"]
+    assert evil[header.index("first_name")] == "'=HYPERLINK(\"http://evil\")"
+    assert evil[header.index("last_name")] == "'+cmd"
+    assert by_email["elodie@example.org"][header.index("last_name")] == "Lefèvre"
+    for row in body:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@")), cell
+    commas = client.get(setup["base"] + "/entries.csv?status=flagged").data.decode("utf-8-sig")
+    assert commas.splitlines()[0].startswith("id,receipt_code,status")
+
+
+def test_cli_entries(app, runner, setup):
+    result = runner.invoke(args=["entries", "noel"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert len(rows) == 6 and rows[0][2] == "status" and {r[2] for r in rows[1:]} == {"confirmed"}
+    result = runner.invoke(args=["entries", "noel", "--status", "disqualified", "--separator", "semicolon"])
+    assert result.output.count("\n") == 1
+    result = runner.invoke(args=["entries", "nope"])
+    assert result.exit_code == 2 and "no contest with slug" in result.output
