@@ -17,7 +17,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -225,14 +225,16 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
                 _add_flag(other, "household")
     if entry.ip_address:
         window = now - timedelta(seconds=config["IP_BURST_WINDOW_SECONDS"])
-        recent = db.session.execute(
-            select(Entry).where(
-                Entry.contest_id == contest.id, Entry.ip_address == entry.ip_address, Entry.created_at >= window
-            )
-        ).scalars().all()
-        if len(recent) >= config["IP_BURST_THRESHOLD"]:
-            for other in recent:
+        in_window = (Entry.contest_id == contest.id, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
+        count = db.session.execute(select(func.count()).select_from(Entry).where(*in_window)).scalar()
+        threshold = config["IP_BURST_THRESHOLD"]
+        if count == threshold:
+            # Crossing the threshold flags the whole burst once...
+            for other in db.session.execute(select(Entry).where(*in_window)).scalars():
                 _add_flag(other, "ip_burst")
+        elif count > threshold:
+            # ...after which each new entry of the burst flags only itself (constant work per entry).
+            _add_flag(entry, "ip_burst")
 
 
 # --- confirmation (double opt-in) ----------------------------------------------------------

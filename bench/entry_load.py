@@ -1,0 +1,210 @@
+"""Load the entry form with wrk, on SQLite and PostgreSQL, against a bare Flask reference.
+
+Run with `make bench`. For each backend it migrates a fresh database, creates the demo contest,
+serves the app and the bare reference (bench/bare_app.py) with gunicorn (2 sync workers each),
+and runs wrk on loopback:
+
+  GET  /c/demo    vs  GET  /form   (a bare template render, no database)
+  POST /c/demo    vs  POST /enter  (a bare insert of a row of the same shape)
+
+Each POST is a new entrant (bench/post_entry.lua). Afterwards it checks that the entries table
+holds one row per answered POST (plus at most one per connection still in flight when wrk
+stopped) and that no identity appears twice. Figures go to standard output as a table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SECRET = "bench-secret-key-0123456789abcdef0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {seconds} s")
+
+
+def run(cmd: list[str], env: dict) -> str:
+    result = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None, extra_env: dict | None = None) -> dict:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
+    output = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(extra_env or {})}).stdout
+    return parse_wrk(output)
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _ms(re.search(r"50%\s+(\S+)", output).group(1)),
+        "p99": _ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        "requests": requests,
+        "ok": requests - (int(non_ok.group(1)) if non_ok else 0),
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "raw": output,
+    }
+
+
+def postgres_schema_url(base: str, schema: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    from contests.config import database_uri
+
+    engine = create_engine(database_uri(base, Path(".")))
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def count_rows(url: str) -> tuple[int, int]:
+    """Entries of the demo contest, and identities that appear more than once."""
+    from sqlalchemy import create_engine, text
+
+    from contests.config import database_uri
+
+    engine = create_engine(database_uri(url, Path(".")))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT count(*) FROM entries")).scalar()
+        dupes = connection.execute(text(
+            "SELECT count(*) FROM (SELECT identity_key, period FROM entries GROUP BY contest_id, identity_key, period"
+            " HAVING count(*) > 1) AS d")).scalar()
+    engine.dispose()
+    return rows, dupes
+
+
+def bench_backend(name: str, url: str, seconds: int, connections: int, threads: int, workers: int) -> dict:
+    instance = Path(tempfile.mkdtemp(prefix=f"contests-bench-{name}-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
+    env.update({
+        "CONTESTS_DATABASE_URL": url, "CONTESTS_INSTANCE_PATH": str(instance), "CONTESTS_SECRET_KEY": SECRET,
+        "CONTESTS_MIN_FILL_SECONDS": "0", "CONTESTS_ENTRY_LIMIT_PER_IP": "10000000 per minute",
+        "BARE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
+    })
+    run([str(BIN / "contests"), "db", "upgrade"], env)
+    run([str(BIN / "contests"), "demo"], env)
+    app_port, bare_port = free_port(), free_port()
+    servers = [gunicorn("wsgi:app", app_port, env, workers), gunicorn("bench.bare_app:app", bare_port, env, workers)]
+    try:
+        app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+        wait_for(app_url + "/c/demo")
+        wait_for(bare_url + "/form")
+        page = urllib.request.urlopen(app_url + "/c/demo").read().decode()
+        token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+        script = str(ROOT / "bench" / "post_entry.lua")
+        results = {
+            "get_bare": wrk(bare_url + "/form", seconds, connections, threads),
+            "get_app": wrk(app_url + "/c/demo", seconds, connections, threads),
+            "post_bare": wrk(bare_url + "/enter", seconds, connections, threads, script, {"ENTRY_PATH": "/enter"}),
+            "post_app": wrk(app_url + "/c/demo", seconds, connections, threads, script,
+                            {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"}),
+        }
+    finally:
+        for server in servers:
+            stop(server)
+    rows, dupes = count_rows(url)
+    results["rows"], results["dupes"] = rows, dupes
+    shutil.rmtree(instance, ignore_errors=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each server")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default=os.environ.get("CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: run `make bench`, which installs it", file=sys.stderr)
+        return 2
+
+    print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on loopback; gunicorn {args.workers} sync workers per server")
+    header = f"{'backend':<11}{'request':<12}{'app rps':>9}{'bare rps':>10}{'ratio':>7}{'target':>8}{'app p50':>9}{'app p99':>9}{'bare p99':>9}  verdict"
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-bench-db-')}/bench.sqlite3"
+        else:
+            url = postgres_schema_url(args.postgres_url, "contests_bench")
+        r = bench_backend(backend, url, args.seconds, args.connections, args.threads, args.workers)
+        for label, app_key, bare_key, target, p99_limit in (
+            ("GET form", "get_app", "get_bare", 0.9, None),
+            ("POST entry", "post_app", "post_bare", 0.8, 60.0),
+        ):
+            a, b = r[app_key], r[bare_key]
+            ratio = a["rps"] / b["rps"]
+            ok = ratio >= target and (p99_limit is None or a["p99"] < p99_limit) and a["ok"] == a["requests"]
+            failures += not ok
+            print(f"{backend:<11}{label:<12}{a['rps']:>9.0f}{b['rps']:>10.0f}{ratio:>7.2f}{target:>7.1f}x"
+                  f"{a['p50']:>8.1f}ms{a['p99']:>7.1f}ms{b['p99']:>7.1f}ms  {'ok' if ok else 'BELOW TARGET'}")
+        answered = r["post_app"]["ok"]
+        in_flight = r["rows"] - answered
+        rows_ok = 0 <= in_flight <= args.connections and r["dupes"] == 0
+        failures += not rows_ok
+        print(f"{backend:<11}rows: {r['rows']} entries for {answered} answered POSTs ({in_flight} in flight when wrk stopped,"
+              f" at most {args.connections}); duplicate identities: {r['dupes']}; non-2xx/3xx: "
+              f"{r['post_app']['requests'] - answered}; socket errors: {r['post_app']['socket_errors']}  "
+              f"{'ok' if rows_ok else 'MISMATCH'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
