@@ -18,6 +18,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -35,6 +37,7 @@ from .identity import (
 )
 from .mail import queue_mail
 from .models import Consent, ConsentText, Contest, Entry, Phase, User
+from .models.types import utcnow
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -100,14 +103,26 @@ def _default_region(contest: Contest) -> str:
     return codes[0] if codes else contest.jurisdiction
 
 
-def _consent_text(text: str, language: str) -> ConsentText:
+#: Hashes of consent texts seen committed; the same few texts back every entry of a contest.
+#: Rows are never deleted (consents point at them), so a hash once seen stays valid.
+STORED_CONSENT_TEXTS: set[str] = set()
+
+
+def _store_consent_text(text: str, language: str) -> str:
+    """Store a consent wording once (concurrent writers welcome) and return its SHA-256."""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    existing = db.session.get(ConsentText, digest)
-    if existing is not None:
-        return existing
-    row = ConsentText(sha256=digest, language=language, text=text)
-    db.session.add(row)
-    return row
+    if digest in STORED_CONSENT_TEXTS:
+        return digest
+    if db.session.get(ConsentText, digest) is not None:
+        STORED_CONSENT_TEXTS.add(digest)  # committed by an earlier request: remember it
+        return digest
+    # Not cached yet: this transaction may still roll back, so the next request checks again.
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(ConsentText).values(sha256=digest, language=language, text=text, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return digest
 
 
 def _receipt_code() -> str:
@@ -150,11 +165,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     period = period_for(contest, now)
     # Computed now: after a failed flush the session is rolled back and the contest expired.
     retry_at = next_period_start(contest, now)
-    already = db.session.execute(
-        select(Entry.id).where(Entry.contest_id == contest.id, Entry.identity_key == key, Entry.period == period)
-    ).first()
-    if already is not None:
-        raise AlreadyEntered(retry_at)
+    consent_hashes = {kind: _store_consent_text(text, contest.language) for kind, text in data.consent_texts.items()}
 
     entry = Entry(
         contest_id=contest.id,
@@ -180,19 +191,21 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     )
     db.session.add(entry)
     try:
+        # The UNIQUE constraint answers "already entered", races included: no SELECT beforehand.
         db.session.flush()
     except IntegrityError:
-        # A simultaneous twin won the race (or, once in 10^18, the receipt code collided).
+        # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
         raise AlreadyEntered(retry_at) from None
 
-    for kind, text in data.consent_texts.items():
-        entry.consents.append(Consent(kind=kind, text=_consent_text(text, contest.language), given_at=now))
-    _flag_signals(contest, entry, now)
+    with db.session.no_autoflush:
+        for kind, digest in consent_hashes.items():
+            entry.consents.append(Consent(kind=kind, text_sha256=digest, given_at=now))
+        _flag_signals(contest, entry, now)
+        if contest.double_opt_in and confirm_base_url:
+            queue_confirmation(contest, entry, confirm_base_url)
+        elif confirm_base_url:
+            queue_receipt(contest, entry)
     db.session.flush()
-    if contest.double_opt_in and confirm_base_url:
-        queue_confirmation(contest, entry, confirm_base_url)
-    elif confirm_base_url:
-        queue_receipt(contest, entry)
     return entry
 
 

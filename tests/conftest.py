@@ -100,6 +100,13 @@ def app(request, database_url, backend, tmp_path):
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
         _db.engine.dispose()
+    # The process remembers which consent texts are stored; those rows were just wiped.
+    from contests import entries
+
+    entries.STORED_CONSENT_TEXTS.clear()
+    from contests.public.page_cache import contest_pages
+
+    contest_pages.clear()
 
 
 def _outside_test_context(call, *args, **kwargs):

@@ -205,3 +205,17 @@ def test_oversized_body_gets_a_readable_413(app, client, db, open_contest):
     assert response.status_code == 413
     assert "Fichier trop volumineux" in response.get_data(as_text=True) or "File too large" in response.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(Consent)).scalar() == 0
+
+
+def test_cached_page_gets_a_fresh_token_and_follows_changes(app, client, db, open_contest):
+    import re
+
+    pattern = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
+    first = client.get("/c/noel").get_data(as_text=True)
+    second = client.get("/c/noel").get_data(as_text=True)
+    assert pattern.search(first).group(1) != pattern.search(second).group(1)
+    assert "form-token-slot" not in first
+    # A change of phase (here: the contest closes) is seen at once.
+    open_contest.ends_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    db.session.commit()
+    assert 'name="form_token"' not in client.get("/c/noel").get_data(as_text=True)

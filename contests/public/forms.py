@@ -30,7 +30,23 @@ class _EntryFormBase(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
+#: Built form classes by (contest, last change, state): public contests are frozen, so a class
+#: is built once per process instead of on every request.
+_FORM_CLASSES: dict[tuple, type[FlaskForm]] = {}
+
+
 def entry_form_class(contest: Contest) -> type[FlaskForm]:
+    """The entry form class for this contest, built once per version of it."""
+    key = (contest.id, contest.updated_at, contest.state)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        if len(_FORM_CLASSES) > 512:
+            _FORM_CLASSES.clear()
+        form_class = _FORM_CLASSES[key] = _build_form_class(contest)
+    return form_class
+
+
+def _build_form_class(contest: Contest) -> type[FlaskForm]:
     """Subclass the base form with the fields this contest asks for."""
     fields: dict = {}
     if contest.phone_field != "off":

@@ -16,6 +16,7 @@ from ..form_tokens import FormTokenError, check_token, issue_token
 from ..models import Contest, Entry, Phase, State
 from ..models.types import utcnow
 from .forms import ResendForm, entry_form_class
+from .page_cache import TOKEN_SLOT, contest_pages
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def _deliver_mail_after_response(response):
 
 
 def _entry_input(form, contest: Contest, consent_texts: dict[str, str]) -> entries.EntryInput:
-    answers = {str(q.id): (getattr(form, f"q_{q.id}").data or "") for q in contest.questions}
+    answers = {name[2:]: (field.data or "") for name, field in form._fields.items() if name.startswith("q_")}
     return entries.EntryInput(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -90,11 +91,20 @@ def _consents_given(form) -> dict[str, str]:
 
 
 def _render_contest(contest: Contest, form, status: int = 200, notice: str | None = None):
-    form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
-    response = render_template(
-        "public/contest.html", contest=contest, phase=contest.phase(utcnow()), form=form, notice=notice
-    )
-    return response, status, {"Cache-Control": "no-store"}
+    """The contest page; a blank form is rendered once per contest version and phase."""
+    token = issue_token(current_app.config["SECRET_KEY"], contest.id)
+    phase = contest.phase(utcnow())
+    headers = {"Cache-Control": "no-store"}  # the token is per visitor
+    if request.method == "GET":
+        def render() -> str:
+            form.form_token.data = TOKEN_SLOT
+            return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None)
+
+        key = (contest.id, contest.updated_at, phase, contest.language)
+        return contest_pages.page(key, render, token), status, headers
+    form.form_token.data = token
+    html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice)
+    return html, status, headers
 
 
 @bp.route("/")
