@@ -86,8 +86,8 @@ def parse_wrk(output: str) -> dict:
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": _ms(re.search(r"50%\s+(\S+)", output).group(1)),
-        "p99": _ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)),
         "requests": requests,
         "ok": requests - (int(non_ok.group(1)) if non_ok else 0),
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,

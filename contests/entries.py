@@ -187,25 +187,25 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         ip_address=data.ip_address[:45],
         user_agent=data.user_agent[:300],
         receipt_code=_receipt_code(),
+        flags="",
         created_at=now,
     )
-    db.session.add(entry)
-    try:
-        # The UNIQUE constraint answers "already entered", races included: no SELECT beforehand.
-        db.session.flush()
-    except IntegrityError:
-        # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
-        raise AlreadyEntered(retry_at) from None
-
     with db.session.no_autoflush:
         for kind, digest in consent_hashes.items():
             entry.consents.append(Consent(kind=kind, text_sha256=digest, given_at=now))
         _flag_signals(contest, entry, now)
-        if contest.double_opt_in and confirm_base_url:
-            queue_confirmation(contest, entry, confirm_base_url)
-        elif confirm_base_url:
+        db.session.add(entry)
+        if confirm_base_url and not contest.double_opt_in:
             queue_receipt(contest, entry)
-    db.session.flush()
+    try:
+        # One flush writes the entry, its consents and its mail. The UNIQUE constraint answers
+        # "already entered", races included, so no SELECT is needed beforehand.
+        db.session.flush()
+    except IntegrityError:
+        # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
+        raise AlreadyEntered(retry_at) from None
+    if confirm_base_url and contest.double_opt_in:
+        queue_confirmation(contest, entry, confirm_base_url)  # the link needs the entry's id
     return entry
 
 
@@ -218,34 +218,27 @@ def _add_flag(entry: Entry, flag: str) -> None:
 
 
 def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
-    """Mark, never block: the organizer reviews clusters and decides."""
+    """Mark, never block: the organizer reviews clusters and decides.
+
+    Runs before the new entry is flushed, so every query below sees only the others.
+    """
     config = current_app.config
-    if entry.phone:
-        twins = db.session.execute(
-            select(Entry).where(Entry.contest_id == contest.id, Entry.phone == entry.phone, Entry.id != entry.id)
-        ).scalars().all()
-        if twins:
-            for other in [entry, *twins]:
-                _add_flag(other, "phone")
-    if entry.household_key:
-        twins = db.session.execute(
-            select(Entry).where(
-                Entry.contest_id == contest.id, Entry.household_key == entry.household_key, Entry.id != entry.id
-            )
-        ).scalars().all()
-        if twins:
-            for other in [entry, *twins]:
-                _add_flag(other, "household")
+    same_contest = Entry.contest_id == contest.id
+    for flag, column, value in (("phone", Entry.phone, entry.phone), ("household", Entry.household_key, entry.household_key)):
+        if value:
+            twins = db.session.execute(select(Entry).where(same_contest, column == value)).scalars().all()
+            for other in [entry, *twins] if twins else []:
+                _add_flag(other, flag)
     if entry.ip_address:
         window = now - timedelta(seconds=config["IP_BURST_WINDOW_SECONDS"])
-        in_window = (Entry.contest_id == contest.id, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
-        count = db.session.execute(select(func.count()).select_from(Entry).where(*in_window)).scalar()
+        in_window = (same_contest, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
+        total = 1 + db.session.execute(select(func.count()).select_from(Entry).where(*in_window)).scalar()
         threshold = config["IP_BURST_THRESHOLD"]
-        if count == threshold:
+        if total == threshold:
             # Crossing the threshold flags the whole burst once...
-            for other in db.session.execute(select(Entry).where(*in_window)).scalars():
+            for other in [entry, *db.session.execute(select(Entry).where(*in_window)).scalars()]:
                 _add_flag(other, "ip_burst")
-        elif count > threshold:
+        elif total > threshold:
             # ...after which each new entry of the burst flags only itself (constant work per entry).
             _add_flag(entry, "ip_burst")
 
@@ -267,14 +260,14 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
         subject = str(_l("Confirm your entry: %(title)s", title=contest.title))
         body = render_template("mail/confirm.txt", contest=contest, entry=entry, url=url,
                                hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
+    queue_mail(entry.email, subject, body, entry=entry)
 
 
 def queue_receipt(contest: Contest, entry: Entry) -> None:
     with force_locale(contest.language):
         subject = str(_l("Your entry is recorded: %(title)s", title=contest.title))
         body = render_template("mail/receipt.txt", contest=contest, entry=entry)
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
+    queue_mail(entry.email, subject, body, entry=entry)
 
 
 class InvalidConfirmation(DomainError):

@@ -50,9 +50,9 @@ class SmtpSettings:
         )
 
 
-def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = None) -> OutboxMessage:
+def queue_mail(recipient: str, subject: str, body: str, entry=None) -> OutboxMessage:
     """Write a message to the outbox in the current transaction."""
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, entry_id=entry_id, next_attempt_at=utcnow())
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, entry=entry, next_attempt_at=utcnow())
     db.session.add(message)  # flushed with the rest of the caller's work
     return message
 
