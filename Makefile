@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev translations extract-messages clean
+.PHONY: run test bench install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -42,6 +42,11 @@ run: install
 test: install-dev
 	scripts/system-packages.sh test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Loads the app with wrk on SQLite and PostgreSQL against a bare reference (bench/entry_load.py).
+bench: install-dev
+	scripts/system-packages.sh bench
+	$(BIN)/python bench/entry_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

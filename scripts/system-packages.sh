@@ -5,11 +5,13 @@ set -euo pipefail
 
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 test=()
+bench=(wrk)
 
 case "${1:-}" in
   runtime) wanted=("${runtime[@]}") ;;
   test) wanted=("${runtime[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 runtime|test" >&2; exit 2 ;;
+  bench) wanted=("${runtime[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 runtime|test|bench" >&2; exit 2 ;;
 esac
 
 command -v dpkg-query >/dev/null || { echo "not a Debian-like system: install the equivalents of: ${wanted[*]}" >&2; exit 0; }

@@ -44,7 +44,7 @@ class Entry(db.Model):
     #: The address mail is sent to, as the entrant typed it (validated).
     email: Mapped[str] = mapped_column(String(254), default="")
     #: The mailbox it reaches (lower-case, provider aliases removed), for search and review.
-    email_key: Mapped[str] = mapped_column(String(254), default="", index=True)
+    email_key: Mapped[str] = mapped_column(String(254), default="")
     #: SHA-256 of the email key: what the UNIQUE constraint compares.
     identity_key: Mapped[str] = mapped_column(String(64), default="")
     #: "all" for once-per-contest, else the entrant's calendar day in the contest's zone.
@@ -65,7 +65,7 @@ class Entry(db.Model):
     receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
 
     #: Comma-separated fraud signals (phone, household, ip_burst); empty when clean or cleared.
-    flags: Mapped[str] = mapped_column(String(100), default="", index=True)
+    flags: Mapped[str] = mapped_column(String(100), default="")
     flag_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flag_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
