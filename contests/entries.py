@@ -98,7 +98,8 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def _default_region(contest: Contest) -> str:
+def default_region(contest: Contest) -> str:
+    """Where a phone number without country code is read: the contest's first territory."""
     codes = contest.territory_codes
     return codes[0] if codes else contest.jurisdiction
 
@@ -130,26 +131,58 @@ def _receipt_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+EMAIL_INVALID = _l("Enter a valid email address, such as contact@example.org.")
+EMAIL_DISPOSABLE = _l("Temporary email addresses cannot be used; enter an address you will still read after the draw.")
+PHONE_INVALID = _l("Enter a valid phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
+
+
+def email_problem(raw: str):
+    """The message for an unusable address, or None (shared with the form's field check)."""
+    try:
+        normalize_email(raw)
+    except InvalidEmail:
+        return EMAIL_INVALID
+    except DisposableEmail:
+        return EMAIL_DISPOSABLE
+    return None
+
+
+def phone_problem(raw: str, region: str):
+    try:
+        normalize_phone(raw, region)
+    except InvalidPhone:
+        return PHONE_INVALID
+    return None
+
+
+def birth_date_problem(birth_date: date, min_age: int | None, tz_name: str, now: datetime):
+    """Why this date of birth cannot enter (not plausible, too young), or None."""
+    today = now.astimezone(ZoneInfo(tz_name)).date()
+    if birth_date > today or birth_date.year < 1900:
+        return _l("Enter your real date of birth.")
+    if min_age and age_on(birth_date, today) < min_age:
+        return _l("This contest is open to people aged %(age)d or over.", age=min_age)
+    return None
+
+
 def _check(contest: Contest, data: EntryInput, now: datetime) -> tuple:
     errors: dict[str, list] = {}
     email = phone = None
     try:
         email = normalize_email(data.email)
     except InvalidEmail:
-        errors["email"] = [_l("Enter a valid email address, such as contact@example.org.")]
+        errors["email"] = [EMAIL_INVALID]
     except DisposableEmail:
-        errors["email"] = [_l("Temporary email addresses cannot be used; enter an address you will still read after the draw.")]
+        errors["email"] = [EMAIL_DISPOSABLE]
     if data.phone:
         try:
-            phone = normalize_phone(data.phone, _default_region(contest))
+            phone = normalize_phone(data.phone, default_region(contest))
         except InvalidPhone:
-            errors["phone"] = [_l("Enter a valid phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")]
+            errors["phone"] = [PHONE_INVALID]
     if data.birth_date is not None:
-        today = now.astimezone(ZoneInfo(contest.timezone)).date()
-        if data.birth_date > today or data.birth_date.year < 1900:
-            errors["birth_date"] = [_l("Enter your real date of birth.")]
-        elif contest.min_age and age_on(data.birth_date, today) < contest.min_age:
-            errors["birth_date"] = [_l("This contest is open to people aged %(age)d or over.", age=contest.min_age)]
+        problem = birth_date_problem(data.birth_date, contest.min_age, contest.timezone, now)
+        if problem:
+            errors["birth_date"] = [problem]
     if errors:
         raise ValidationFailed(errors)
     return email, phone

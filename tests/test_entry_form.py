@@ -219,3 +219,22 @@ def test_cached_page_gets_a_fresh_token_and_follows_changes(app, client, db, ope
     open_contest.ends_at = datetime.now(timezone.utc) - timedelta(seconds=1)
     db.session.commit()
     assert 'name="form_token"' not in client.get("/c/noel").get_data(as_text=True)
+
+
+def test_all_problems_are_shown_at_once(app, client, db, factory, museum):
+    factory.contest(museum, publish=True, slug="tout", min_age=0, phone_field="required")
+    html = enter(client, "tout", first_name="", email="pas-un-email", phone="12").get_data(as_text=True)
+    for message in ("Ce champ est requis.", "Saisissez une adresse e-mail valide", "Saisissez un numéro de téléphone valide"):
+        assert message in html, message
+
+
+def test_cached_form_keeps_working_after_commits(app, client, db, factory, museum):
+    """Form classes outlive the request that built them; their checks must not touch its session."""
+    factory.contest(museum, publish=True, slug="tel", min_age=18, phone_field="required", ask_birth_date=True)
+    adult = (datetime.now(timezone.utc) - timedelta(days=365 * 30)).date().isoformat()
+    for n in range(3):
+        response = enter(client, "tel", email=f"p{n}@example.org", phone=f"06 12 34 56 7{n}", birth_date=adult)
+        assert response.status_code == 303, n
+    young = (datetime.now(timezone.utc) - timedelta(days=365 * 10)).date().isoformat()
+    html = enter(client, "tel", email="kid@example.org", phone="0612345679", birth_date=young).get_data(as_text=True)
+    assert "Ce jeu est ouvert aux personnes âgées de 18 ans ou plus." in html

@@ -8,13 +8,42 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, DateField, EmailField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..entries import birth_date_problem, default_region, email_problem, phone_problem
 from ..models import Contest
+from ..models.types import utcnow
 
 
 def _no_control_characters(form, field):
     """Refuse invisible characters (NUL, bidi overrides...) that make names unreadable or spoofable."""
     if field.data and any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in field.data if ch not in "\t"):
         raise ValidationError(_l("Remove the invisible control characters from this field."))
+
+
+def _usable_email(form, field):
+    """Checked with the form, so every problem shows at once (the domain checks again)."""
+    problem = field.data and email_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+# The checks below close over plain values, never the Contest: form classes outlive the
+# session that loaded it.
+def _usable_phone(region: str):
+    def check(form, field):
+        problem = field.data and phone_problem(field.data, region)
+        if problem:
+            raise ValidationError(problem)
+
+    return check
+
+
+def _old_enough(min_age: int | None, tz_name: str):
+    def check(form, field):
+        problem = field.data and birth_date_problem(field.data, min_age, tz_name, utcnow())
+        if problem:
+            raise ValidationError(problem)
+
+    return check
 
 
 class _EntryFormBase(FlaskForm):
@@ -27,7 +56,7 @@ class _EntryFormBase(FlaskForm):
     website = StringField(_l("Leave this field empty"))
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), _usable_email])
 
 
 #: Built form classes by (contest, last change, state): public contests are frozen, so a class
@@ -51,7 +80,7 @@ def _build_form_class(contest: Contest) -> type[FlaskForm]:
     fields: dict = {}
     if contest.phone_field != "off":
         required = [DataRequired()] if contest.phone_field == "required" else [Optional()]
-        fields["phone"] = StringField(_l("Phone"), validators=[*required, Length(max=30)])
+        fields["phone"] = StringField(_l("Phone"), validators=[*required, Length(max=30), _usable_phone(default_region(contest))])
     if contest.postal_code_field != "off":
         required = [DataRequired()] if contest.postal_code_field == "required" else [Optional()]
         fields["postal_code"] = StringField(
@@ -60,7 +89,7 @@ def _build_form_class(contest: Contest) -> type[FlaskForm]:
         )
     if contest.ask_birth_date:
         fields["birth_date"] = DateField(
-            _l("Date of birth"), validators=[InputRequired()], format="%Y-%m-%d",
+            _l("Date of birth"), validators=[InputRequired(), _old_enough(contest.min_age, contest.timezone)], format="%Y-%m-%d",
         )
     elif contest.min_age:
         fields["age_confirmed"] = BooleanField(
