@@ -157,9 +157,10 @@ def contest(slug: str):
     except entries.NotOpen:
         db.session.rollback()
         return _render_contest(contest, form, 409)
+    # Built before the commit, which expires the objects (reading them after costs two queries).
+    thanks_url = url_for("public.thanks", slug=contest.slug, receipt=entry.receipt_code)
     db.session.commit()
-    response = redirect(url_for("public.thanks", slug=contest.slug, receipt=entry.receipt_code), 303)
-    return _deliver_mail_after_response(response)
+    return _deliver_mail_after_response(redirect(thanks_url, 303))
 
 
 @bp.route("/c/<slug>/thanks")
