@@ -1,0 +1,80 @@
+"""Merkle tree hashing as in RFC 6962 (Certificate Transparency), section 2.1.
+
+leaf = SHA-256(0x00 || record), node = SHA-256(0x01 || left || right); for n > 1 leaves the left
+subtree holds the largest power of two smaller than n. The empty tree hashes to SHA-256("").
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+
+def leaf_hash(record: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + record).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_leaf_hashes(leaves: Iterable[bytes]) -> bytes:
+    """Streamed: keeps one hash per level (log n), merging complete subtrees as they fill."""
+    stack: list[tuple[int, bytes]] = []  # (size of the subtree, its hash)
+    for leaf in leaves:
+        size, digest = 1, leaf
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
+            size, digest = left_size + size, node_hash(left, digest)
+        stack.append((size, digest))
+    if not stack:
+        return hashlib.sha256(b"").digest()
+    # The leftover subtrees have decreasing sizes: fold them from the right, as MTH does.
+    digest = stack.pop()[1]
+    while stack:
+        digest = node_hash(stack.pop()[1], digest)
+    return digest
+
+
+def _largest_power_of_two_below(n: int) -> int:
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:
+    """PATH(m, D[n]) of RFC 6962 section 2.1.1: the sibling hashes from the leaf up."""
+    if not 0 <= index < len(leaves):
+        raise IndexError(index)
+
+    def path(m: int, items: list[bytes]) -> list[bytes]:
+        if len(items) == 1:
+            return []
+        k = _largest_power_of_two_below(len(items))
+        if m < k:
+            return path(m, items[:k]) + [root_from_leaf_hashes(items[k:])]
+        return path(m - k, items[k:]) + [root_from_leaf_hashes(items[:k])]
+
+    return path(index, leaves)
+
+
+def verify_inclusion(record: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> bool:
+    """Recompute the root from a record, its position, the tree size and the audit path."""
+    if not 0 <= index < size:
+        return False
+    digest = leaf_hash(record)
+    # Walk up: at each level decide whether we are the left or right child (RFC 9162, 2.1.3.2).
+    fn, sn = index, size - 1
+    for sibling in proof:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            digest = node_hash(sibling, digest)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            digest = node_hash(digest, sibling)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and digest == root

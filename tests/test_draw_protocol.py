@@ -1,0 +1,256 @@
+"""The draw protocol on its own: RFC conformance, Merkle proofs, golden record, tampering, statistics."""
+import copy
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contests.draw import merkle, protocol, rfc3797
+from contests.draw.canonical import EntrantRecord, entrant_commit, parse_entrant_file, write_entrant_lines
+from contests.draw.select import select
+from contests.draw.verify import CheckFailed, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- RFC 3797, section 6 ----------------------------------------------------------------------
+RFC_SOURCES = ["9319", "2 5 12 8 10", "9 18 26 34 41 45"]
+RFC_DIGESTS = """990DD0A5692A029A98B5E01AA28F3459 3691E55CB63FCC37914430B2F70B5EC6 FE814EDF564C190AC1D25753979990FA
+1863CCACEB568C31D7DDBDF1D4E91387 F4AB33DF4889F0AF29C513905BE1D758 13EAEB529F61ACFB9A29D0BA3A60DE4A
+992DB77C382CA2BDB9727001F3CDCCD9 63AB4258ECA922976811C7F55C383CE7 DFBC5AC97CED01B3A6E348E3CC63F40D
+31CB111C4A4EBE9287CEAE16FE51B909 07FA46C122F164C215BBC72793B189A3""".split()
+#: The RFC's pool of 25 volunteers; its example selects Lee, Doc, Mary, Charity, Kasczynski...
+RFC_POOL = ("John Mary Bashful Dopey Sleepy Grouchy Doc Sneazy Handsome Cassandra Pollyanna Pendragon "
+            "Pandora Faith Hope Charity Lee Longsuffering Chastity Smith Pride Sloth Envy Anger Kasczynski").split()
+RFC_SELECTED = "Lee Doc Mary Charity Kasczynski Envy Sneazy Anger Chastity Pandora Sloth".split()
+
+
+def test_rfc3797_key_string_and_digests():
+    key = rfc3797.key_string(RFC_SOURCES)
+    assert key == b"9319./2.5.8.10.12./9.18.26.34.41.45./"
+    assert [rfc3797.digest(key, i).hex().upper() for i in range(len(RFC_DIGESTS))] == RFC_DIGESTS
+
+
+def test_rfc3797_selection_matches_the_rfc_example():
+    positions = rfc3797.select(RFC_SOURCES, 25, 11)
+    assert [RFC_POOL[p - 1] for p in positions] == RFC_SELECTED
+
+
+@pytest.mark.parametrize("sources", [["1 two 3"], [""], ["-4"]])
+def test_rfc3797_refuses_bad_sources(sources):
+    with pytest.raises(rfc3797.BadSource):
+        rfc3797.key_string(sources)
+
+
+# --- Merkle tree (RFC 6962) ------------------------------------------------------------------
+def _mth(records):
+    """The RFC 6962 definition, written recursively and independently of the streaming code."""
+    if not records:
+        return hashlib.sha256(b"").digest()
+    if len(records) == 1:
+        return hashlib.sha256(b"\x00" + records[0]).digest()
+    k = 1
+    while k * 2 < len(records):
+        k *= 2
+    return hashlib.sha256(b"\x01" + _mth(records[:k]) + _mth(records[k:])).digest()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 70])
+def test_streamed_root_and_inclusion_proofs(n):
+    records = [f"{i},1,{'a' * 64}".encode() for i in range(1, n + 1)]
+    leaves = [merkle.leaf_hash(r) for r in records]
+    root = merkle.root_from_leaf_hashes(iter(leaves))
+    assert root == _mth(records)
+    for index, record in enumerate(records):
+        proof = merkle.inclusion_proof(leaves, index)
+        assert merkle.verify_inclusion(record, index, n, proof, root)
+        assert not merkle.verify_inclusion(record + b"x", index, n, proof, root)
+        if n > 1:
+            assert not merkle.verify_inclusion(record, (index + 1) % n, n, proof, root)
+
+
+# --- a complete draw -------------------------------------------------------------------------
+SECRET = "11" * 32
+
+
+def _spec(algorithm="vdraw-v1", alternates=3, prizes=((1, 1), (2, 2))):
+    return {
+        "protocol": "contests-draw", "version": 1, "algorithm": algorithm,
+        "contest": {"id": 7, "slug": "noel-2026"},
+        "prizes": [{"position": p, "title": f"Lot {p}", "quantity": q} for p, q in prizes],
+        "alternates": alternates,
+        "eligibility": "confirmed entries, not disqualified",
+        "entropy_sources": ["EuroMillions of 2026-12-26, five main numbers", "EuroMillions of 2026-12-26, two stars"],
+        "commitment": protocol.commitment(SECRET),
+        "closes_at": "2026-12-24T22:59:00+00:00",
+    }
+
+
+def _records(n=50, weights=None):
+    return [EntrantRecord(i * 3 + 1, (weights or {}).get(i, 1), entrant_commit(bytes([i % 256]) * 16, f"id-{i}"))
+            for i in range(n)]
+
+
+def _draw(algorithm="vdraw-v1", n=50):
+    records = _records(n)
+    entropy = ["3 14 25 36 47", "5 11"]
+    record = protocol.build_record(_spec(algorithm), SECRET, entropy, records, "2026-12-27T10:00:00+00:00", "contests 0.1.0")
+    return record, b"".join(write_entrant_lines(records))
+
+
+def test_golden_vdraw_v1_record():
+    """Frozen values: a change here means every published draw would stop verifying."""
+    record, entrant_file = _draw()
+    assert record["spec_hash"] == GOLDEN["spec_hash"]
+    assert record["entrants"]["merkle_root"] == GOLDEN["merkle_root"]
+    assert record["seed"] == GOLDEN["seed"]
+    assert [w["entry_id"] for w in record["winners"]] == GOLDEN["winners"]
+    assert [a["entry_id"] for a in record["alternates"]] == GOLDEN["alternates"]
+    assert [w["prize_position"] for w in record["winners"]] == [1, 2, 2]
+    assert verify(record, entrant_file)
+
+
+def test_rfc3797_mode_end_to_end():
+    record, entrant_file = _draw("rfc3797", n=25)
+    expected = rfc3797.select(record["entropy"], 25, 6)
+    assert [w.get("position") for w in record["winners"] + record["alternates"]] == expected
+    assert verify(record, entrant_file)
+
+
+def test_selection_is_order_independent_and_bounded():
+    seed = hashlib.sha256(b"seed").digest()
+    pairs = [(i, 1 + i % 3) for i in range(1, 2000)]
+    assert select(seed, iter(pairs), 10) == select(seed, iter(reversed(pairs)), 10)
+
+
+def _tamper_cases():
+    yield "spec.algorithm", lambda r: r["spec"].update(algorithm="rfc3797")
+    yield "spec.prizes", lambda r: r["spec"]["prizes"][0].update(quantity=2)
+    yield "spec.alternates", lambda r: r["spec"].update(alternates=4)
+    yield "spec.entropy_sources", lambda r: r["spec"]["entropy_sources"].append("more")
+    yield "spec_hash", lambda r: r.update(spec_hash="0" * 64)
+    yield "server_secret", lambda r: r.update(server_secret="22" * 32)
+    yield "entropy", lambda r: r["entropy"].__setitem__(0, "3 14 25 36 48")
+    yield "seed", lambda r: r.update(seed="0" * 64)
+    yield "entrants.count", lambda r: r["entrants"].update(count=49)
+    yield "entrants.total_tickets", lambda r: r["entrants"].update(total_tickets=51)
+    yield "entrants.merkle_root", lambda r: r["entrants"].update(merkle_root="0" * 64)
+    yield "entrants.file_sha256", lambda r: r["entrants"].update(file_sha256="0" * 64)
+    yield "winners order", lambda r: r["winners"].reverse()
+    yield "winner id", lambda r: r["winners"][0].update(entry_id=r["winners"][0]["entry_id"] + 3)
+    yield "winner key", lambda r: r["winners"][1].update(key="0" * 64)
+    yield "alternate", lambda r: r["alternates"].pop()
+    yield "protocol", lambda r: r.update(version=2)
+
+
+@pytest.mark.parametrize("name, change", list(_tamper_cases()), ids=[n for n, _ in _tamper_cases()])
+def test_any_tampered_field_fails(name, change):
+    record, entrant_file = _draw()
+    change(record)
+    with pytest.raises((CheckFailed, KeyError, ValueError)):
+        verify(record, entrant_file)
+
+
+def test_any_tampered_entrant_row_fails():
+    record, entrant_file = _draw()
+    lines = entrant_file.split(b"\n")[:-1]
+    for index in range(len(lines)):
+        for changed in (lines[index].replace(b",1,", b",2,"), lines[index][:-1] + (b"0" if lines[index][-1:] != b"0" else b"1")):
+            altered = b"\n".join(lines[:index] + [changed] + lines[index + 1:]) + b"\n"
+            with pytest.raises(CheckFailed):
+                verify(record, altered)
+    for altered in (b"\n".join(lines[1:]) + b"\n", entrant_file + lines[0] + b"\n", entrant_file[:-1]):
+        with pytest.raises(CheckFailed):
+            verify(record, altered)
+
+
+def test_substitutions_take_alternates_in_order_and_are_verified():
+    record, entrant_file = _draw()
+    first_winner, second_winner = record["winners"][0]["entry_id"], record["winners"][2]["entry_id"]
+    protocol.substitute(record, first_winner, "unclaimed", "2027-01-10T00:00:00+00:00")
+    protocol.substitute(record, second_winner, "ineligible", "2027-01-11T00:00:00+00:00")
+    current = protocol.current_winners(record)
+    assert current[0]["entry_id"] == record["alternates"][0]["entry_id"]
+    assert current[2]["entry_id"] == record["alternates"][1]["entry_id"]
+    assert verify(record, entrant_file)
+    skipped = copy.deepcopy(record)
+    skipped["substitutions"][1]["by_entry_id"] = record["alternates"][2]["entry_id"]
+    with pytest.raises(CheckFailed):
+        verify(skipped, entrant_file)
+    with pytest.raises(ValueError):
+        protocol.substitute(record, first_winner, "again", "2027-01-12T00:00:00+00:00")  # no longer a winner
+    protocol.substitute(record, current[1]["entry_id"], "unclaimed", "2027-01-12T00:00:00+00:00")
+    with pytest.raises(LookupError):
+        protocol.substitute(record, current[0]["entry_id"], "unclaimed", "2027-01-13T00:00:00+00:00")
+
+
+def test_verifier_runs_as_a_separate_process_without_third_party_packages(tmp_path):
+    record, entrant_file = _draw()
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    (tmp_path / "entrants.txt").write_bytes(entrant_file)
+    command = [sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "record.json"), str(tmp_path / "entrants.txt")]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("from 50 entrants") and "PASS" in result.stdout
+    record["winners"][0]["entry_id"] += 3
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1 and result.stdout.startswith("FAIL: winners differ")
+
+
+def test_draw_package_imports_nothing_from_the_app():
+    code = "import sys, contests.draw.verify; bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug')]; print(bad)"
+    result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+# --- statistics with fixed seeds -------------------------------------------------------------
+CHI2_CRITICAL_P001 = {3: 16.27, 9: 27.88}
+
+
+def _chi2(observed, expected):
+    return sum((o - e) ** 2 / e for o, e in zip(observed, expected))
+
+
+def test_uniform_over_entries():
+    wins = [0] * 10
+    for draw in range(3000):
+        seed = hashlib.sha256(f"uniform-{draw}".encode()).digest()
+        (winner,) = select(seed, ((i, 1) for i in range(10)), 1)
+        wins[winner.entry_id] += 1
+    assert _chi2(wins, [300] * 10) < CHI2_CRITICAL_P001[9], wins
+
+
+def test_tickets_win_in_proportion():
+    wins = [0] * 4
+    for draw in range(4000):
+        seed = hashlib.sha256(f"weighted-{draw}".encode()).digest()
+        (winner,) = select(seed, ((i, i + 1) for i in range(4)), 1)  # weights 1, 2, 3, 4
+        wins[winner.entry_id] += 1
+    assert _chi2(wins, [400, 800, 1200, 1600]) < CHI2_CRITICAL_P001[3], wins
+
+
+GOLDEN = {
+    "spec_hash": "98c08dd1d84e7c22cedaaec483a40f4dfec12be09464f768beb3f08afe13e611",
+    "merkle_root": "27973b2f1ccee566995b0fd76d3090aaa3900380f51902f39b3b7ce0247134a1",
+    "seed": "ee7e3bdd3350039fa3625d1f6e3aa9c21eef1cc0660e42fcc6da379ca64ad1ea",
+    "winners": [19, 112, 70],
+    "alternates": [49, 28, 121],
+}
+
+
+def test_selection_equals_a_brute_force_sort_of_ticket_keys():
+    """The streamed heap gives what sorting every ticket key by hand gives (docs/draw-protocol.md)."""
+    import hmac
+    import struct
+
+    record, _ = _draw()
+    seed = bytes.fromhex(record["seed"])
+    keys = {}
+    for r in _records():
+        keys[r.entry_id] = min(hmac.new(seed, b"ticket" + struct.pack(">Q", r.entry_id) + struct.pack(">I", t),
+                                        hashlib.sha256).digest() for t in range(r.weight))
+    by_hand = sorted(keys, key=lambda entry_id: (keys[entry_id], entry_id))[:6]
+    assert [x["entry_id"] for x in record["winners"] + record["alternates"]] == by_hand
