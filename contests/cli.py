@@ -129,9 +129,9 @@ def import_contest_command(file, organization_ref: str, slug: str | None) -> Non
     click.echo(f"Imported draft contest “{contest.title}” as /c/{contest.slug} with {len(contest.prizes)} prize(s).")
 
 
-@click.command("verify-audit")
+@click.command("audit-verify")
 @_speak_user_language
-def verify_audit_command() -> None:
+def audit_verify_command() -> None:
     """Check that the audit log's hash chain is intact."""
     from .audit import verify_chain
 
@@ -183,14 +183,104 @@ def send_mail_command(limit: int) -> None:
         sys.exit(1)
 
 
+def _contest_by_slug(slug: str) -> Contest:
+    contest = db.session.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    if contest is None:
+        raise click.BadParameter(f"no contest with slug “{slug}”", param_hint="SLUG")
+    return contest
+
+
+@click.command("commit")
+@click.argument("slug")
+@_speak_user_language
+def commit_command(slug: str) -> None:
+    """Publish the draw commitment of a published contest (publishing does it; this repairs old ones)."""
+    from .winners import commit_draw, draw_of
+
+    contest = _contest_by_slug(slug)
+    draw = draw_of(contest)
+    if draw is None:
+        if contest.state != "published":
+            _fail(DomainError("only a published contest can be committed"))
+        try:
+            draw = commit_draw(contest, None, utcnow())
+        except DomainError as error:
+            _fail(error)
+        db.session.commit()
+        click.echo("Commitment published.")
+    click.echo(f"draw {draw.id}  spec_hash {draw.spec_hash}  state {draw.state}")
+
+
+@click.command("draw")
+@click.argument("slug")
+@click.option("--entropy", "entropy", multiple=True, required=True,
+              help="The public value of each named source, in order (repeat the option).")
+@_speak_user_language
+def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
+    """Draw the winners of a closed contest from the public values of its named sources."""
+    from .winners import perform_draw
+
+    contest = _contest_by_slug(slug)
+    click.echo(f"Freezing the eligible entries of “{contest.title}” and drawing...", err=True)
+    try:
+        draw = perform_draw(contest, list(entropy), None, utcnow())
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    record = json.loads(draw.record)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo(f"Drawn from {record['entrants']['count']} entries; seed {record['seed']}")
+    for winner in record["winners"]:
+        click.echo(f"  winner {winner['rank']}: entry {winner['entry_id']} (prize {winner['prize_position']})")
+    for alternate in record["alternates"]:
+        click.echo(f"  alternate {alternate['rank']}: entry {alternate['entry_id']}")
+    click.echo(f"Public record: {base}/d/{draw.id}")
+
+
+@click.command("substitute")
+@click.argument("draw_id", type=int)
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, type=click.Choice(["unclaimed", "declined", "ineligible", "unreachable", "fraud"]))
+@_speak_user_language
+def substitute_command(draw_id: int, entry_id: int, reason: str) -> None:
+    """Replace a winner by the next alternate in published order."""
+    from .models import Draw
+    from .winners import substitute_winner
+
+    draw = db.session.get(Draw, draw_id)
+    if draw is None:
+        raise click.BadParameter(f"no draw {draw_id}", param_hint="DRAW_ID")
+    try:
+        substitution = substitute_winner(draw, entry_id, reason, None, utcnow())
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Entry {substitution['replaced_entry_id']} replaced by entry {substitution['by_entry_id']} "
+               f"(alternate {substitution['alternate_rank']}, {reason}).")
+
+
+@click.command("verify-draw")
+@click.argument("record", type=click.Path(exists=True, dir_okay=False))
+@click.argument("entrants", type=click.Path(exists=True, dir_okay=False))
+def verify_draw_command(record: str, entrants: str) -> None:
+    """Re-run a published draw offline (the same as python -m contests.draw.verify)."""
+    from .draw.verify import main as verify_main
+
+    sys.exit(verify_main([record, entrants]))
+
+
 COMMANDS = (
+    commit_command,
+    draw_command,
+    substitute_command,
+    verify_draw_command,
     entries_command,
     send_mail_command,
     create_organizer_command,
     demo_command,
     export_contest_command,
     import_contest_command,
-    verify_audit_command,
+    audit_verify_command,
 )
 
 

@@ -16,7 +16,7 @@ from .timezones import local_to_utc
 EDITABLE_FIELDS = (
     "title", "slug", "description", "language", "jurisdiction", "mechanic", "timezone",
     "min_age", "territory", "exclusions", "entry_policy", "alternates_per_prize",
-    "phone_field", "postal_code_field", "ask_birth_date", "double_opt_in",
+    "phone_field", "postal_code_field", "ask_birth_date", "double_opt_in", "draw_algorithm", "entropy_sources",
     "tie_breaker_question", "jury_description", "legal_name", "legal_form",
     "registration_number", "legal_address", "contact_email", "dpo_contact", "data_retention_months",
 )

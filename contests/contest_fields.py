@@ -148,6 +148,16 @@ class ContestFields(FlaskForm):
         _l("Confirm entries by email (double opt-in)"),
         description=_l("Entries stay pending, and out of the draw, until the entrant clicks the emailed link."),
     )
+    draw_algorithm = SelectField(
+        _l("Draw algorithm"),
+        choices=_choices([("vdraw-v1", _l("vdraw-v1 (recommended; supports tickets)")), ("rfc3797", _l("IETF RFC 3797"))]),
+        default="vdraw-v1",
+    )
+    entropy_sources = TextAreaField(
+        _l("Public sources of randomness for the draw"),
+        description=_l("One per line, values that will exist only after the close and that nobody controls, e.g. “EuroMillions of 26 December 2026: the five main numbers”. They are published with the contest, so that not even you can choose the winners."),
+        validators=[Optional(), Length(max=2000)],
+    )
     tie_breaker_question = StringField(
         _l("Tie-breaker question (numeric answer)"), validators=[Optional(), Length(max=500)]
     )

@@ -103,6 +103,8 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
             "contact_email": "jeu@example.org",
             "dpo_contact": "dpo@example.org",
             "data_retention_months": 12,
+            "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
+                               "EuroMillions, même tirage : les deux étoiles",
         },
         user,
     )

@@ -24,6 +24,9 @@ REQUIRED_TO_PUBLISH = {
     "dpo_contact": _l("Data protection contact"),
     "data_retention_months": _l("Data retention (months)"),
 }
+DRAW_REQUIRED = {
+    "entropy_sources": _l("Public sources of randomness for the draw"),
+}
 SKILL_REQUIRED = {
     "tie_breaker_question": _l("Tie-breaker question (numeric answer)"),
     "jury_description": _l("Jury and judging criteria"),
@@ -33,8 +36,7 @@ SKILL_REQUIRED = {
 def missing_for_publish(contest: Contest, now: datetime) -> list:
     """List, in form order, what must be filled before the contest can go public."""
     required = dict(REQUIRED_TO_PUBLISH)
-    if contest.mechanic == "skill":
-        required.update(SKILL_REQUIRED)
+    required.update(SKILL_REQUIRED if contest.mechanic == "skill" else DRAW_REQUIRED)
     missing = [label for field, label in required.items() if getattr(contest, field) in (None, "")]
     if not contest.prizes:
         missing.append(_l("At least one prize"))
@@ -53,6 +55,10 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime) -> Cont
     contest.state = State.PUBLISHED
     contest.published_at = now
     audit.record("contest.published", actor=actor, contest=contest, slug=contest.slug)
+    if contest.mechanic == "random_draw":
+        from .winners import commit_draw
+
+        commit_draw(contest, actor, now)  # the specification is fixed before any entry
     return contest
 
 

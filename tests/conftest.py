@@ -255,6 +255,7 @@ def factory(app):
                 "contact_email": "jeu@example.org",
                 "dpo_contact": "dpo@example.org",
                 "data_retention_months": 12,
+                "entropy_sources": "EuroMillions draw after the close: the five main numbers",
             }
             values.update(overrides)
             return values

@@ -189,12 +189,12 @@ def test_admin_import_upload(app, client, db, factory):
     assert _count(db, Contest) == 2
 
 
-def test_verify_audit_detects_tampering(app, runner, db, factory):
+def test_audit_verify_detects_tampering(app, runner, db, factory):
     factory.contest(factory.organization("Musée"), publish=True)
-    result = runner.invoke(args=["verify-audit"])
+    result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 0 and "PASS" in result.output
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "contest.published")).scalar_one()
     event.data = '{"slug":"something-else"}'
     db.session.commit()
-    result = runner.invoke(args=["verify-audit"])
+    result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"broken at event {event.id}" in result.output

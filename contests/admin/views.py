@@ -480,3 +480,75 @@ def _back_to(contest: Contest) -> str:
     if target.startswith("/admin/") and "//" not in target:
         return target
     return url_for("admin.review", contest_id=contest.id)
+
+
+# --- draw ----------------------------------------------------------------------------------
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw", methods=["GET", "POST"])
+def draw(contest_id: int):
+    """The contest's draw: commitment, the public values and the Draw button, then substitutions."""
+    import json
+
+    from .. import winners
+    from ..draw.protocol import current_winners
+
+    contest = _contest(contest_id)
+    record = None
+    the_draw = winners.draw_of(contest)
+    if request.method == "POST" and the_draw is not None and the_draw.state == "committed":
+        values = request.form.getlist("entropy")
+        try:
+            winners.perform_draw(contest, values, current_user, utcnow())
+        except (ValidationFailed, WrongState) as error:
+            db.session.rollback()
+            flash(str(error.errors["entropy"][0]) if isinstance(error, ValidationFailed) else str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The winners are drawn and the record is published."), "success")
+        return redirect(url_for("admin.draw", contest_id=contest_id))
+    if the_draw is not None and the_draw.record:
+        record = json.loads(the_draw.record)
+    return render_template(
+        "admin/draw.html", contest=contest, draw=the_draw, record=record,
+        winners=current_winners(record) if record else [], phase=contest.phase(utcnow()),
+        sources=contest.entropy_source_list if the_draw is None else json.loads(the_draw.spec)["entropy_sources"],
+        reasons=winners.SUBSTITUTION_REASONS,
+    )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/substitute", methods=["POST"])
+def substitute(contest_id: int):
+    """Replace a winner by the next alternate in published order."""
+    from .. import winners
+
+    contest = _contest(contest_id)
+    the_draw = winners.draw_of(contest)
+    if the_draw is None:
+        abort(404)
+    try:
+        entry_id = int(request.form.get("entry_id", ""))
+    except ValueError:
+        flash(_("Choose the winner to replace."), "error")
+        return redirect(url_for("admin.draw", contest_id=contest_id))
+    try:
+        substitution = winners.substitute_winner(the_draw, entry_id, request.form.get("reason", ""), current_user, utcnow())
+    except (ValidationFailed, WrongState) as error:
+        db.session.rollback()
+        flash(str(next(iter(error.errors.values()))[0]) if isinstance(error, ValidationFailed) else str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")
+    return redirect(url_for("admin.draw", contest_id=contest_id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/audit")
+def audit_log(contest_id: int):
+    """Every recorded change of this contest, oldest first, with the chain's state."""
+    from ..audit import verify_chain
+    from ..models import AuditEvent
+
+    contest = _contest(contest_id)
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.contest_id == contest.id).order_by(AuditEvent.id)
+    ).scalars().all()
+    return render_template("admin/audit.html", contest=contest, events=events, broken_at=verify_chain())

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 from .audit import AuditEvent
+from .draw import Draw
 from .contest import Contest, Phase, Prize, Question, State
 from .entry import Consent, ConsentText, Entry, OutboxMessage
 from .organization import Membership, Organization, User
@@ -11,6 +12,7 @@ __all__ = [
     "OutboxMessage",
     "Question",
     "Contest",
+    "Draw",
     "Entry",
     "Membership",
     "Organization",

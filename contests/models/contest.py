@@ -37,6 +37,7 @@ MECHANICS = ("random_draw", "skill")
 ENTRY_POLICIES = ("once", "daily")
 CURRENCIES = ("EUR", "USD", "GBP", "CAD", "CHF")
 FIELD_MODES = ("off", "optional", "required")
+DRAW_ALGORITHMS = ("vdraw-v1", "rfc3797")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -55,6 +56,7 @@ class Contest(db.Model):
         CheckConstraint("alternates_per_prize >= 0", name="alternates"),
         CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
         CheckConstraint(_in("phone_field", FIELD_MODES), name="phone_field"),
+        CheckConstraint(_in("draw_algorithm", DRAW_ALGORITHMS), name="draw_algorithm"),
         CheckConstraint(_in("postal_code_field", FIELD_MODES), name="postal_code_field"),
     )
 
@@ -88,6 +90,10 @@ class Contest(db.Model):
     ask_birth_date: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Entries stay pending until the entrant clicks the link mailed to them.
     double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: vdraw-v1 (HMAC ordering) or rfc3797 (the IETF procedure), for random draws.
+    draw_algorithm: Mapped[str] = mapped_column(String(20), default="vdraw-v1")
+    #: The public randomness the draw will use, one source per line, named before the close.
+    entropy_sources: Mapped[str] = mapped_column(Text, default="")
     #: Numeric "question subsidiaire" separating ties in skill contests.
     tie_breaker_question: Mapped[str] = mapped_column(String(500), default="")
     jury_description: Mapped[str] = mapped_column(Text, default="")
@@ -127,6 +133,10 @@ class Contest(db.Model):
         if self.ends_at and now >= self.ends_at:
             return Phase.CLOSED
         return Phase.OPEN
+
+    @property
+    def entropy_source_list(self) -> list[str]:
+        return [line.strip() for line in self.entropy_sources.splitlines() if line.strip()]
 
     @property
     def territory_codes(self) -> list[str]:

@@ -1,10 +1,12 @@
 """Entries, the consents given with them, and the outbox of mail they trigger."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    LargeBinary,
     Boolean,
     CheckConstraint,
     Date,
@@ -34,6 +36,7 @@ class Entry(db.Model):
         Index("ix_entries_contest_phone", "contest_id", "phone"),
         Index("ix_entries_contest_household", "contest_id", "household_key"),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
+        CheckConstraint("weight >= 1", name="weight"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +64,10 @@ class Entry(db.Model):
     household_key: Mapped[str] = mapped_column(String(300), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    #: Random bytes hashed with the identity key into the draw's entrant_commit (never published).
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16), default=lambda: os.urandom(16))
+    #: Tickets in the draw (1 unless a mechanic grants more).
+    weight: Mapped[int] = mapped_column(Integer, default=1)
     #: Shown and mailed to the entrant; lets them find their entry in the published draw.
     receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
 

@@ -15,6 +15,7 @@ from ..extensions import csrf, db, limiter
 from ..form_tokens import FormTokenError, check_token, issue_token
 from ..models import Contest, Entry, Phase, State
 from ..models.types import utcnow
+from ..winners import draw_of
 from .forms import ResendForm, entry_form_class
 from .page_cache import TOKEN_SLOT, contest_pages
 
@@ -98,12 +99,14 @@ def _render_contest(contest: Contest, form, status: int = 200, notice: str | Non
     if request.method == "GET":
         def render() -> str:
             form.form_token.data = TOKEN_SLOT
-            return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None)
+            return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None,
+                                   draw=draw_of(contest))
 
         key = (contest.id, contest.updated_at, phase, contest.language)
         return contest_pages.page(key, render, token), status, headers
     form.form_token.data = token
-    html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice)
+    html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice,
+                           draw=draw_of(contest))
     return html, status, headers
 
 
@@ -215,3 +218,46 @@ def resend(slug: str):
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = render_template("public/resend.html", contest=contest, form=form, sent=sent)
     return _deliver_mail_after_response(current_app.make_response(response)) if sent else response
+
+
+# --- draws ---------------------------------------------------------------------------------
+
+def _drawn(draw_id: int):
+    from ..models import Draw
+
+    draw = db.first_or_404(select(Draw).where(Draw.id == draw_id, Draw.state == "drawn"))
+    contest = _contest(draw.contest.slug)
+    return draw, contest
+
+
+@bp.route("/d/<int:draw_id>")
+def draw_page(draw_id: int):
+    """The public draw record, readable, with a receipt check for entrants."""
+    import json
+
+    from ..draw.protocol import current_winners
+    from ..winners import receipt_inclusion
+
+    draw, contest = _drawn(draw_id)
+    record = json.loads(draw.record)
+    receipt = (request.args.get("receipt") or "").strip()[:20]
+    inclusion = receipt_inclusion(draw, contest, receipt) if receipt else None
+    prizes = {p["position"]: p["title"] for p in record["spec"]["prizes"]}
+    return render_template("public/draw.html", contest=contest, draw=draw, record=record, prizes=prizes,
+                           winners=current_winners(record), receipt=receipt, inclusion=inclusion)
+
+
+@bp.route("/d/<int:draw_id>.json")
+def draw_record(draw_id: int):
+    """The draw record as published: what the verifier reads."""
+    draw, _ = _drawn(draw_id)
+    return current_app.response_class(draw.record, mimetype="application/json",
+                                      headers={"Content-Disposition": f'inline; filename="draw-{draw_id}.json"'})
+
+
+@bp.route("/d/<int:draw_id>/entrants.txt")
+def draw_entrants(draw_id: int):
+    """The canonical entrant file: ids, tickets and commitments, no personal data."""
+    draw, _ = _drawn(draw_id)
+    return current_app.response_class(draw.entrants_file, mimetype="text/plain",
+                                      headers={"Content-Disposition": f'attachment; filename="draw-{draw_id}-entrants.txt"'})

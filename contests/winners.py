@@ -1,0 +1,177 @@
+"""A contest's draw from the database: commit at publication, freeze and draw, substitute.
+
+The protocol itself (hashes, selection, verification) lives in ``contests.draw`` and knows
+nothing of the database; this module feeds it and stores what it returns.
+"""
+from __future__ import annotations
+
+import bisect
+import io
+import json
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from . import audit
+from .draw import merkle, protocol, rfc3797
+from .draw.canonical import EntrantRecord, canonical_json, entrant_commit, parse_entrant_file
+from .errors import ValidationFailed, WrongState
+from .extensions import db
+from .models import Contest, Draw, Entry, State, User
+
+TOOL = "contests 0.1.0"
+#: Why a winner may be replaced by the next alternate (published with each substitution).
+SUBSTITUTION_REASONS = ("unclaimed", "declined", "ineligible", "unreachable", "fraud")
+
+
+def draw_of(contest: Contest) -> Draw | None:
+    return db.session.execute(select(Draw).where(Draw.contest_id == contest.id)).scalar_one_or_none()
+
+
+def draw_spec(contest: Contest, commitment: str) -> dict:
+    """The specification published with the contest (docs/draw-protocol.md, section 1)."""
+    return {
+        "protocol": protocol.PROTOCOL,
+        "version": protocol.VERSION,
+        "algorithm": contest.draw_algorithm,
+        "contest": {"id": contest.id, "slug": contest.slug},
+        "prizes": [{"position": n, "title": p.title, "quantity": p.quantity} for n, p in enumerate(contest.prizes, start=1)],
+        "alternates": contest.alternates_per_prize * len(contest.prizes),
+        "eligibility": "confirmed entries, not disqualified",
+        "entropy_sources": contest.entropy_source_list,
+        "commitment": commitment,
+        "closes_at": contest.ends_at.isoformat() if contest.ends_at else None,
+    }
+
+
+def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
+    """Fix the draw specification and the secret's hash; refused if one exists (UNIQUE)."""
+    if draw_of(contest) is not None:
+        raise WrongState(_l("This contest already has a published draw commitment; it cannot be replaced."))
+    if not contest.entropy_source_list:
+        raise ValidationFailed({"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]})
+    secret = secrets.token_hex(32)
+    spec = draw_spec(contest, protocol.commitment(secret))
+    draw = Draw(contest_id=contest.id, algorithm=contest.draw_algorithm, spec=canonical_json(spec).decode(),
+                spec_hash=protocol.spec_hash(spec), server_secret=secret, state="committed", committed_at=now)
+    db.session.add(draw)
+    db.session.flush()
+    audit.record("draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash)
+    return draw
+
+
+def _eligible(contest: Contest):
+    """The frozen list, streamed in entry id order: confirmed and not disqualified."""
+    rows = db.session.execute(
+        select(Entry.id, Entry.weight, Entry.salt, Entry.identity_key)
+        .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
+        .order_by(Entry.id)
+        .execution_options(yield_per=20_000)
+    )
+    for entry_id, weight, salt, identity in rows:
+        yield EntrantRecord(entry_id, weight, entrant_commit(bytes(salt), identity))
+
+
+def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: datetime) -> Draw:
+    """Freeze the eligible entries, compute the seed and the ordered result, store the record.
+
+    Exactly one draw per contest: the state change is a conditional UPDATE, so of two organizers
+    pressing "Draw" at once, one gets the draw and the other a clear refusal. Everything happens
+    in the caller's transaction, so a process killed midway leaves no partial draw.
+    """
+    draw = draw_of(contest)
+    if draw is None:
+        raise WrongState(_l("This contest has no draw commitment: publish it first."))
+    if draw.state != "committed":
+        raise WrongState(_l("This contest has already been drawn."))
+    if contest.ends_at is None or now < contest.ends_at:
+        raise WrongState(_l("The draw can only take place after the contest closes."))
+    spec = json.loads(draw.spec)
+    values = [" ".join(value.split()) for value in entropy]
+    if len(values) != len(spec["entropy_sources"]) or not all(values):
+        raise ValidationFailed({"entropy": [_l("Enter one value for each of the %(n)d public sources named before the close.",
+                                               n=len(spec["entropy_sources"]))]})
+    if draw.algorithm == protocol.RFC3797:
+        try:
+            rfc3797.key_string(values)
+        except rfc3797.BadSource as error:
+            raise ValidationFailed({"entropy": [_l("RFC 3797 values must be whole numbers separated by spaces (%(error)s).", error=str(error))]})
+    eligible = db.session.execute(
+        select(func.count()).select_from(Entry).where(Entry.contest_id == contest.id, Entry.status == "confirmed")
+    ).scalar()
+    if eligible == 0:
+        raise WrongState(_l("There is no eligible entry to draw from."))
+
+    claimed = db.session.execute(
+        update(Draw).where(Draw.id == draw.id, Draw.state == "committed").values(state="drawn", drawn_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise WrongState(_l("This contest has already been drawn."))
+    entrant_file = io.BytesIO()
+    record = protocol.build_record(spec, draw.server_secret, values, _eligible(contest), now.isoformat(), TOOL,
+                                   sink=entrant_file.write)
+    db.session.execute(
+        update(Draw).where(Draw.id == draw.id).values(
+            entropy=json.dumps(values, ensure_ascii=False), record=json.dumps(record, ensure_ascii=False),
+            entrants_file=entrant_file.getvalue())
+    )
+    contest.state = State.DRAWN
+    db.session.flush()
+    db.session.refresh(draw)
+    audit.record("draw.performed", actor=actor, contest=contest, draw_id=draw.id, seed=record["seed"],
+                 entrants=record["entrants"]["count"], merkle_root=record["entrants"]["merkle_root"])
+    return draw
+
+
+def substitute_winner(draw: Draw, entry_id: int, reason: str, actor: User | None, now: datetime) -> dict:
+    """Give a winner's prize to the next alternate in published order, and append it to the record."""
+    if draw.state != "drawn" or not draw.record:
+        raise WrongState(_l("Substitutions apply to a drawn contest."))
+    if reason not in SUBSTITUTION_REASONS:
+        raise ValidationFailed({"reason": [_l("Choose a reason from the list.")]})
+    old = draw.record
+    record = json.loads(old)
+    try:
+        protocol.substitute(record, entry_id, reason, now.isoformat())
+    except ValueError:
+        raise ValidationFailed({"entry_id": [_l("Entry %(id)d is not a current winner.", id=entry_id)]}) from None
+    except LookupError:
+        raise WrongState(_l("No alternate is left: a supplementary draw with a new commitment is needed.")) from None
+    new = json.dumps(record, ensure_ascii=False)
+    # Optimistic: if another substitution landed meanwhile, the record changed and this one is refused.
+    changed = db.session.execute(update(Draw).where(Draw.id == draw.id, Draw.record == old).values(record=new)).rowcount
+    if changed != 1:
+        raise WrongState(_l("The draw record changed meanwhile; reload and try again."))
+    db.session.refresh(draw)
+    substitution = record["substitutions"][-1]
+    audit.record("draw.substituted", actor=actor, contest=draw.contest, draw_id=draw.id, **substitution)
+    return substitution
+
+
+def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict | None:
+    """Where a receipt's entry stands in the frozen list, with its Merkle inclusion proof."""
+    entry = db.session.execute(
+        select(Entry).where(Entry.contest_id == contest.id, Entry.receipt_code == receipt_code.strip().upper())
+    ).scalar_one_or_none()
+    if entry is None or not draw.entrants_file:
+        return None
+    records = parse_entrant_file(draw.entrants_file)
+    ids = [r.entry_id for r in records]
+    index = bisect.bisect_left(ids, entry.id)
+    if index == len(ids) or ids[index] != entry.id:
+        return {"entry_id": entry.id, "included": False}
+    leaves = [merkle.leaf_hash(r.encode()) for r in records]
+    record = json.loads(draw.record)
+    current = {w["entry_id"]: w for w in protocol.current_winners(record)}
+    alternates = {a["entry_id"]: a for a in record["alternates"]}
+    return {
+        "entry_id": entry.id,
+        "included": True,
+        "index": index,
+        "line": records[index].encode().decode(),
+        "proof": [h.hex() for h in merkle.inclusion_proof(leaves, index)],
+        "winner": current.get(entry.id),
+        "alternate": alternates.get(entry.id),
+    }

@@ -1,0 +1,210 @@
+"""Draws against the real database: commitment, the draw, the public record, substitutions."""
+import json
+import re
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from conftest import post_form, sign_in
+from contests import winners
+from contests.draw import merkle
+from contests.errors import ValidationFailed, WrongState
+from contests.models import AuditEvent, Draw, Entry
+
+ROOT = Path(__file__).resolve().parent.parent
+VALUES = ["3 14 25 36 47"]
+
+
+@pytest.fixture
+def museum(factory):
+    alice = factory.user("alice@example.org")
+    return factory.organization("Musée", owner=alice)
+
+
+@pytest.fixture
+def contest(factory, museum, db):
+    """A published contest with 12 entries: 10 confirmed, 1 pending, 1 disqualified; then closed."""
+    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2)
+    entries = [factory.entry(contest, email=f"p{n}@example.org") for n in range(12)]
+    entries[10].status = "pending"
+    entries[11].status = "disqualified"
+    contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.session.commit()
+    return contest
+
+
+def test_publishing_commits_the_draw_and_shows_its_hash(app, client, db, factory, museum):
+    contest = factory.contest(museum, publish=True, slug="pub", min_age=0)
+    draw = winners.draw_of(contest)
+    assert draw.state == "committed" and len(draw.spec_hash) == 64
+    spec = json.loads(draw.spec)
+    assert spec["commitment"] == __import__("hashlib").sha256(bytes.fromhex(draw.server_secret)).hexdigest()
+    assert spec["entropy_sources"] == ["EuroMillions draw after the close: the five main numbers"]
+    assert draw.spec_hash in client.get("/c/pub").get_data(as_text=True)
+    with pytest.raises(WrongState):
+        winners.commit_draw(contest, None, datetime.now(timezone.utc))
+    db.session.rollback()
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.add(Draw(contest_id=contest.id, algorithm="vdraw-v1", spec="{}", spec_hash="0" * 64, server_secret="0" * 64))
+    with pytest.raises(IntegrityError):
+        db.session.flush()  # the database itself refuses a second commitment
+    db.session.rollback()
+
+
+def test_publish_needs_named_sources(app, factory, museum):
+    from contests.publishing import missing_for_publish
+
+    contest = factory.contest(museum, entropy_sources="")
+    assert "Public sources of randomness for the draw" in [str(m) for m in missing_for_publish(contest, factory.now)]
+
+
+def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
+    open_contest = factory.contest(museum, publish=True, slug="ouvert", min_age=0)
+    now = datetime.now(timezone.utc)
+    with pytest.raises(WrongState, match="after the contest closes"):
+        winners.perform_draw(open_contest, VALUES, None, now)
+    open_contest.ends_at = now - timedelta(seconds=1)
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        winners.perform_draw(open_contest, [], None, now)
+    with pytest.raises(WrongState, match="no eligible entry"):
+        winners.perform_draw(open_contest, VALUES, None, now)
+
+
+def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest, tmp_path):
+    sign_in(client, "alice@example.org")
+    base = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    response = post_form(client, base, {"entropy": VALUES[0]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    draw = winners.draw_of(contest)
+    assert draw.state == "drawn" and contest.state == "drawn"
+    record = json.loads(client.get(f"/d/{draw.id}.json").get_data(as_text=True))
+    entrants = client.get(f"/d/{draw.id}/entrants.txt").data
+    assert record["entrants"]["count"] == 10  # pending and disqualified entries are not in the draw
+    assert len(record["winners"]) == 2 and len(record["alternates"]) == 4
+    assert b"@" not in entrants and b"Durand" not in entrants
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    (tmp_path / "entrants.txt").write_bytes(entrants)
+    result = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "record.json"),
+                             str(tmp_path / "entrants.txt")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and "PASS" in result.stdout, result.stdout
+    html = client.get(f"/d/{draw.id}").get_data(as_text=True)
+    assert "Gagnants" in html and record["seed"] in html
+    assert "Ce jeu est terminé" in client.get("/c/noel").get_data(as_text=True)
+    actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "draw.committed" in actions and "draw.performed" in actions
+
+
+def test_receipt_check_gives_a_valid_inclusion_proof(app, client, db, contest):
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    record = json.loads(draw.record)
+    entry = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id.desc())).scalars().first()
+    html = client.get(f"/d/{draw.id}?receipt={entry.receipt_code.lower()}").get_data(as_text=True)
+    line = re.search(r"de la ligne « ([^»]+) »", html).group(1).strip()
+    proof = [bytes.fromhex(h) for h in re.search(r'<pre class="proof">([^<]*)</pre>', html).group(1).split()]
+    index = int(re.search(r"est la ligne (\d+) de la liste", html).group(1)) - 1
+    assert merkle.verify_inclusion(line.encode(), index, record["entrants"]["count"], proof,
+                                   bytes.fromhex(record["entrants"]["merkle_root"]))
+    pending = db.session.execute(select(Entry).where(Entry.status == "pending")).scalar_one()
+    assert "n’a pas pris part au tirage" in client.get(f"/d/{draw.id}?receipt={pending.receipt_code}").get_data(as_text=True)
+
+
+def test_substitutions_through_admin_and_cli(app, client, runner, db, contest, tmp_path):
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    record = json.loads(draw.record)
+    first, second = record["winners"][0]["entry_id"], record["winners"][1]["entry_id"]
+    sign_in(client, "alice@example.org")
+    page = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    post_form(client, page + "/substitute", {"entry_id": str(first), "reason": "unclaimed"}, page=page)
+    result = runner.invoke(args=["substitute", str(draw.id), str(second), "--reason", "declined"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    record = json.loads(winners.draw_of(contest).record)
+    assert [s["by_entry_id"] for s in record["substitutions"]] == [a["entry_id"] for a in record["alternates"][:2]]
+    result = runner.invoke(args=["substitute", str(draw.id), str(first), "--reason", "unclaimed"])
+    assert result.exit_code == 1 and "not a current winner" in result.output
+    (tmp_path / "r.json").write_text(winners.draw_of(contest).record)
+    (tmp_path / "e.txt").write_bytes(winners.draw_of(contest).entrants_file)
+    result = runner.invoke(args=["verify-draw", str(tmp_path / "r.json"), str(tmp_path / "e.txt")])
+    assert result.exit_code == 0 and "2 substitution(s) in published order" in result.output
+
+
+def test_cli_commit_and_draw(app, runner, db, contest):
+    result = runner.invoke(args=["commit", "noel"])
+    assert result.exit_code == 0 and winners.draw_of(contest).spec_hash in result.output
+    result = runner.invoke(args=["draw", "noel"])
+    assert result.exit_code == 2  # --entropy is required
+    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
+    assert result.exit_code == 0, result.output
+    assert "Drawn from 10 entries" in result.output and "/d/" in result.output
+    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
+    assert result.exit_code == 1 and "already been drawn" in result.output
+
+
+def test_two_organizers_pressing_draw_at_once_make_one_draw(app, db, contest, backend):
+    results, barrier = [], threading.Barrier(4, timeout=30)
+    contest_id = contest.id  # read here: the fixture's object belongs to this thread's session
+
+    def press():
+        with app.app_context():
+            from contests.models import Contest
+
+            try:
+                mine = db.session.get(Contest, contest_id)
+                barrier.wait()
+                winners.perform_draw(mine, VALUES, None, datetime.now(timezone.utc))
+                db.session.commit()
+                results.append("drawn")
+            except WrongState:
+                db.session.rollback()
+                results.append("refused")
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                db.session.rollback()
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["drawn", "refused", "refused", "refused"], results
+    db.session.expire_all()
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.performed")).scalars().all()
+
+
+def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch):
+    from contests.draw import protocol
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(protocol, "build_record", crash)
+    with pytest.raises(RuntimeError):
+        winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.rollback()
+    db.session.expire_all()
+    draw = winners.draw_of(contest)
+    assert draw.state == "committed" and draw.record is None and contest.state == "published"
+
+
+def test_audit_log_page_and_tamper_detection(app, client, runner, db, contest):
+    sign_in(client, "alice@example.org")
+    page = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(as_text=True)
+    assert "draw.committed" in page and "The hash chain is intact." in page
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.committed")).scalar_one()
+    event.action = "draw.forgotten"
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1 and f"broken at event {event.id}" in result.output
+    assert "The chain is broken at event" in client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(as_text=True)
