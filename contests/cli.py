@@ -78,6 +78,8 @@ def demo_command() -> None:
     click.echo(f"  Email:          {login.email}")
     click.echo(f"  Password:       {login.password}")
     click.echo(f"  Public entry:   {base}/c/{login.contest_slug}")
+    if login.draw_id:
+        click.echo(f"  Verifiable draw of a finished contest: {base}/d/{login.draw_id}")
 
 
 def _organization(value: str) -> Organization:

@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .contest_editing import add_prize, create_contest
+from .entries import EntryInput, submit_entry
+from .winners import draw_of, perform_draw
 from .extensions import db
 from .models import Contest, Membership, Organization, User
 from .organizations import create_organization, set_password
@@ -19,6 +21,8 @@ from .timezones import utc_to_local
 DEMO_EMAIL = "demo@example.org"
 DEMO_ORGANIZATION = "Musée des Demos (demo)"
 DEMO_SLUG = "demo"
+FINISHED_SLUG = "demo-termine"
+FINISHED_ENTRIES = 300
 
 
 @dataclass
@@ -27,6 +31,7 @@ class DemoLogin:
     password: str
     contest_slug: str
     created: bool
+    draw_id: int | None = None
 
 
 def _password(instance_path: Path, user: User | None) -> tuple[str, bool]:
@@ -70,8 +75,13 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
     if contest is None:
         _create_demo_contest(organization, user, now)
         created = True
+    finished = db.session.execute(select(Contest).where(Contest.slug == FINISHED_SLUG)).scalar_one_or_none()
+    if finished is None:
+        finished = _create_finished_contest(organization, user, now)
+        created = True
     db.session.flush()
-    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created)
+    draw = draw_of(finished)
+    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created, draw.id if draw and draw.state == "drawn" else None)
 
 
 def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:
@@ -116,4 +126,40 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
         add_prize(contest, {"title": title, "description": "", "quantity": quantity, "unit_value": value, "currency": "EUR"}, user)
     db.session.refresh(contest)
     publish_contest(contest, user, now)
+    return contest
+
+
+def _create_finished_contest(organization: Organization, user: User, now: datetime) -> Contest:
+    """A contest that ran last month, with a few hundred entries and its published, verifiable draw."""
+    zone = "Europe/Paris"
+    start = utc_to_local(now - timedelta(days=40), zone).replace(hour=9, minute=0, second=0, microsecond=0)
+    end = utc_to_local(now - timedelta(days=10), zone).replace(hour=23, minute=59, second=0, microsecond=0)
+    contest = create_contest(
+        organization,
+        {
+            "title": "Jeu-concours de la rentrée (terminé)",
+            "slug": FINISHED_SLUG,
+            "description": "Un jeu terminé, pour voir un tirage vérifiable publié.",
+            "language": "fr", "jurisdiction": "FR", "mechanic": "random_draw", "timezone": zone,
+            "starts_at": start, "ends_at": end, "min_age": 18, "territory": "FR",
+            "entry_policy": "once", "alternates_per_prize": 2,
+            "legal_name": "Association des Amis du Musée des Démos", "legal_form": "Association loi 1901",
+            "registration_number": "RNA W751234567", "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
+            "contact_email": "jeu@example.org", "dpo_contact": "dpo@example.org", "data_retention_months": 12,
+            "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
+                               "EuroMillions, même tirage : les deux étoiles",
+        },
+        user,
+    )
+    for title, quantity, value in (("Pass annuel duo", 1, 18000), ("Catalogue de l'exposition", 2, 3900)):
+        add_prize(contest, {"title": title, "description": "", "quantity": quantity, "unit_value": value, "currency": "EUR"}, user)
+    db.session.refresh(contest)
+    opened = contest.starts_at
+    publish_contest(contest, user, opened - timedelta(days=1))
+    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
+    for n in range(FINISHED_ENTRIES):
+        submit_entry(contest, EntryInput(first_name="Participant", last_name=f"n°{n + 1}",
+                                         email=f"participant{n + 1}@example.org", consent_texts=consent),
+                     opened + timedelta(minutes=7 * n))
+    perform_draw(contest, ["7 19 23 38 44", "2 9"], user, now)
     return contest

@@ -64,7 +64,8 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
     password = next(line.split()[-1] for line in result.output.splitlines() if "Password:" in line)
     assert "http://localhost/auth/login" in result.output and "http://localhost/c/demo" in result.output
     counts = {m: _count(db, m) for m in (User, Organization, Contest, Prize, Membership)}
-    assert counts[Contest] == 1 and counts[Prize] == 3
+    assert counts[Contest] == 2 and counts[Prize] == 5  # the open demo, and a finished one with its draw
+    draw_url = next(line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line)
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0 and "Demo already there." in result.output
     assert password in result.output
@@ -75,8 +76,14 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
     from conftest import sign_in
 
     assert sign_in(client, "demo@example.org", password).status_code == 302
-    contest = db.session.execute(select(Contest)).scalar_one()
+    contest = db.session.execute(select(Contest).where(Contest.slug == "demo")).scalar_one()
     assert contest.state == "published"
+    draw_path = draw_url.replace("http://localhost", "")
+    assert "parmi 300 participations éligibles" in client.get(draw_path).get_data(as_text=True)
+    from contests.draw.verify import verify
+
+    record = json.loads(client.get(draw_path + ".json").get_data(as_text=True))
+    assert verify(record, client.get(draw_path + "/entrants.txt").data)
     page = client.get("/c/demo").get_data(as_text=True)
     assert "Pass annuel duo" in page and "Catalogue de l’exposition" in page.replace("&#39;", "’").replace("'", "’")
     assert "Ouvert jusqu’au" in page
