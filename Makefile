@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install install-dev translations extract-messages clean
+.PHONY: run test bench bench-draw install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -47,6 +47,11 @@ test: install-dev
 bench: install-dev
 	scripts/system-packages.sh bench
 	$(BIN)/python bench/entry_load.py $(BENCH_ARGS)
+
+# A million entries drawn on SQLite and PostgreSQL, the verifier, 10 million in memory (bench/draw_bench.py).
+bench-draw: install-dev
+	$(BIN)/python bench/draw_bench.py --backend sqlite $(BENCH_ARGS)
+	$(BIN)/python bench/draw_bench.py --backend postgresql --in-memory 0 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contests.draw import merkle, protocol, rfc3797
-from contests.draw.canonical import EntrantRecord, entrant_commit, parse_entrant_file, write_entrant_lines
+from contests.draw.canonical import EntrantRecord, entrant_commit, write_entrant_lines
 from contests.draw.select import select
 from contests.draw.verify import CheckFailed, verify
 
@@ -96,7 +96,8 @@ def _records(n=50, weights=None):
 def _draw(algorithm="vdraw-v1", n=50):
     records = _records(n)
     entropy = ["3 14 25 36 47", "5 11"]
-    record = protocol.build_record(_spec(algorithm), SECRET, entropy, records, "2026-12-27T10:00:00+00:00", "contests 0.1.0")
+    record = protocol.build_record(_spec(algorithm), SECRET, entropy, (r.encode() for r in records),
+                                   "2026-12-27T10:00:00+00:00", "contests 0.1.0")
     return record, b"".join(write_entrant_lines(records))
 
 

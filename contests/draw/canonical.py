@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -45,27 +46,29 @@ def write_entrant_lines(records: Iterable[EntrantRecord]) -> Iterator[bytes]:
         yield record.encode() + b"\n"
 
 
-def parse_entrant_file(data: bytes) -> list[EntrantRecord]:
-    """Read an entrant file strictly: any deviation from the canonical form is an error."""
-    records: list[EntrantRecord] = []
-    if data and not data.endswith(b"\n"):
+_LINE = re.compile(rb"(0|[1-9][0-9]*),([1-9][0-9]*),[0-9a-f]{64}")
+
+
+def parse_entrant_file(data: bytes) -> list[bytes]:
+    """Read an entrant file strictly and return its lines (without LF).
+
+    Any deviation from the canonical form is an error: a line that is not
+    ``entry_id,weight,entrant_commit`` (decimal without leading zeros, weight at least 1, 64
+    lower-case hex digits), ids not strictly increasing, or a missing final line feed.
+    """
+    if not data:
+        return []
+    if not data.endswith(b"\n"):
         raise MalformedEntrantFile("the file must end with a line feed")
-    previous = 0
-    for number, line in enumerate(data.split(b"\n")[:-1] if data else [], start=1):
-        parts = line.split(b",")
-        if len(parts) != 3:
-            raise MalformedEntrantFile(f"line {number}: expected entry_id,weight,entrant_commit")
-        entry_id, weight, commit = parts
-        for name, field in (("entry_id", entry_id), ("weight", weight)):
-            if not field.isdigit() or (len(field) > 1 and field.startswith(b"0")):
-                raise MalformedEntrantFile(f"line {number}: {name} must be a decimal integer without leading zeros")
-        if len(commit) != 64 or any(c not in b"0123456789abcdef" for c in commit):
-            raise MalformedEntrantFile(f"line {number}: entrant_commit must be 64 lower-case hex digits")
-        record = EntrantRecord(int(entry_id), int(weight), commit.decode("ascii"))
-        if record.weight < 1:
-            raise MalformedEntrantFile(f"line {number}: weight must be at least 1")
-        if record.entry_id <= previous:
+    lines = data[:-1].split(b"\n")
+    previous = -1
+    match = _LINE.fullmatch
+    for number, line in enumerate(lines, start=1):
+        found = match(line)
+        if found is None:
+            raise MalformedEntrantFile(f"line {number}: expected entry_id,weight,entrant_commit in canonical form")
+        entry_id = int(found.group(1))
+        if entry_id <= previous:
             raise MalformedEntrantFile(f"line {number}: entry ids must be strictly increasing")
-        previous = record.entry_id
-        records.append(record)
-    return records
+        previous = entry_id
+    return lines

@@ -6,7 +6,7 @@ from array import array
 from collections.abc import Iterable
 
 from . import merkle, rfc3797
-from .canonical import EntrantRecord, canonical_json, sha256_hex
+from .canonical import canonical_json, sha256_hex
 from .select import ALGORITHM as VDRAW_V1
 from .select import select
 
@@ -56,27 +56,31 @@ class Entrants:
         return zip(self.ids, self.weights)
 
 
-def entrants_summary(records: Iterable[EntrantRecord], sink=None) -> tuple[dict, Entrants]:
+def entrants_summary(lines: Iterable[bytes], sink=None) -> tuple[dict, Entrants]:
     """Count, tickets, file hash and Merkle root of the frozen list, in one streamed pass.
 
-    ``sink``, if given, receives each line of the entrant file as it is produced.
+    ``lines`` are the canonical lines without their LF (``EntrantRecord.encode()``); ``sink``,
+    if given, receives each line of the entrant file as it is produced.
     """
     file_hash = hashlib.sha256()
     entrants = Entrants()
+    ids, weights = entrants.ids, entrants.weights
     tickets = 0
+    leaf_hash = merkle.leaf_hash
 
     def leaves():
         nonlocal tickets
-        for record in records:
-            encoded = record.encode()
-            line = encoded + b"\n"
-            file_hash.update(line)
+        for line in lines:
+            full = line + b"\n"
+            file_hash.update(full)
             if sink is not None:
-                sink(line)
-            entrants.ids.append(record.entry_id)
-            entrants.weights.append(record.weight)
-            tickets += record.weight
-            yield merkle.leaf_hash(encoded)
+                sink(full)
+            entry_id, weight, _ = line.split(b",", 2)
+            weight = int(weight)
+            ids.append(int(entry_id))
+            weights.append(weight)
+            tickets += weight
+            yield leaf_hash(line)
 
     root = merkle.root_from_leaf_hashes(leaves())
     summary = {
@@ -111,10 +115,13 @@ def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict
     return winners, alternates
 
 
-def build_record(spec: dict, server_secret_hex: str, entropy: list[str], records: Iterable[EntrantRecord],
+def build_record(spec: dict, server_secret_hex: str, entropy: list[str], lines: Iterable[bytes],
                  drawn_at: str, tool: str, sink=None) -> dict:
-    """Everything a stranger needs, with the entrant file, to recompute the draw."""
-    summary, entrants = entrants_summary(records, sink)
+    """Everything a stranger needs, with the entrant file, to recompute the draw.
+
+    ``lines`` are the frozen list's canonical lines in entry id order (``EntrantRecord.encode()``).
+    """
+    summary, entrants = entrants_summary(lines, sink)
     spec_digest = spec_hash(spec)
     seed = compute_seed(spec_digest, summary["merkle_root"], server_secret_hex, entropy)
     winners, alternates = split_result(spec, run_selection(spec, seed, entrants, entropy))

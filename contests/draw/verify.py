@@ -36,10 +36,10 @@ def verify(record: dict, entrant_file: bytes) -> list[str]:
     _check(len(record["entropy"]) == len(spec["entropy_sources"]),
            "the number of public entropy values differs from the sources named in the specification")
     try:
-        records = parse_entrant_file(entrant_file)
+        lines = parse_entrant_file(entrant_file)
     except MalformedEntrantFile as error:
         raise CheckFailed(f"entrant file: {error}") from None
-    summary, entrants = protocol.entrants_summary(records)
+    summary, entrants = protocol.entrants_summary(lines)
     for field, label in (("file_sha256", "entrant file SHA-256"), ("count", "entrant count"),
                          ("total_tickets", "total tickets"), ("merkle_root", "Merkle root")):
         _check(summary[field] == record["entrants"][field], f"{label} differs: file gives {summary[field]}, record says {record['entrants'][field]}")

@@ -1,0 +1,169 @@
+"""Draw benchmark: a million entries in the database, the verifier, ten million in memory.
+
+Run with `make bench-draw` (or `python bench/draw_bench.py --entries 1000000`). For each backend
+it bulk-loads N confirmed entries into a fresh database, then times `perform_draw` end to end
+(freeze + Merkle root + selection of 10 winners and 10 alternates + record), measures the peak
+memory of that process step (tracemalloc) and the wall time of the offline verifier on the
+result; finally it streams 10,000,000 in-memory (entry_id, weight) records through the selection
+and reports its peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def load_entries(app, contest_id: int, count: int) -> None:
+    """Insert entries in bulk (Core, executemany): the draw is measured, not the loading."""
+    import hashlib
+
+    from sqlalchemy import insert
+
+    from contests.extensions import db
+    from contests.models import Entry
+
+    now = datetime.now(timezone.utc) - timedelta(days=1)
+    batch = []
+    with app.app_context():
+        for n in range(count):
+            email = f"b{n}@example.org"
+            batch.append({
+                "contest_id": contest_id, "status": "confirmed", "first_name": "B", "last_name": str(n),
+                "email": email, "email_key": email, "identity_key": hashlib.sha256(email.encode()).hexdigest(),
+                "period": "all", "answers": "{}", "marketing_opt_in": False, "household_key": "",
+                "ip_address": "", "user_agent": "", "receipt_code": f"B{n:011d}"[:14], "flags": "",
+                "disqualified_reason": "", "postal_code": "", "salt": os.urandom(16), "weight": 1, "created_at": now,
+            })
+            if len(batch) == 20000:
+                db.session.execute(insert(Entry), batch)
+                batch.clear()
+        if batch:
+            db.session.execute(insert(Entry), batch)
+        db.session.commit()
+
+
+def bench_backend(name: str, url: str, entries: int) -> dict:
+    instance = Path(tempfile.mkdtemp(prefix=f"contests-drawbench-{name}-"))
+    os.environ.update({"CONTESTS_DATABASE_URL": url, "CONTESTS_INSTANCE_PATH": str(instance),
+                       "CONTESTS_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789abcdef"})
+    subprocess.run([str(Path(sys.executable).with_name("contests")), "db", "upgrade"], check=True, capture_output=True)
+    from contests import create_app
+    from contests.contest_editing import add_prize, create_contest
+    from contests.extensions import db
+    from contests.organizations import create_organization
+    from contests.publishing import publish_contest
+    from contests.timezones import utc_to_local
+    from contests.winners import perform_draw
+
+    app = create_app()
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        organization = create_organization("Bench")
+        start = utc_to_local(now - timedelta(days=3), "Europe/Paris").replace(second=0, microsecond=0)
+        contest = create_contest(organization, {
+            "title": "Bench", "slug": "bench", "timezone": "Europe/Paris", "starts_at": start,
+            "ends_at": start + timedelta(days=1), "min_age": 0, "territory": "FR", "legal_name": "B", "legal_form": "B",
+            "registration_number": "B", "legal_address": "B", "contact_email": "b@example.org", "dpo_contact": "b",
+            "data_retention_months": 1, "alternates_per_prize": 10, "entropy_sources": "numbers",
+        }, None)
+        add_prize(contest, {"title": "Lot", "quantity": 10, "unit_value": 100, "currency": "EUR"}, None)
+        publish_contest(contest, None, contest.starts_at - timedelta(days=1))
+        db.session.commit()
+        contest_id = contest.id
+    started = time.perf_counter()
+    load_entries(app, contest_id, entries)
+    load_seconds = time.perf_counter() - started
+
+    with app.app_context():
+        from contests.models import Contest
+
+        contest = db.session.get(Contest, contest_id)
+        # Timed without tracemalloc (it slows allocation several times); memory from a second, traced run.
+        started = time.perf_counter()
+        draw = perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+        draw_seconds = time.perf_counter() - started
+        db.session.rollback()
+        contest = db.session.get(Contest, contest_id)
+        tracemalloc.start()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if os.environ.get("DRAW_PROFILE"):
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            draw = profile.runcall(perform_draw, contest, ["4 8 15 16 23 42"], None, now)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(12)
+        else:
+            draw = perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+        db.session.commit()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        record_path, entrants_path = instance / "record.json", instance / "entrants.txt"
+        record_path.write_text(draw.record)
+        entrants_path.write_bytes(draw.entrants_file)
+        record = json.loads(draw.record)
+    started = time.perf_counter()
+    verify = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", str(record_path), str(entrants_path)],
+                            cwd=ROOT, capture_output=True, text=True)
+    verify_seconds = time.perf_counter() - started
+    return {"load": load_seconds, "draw": draw_seconds, "peak_mb": peak / 2**20,
+            "rss_growth_mb": max(0, rss_after - rss_before) / 1024, "verify": verify_seconds,
+            "verify_ok": verify.returncode == 0, "count": record["entrants"]["count"]}
+
+
+def selection_in_memory(count: int) -> tuple[float, float]:
+    """Stream `count` (entry_id, weight) pairs through vdraw-v1 selection; return seconds and peak MB."""
+    import hashlib
+
+    from contests.draw.select import select
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    select(hashlib.sha256(b"bench").digest(), ((i, 1) for i in range(1, count + 1)), 20)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--in-memory", type=int, default=10_000_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], required=True)
+    parser.add_argument("--postgres-url", default=os.environ.get("CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    if args.backend == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-drawbench-db-')}/bench.sqlite3"
+    else:
+        from bench.entry_load import postgres_schema_url
+
+        url = postgres_schema_url(args.postgres_url, "contests_drawbench")
+    r = bench_backend(args.backend, url, args.entries)
+    ok = r["draw"] <= 3 and r["peak_mb"] <= 300 and r["verify"] <= 3 and r["verify_ok"]
+    print(f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw {r['draw']:.2f} s "
+          f"(target 3 s), peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
+          f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'})  {'ok' if ok else 'BELOW TARGET'}")
+    if args.in_memory:
+        seconds, peak = selection_in_memory(args.in_memory)
+        print(f"in-memory  selection over {args.in_memory} records: {seconds:.1f} s, peak {peak:.1f} MB traced (target 500 MB)"
+              f"  {'ok' if peak <= 500 else 'BELOW TARGET'}")
+        ok = ok and peak <= 500
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
