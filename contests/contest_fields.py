@@ -77,6 +77,15 @@ def _choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def _field_mode(label) -> SelectField:
+    """Whether the entry form asks for an optional field: not at all, optionally, or always."""
+    return SelectField(
+        label,
+        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
+        default="off",
+    )
+
+
 class ContestFields(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -130,16 +139,8 @@ class ContestFields(FlaskForm):
     alternates_per_prize = IntegerField(
         _l("Alternates drawn per prize"), default=2, validators=[InputRequired(), NumberRange(min=0, max=20)]
     )
-    phone_field = SelectField(
-        _l("Phone on the entry form"),
-        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
-        default="off",
-    )
-    postal_code_field = SelectField(
-        _l("Postal code on the entry form"),
-        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
-        default="off",
-    )
+    phone_field = _field_mode(_l("Phone on the entry form"))
+    postal_code_field = _field_mode(_l("Postal code on the entry form"))
     ask_birth_date = BooleanField(
         _l("Ask for the date of birth"),
         description=_l("Checked against the minimum age; otherwise entrants tick “I am N or over”."),
