@@ -224,8 +224,11 @@ def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
 
     contest = _contest_by_slug(slug)
     click.echo(f"Freezing the eligible entries of “{contest.title}” and drawing...", err=True)
+    def progress(count: int) -> None:
+        click.echo(f"  {count:,} entries frozen...", err=True)
+
     try:
-        draw = perform_draw(contest, list(entropy), None, utcnow())
+        draw = perform_draw(contest, list(entropy), None, utcnow(), progress=progress)
     except DomainError as error:
         _fail(error)
     db.session.commit()

@@ -63,7 +63,10 @@ def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
     return draw
 
 
-def _eligible(contest: Contest):
+PROGRESS_EVERY = 100_000
+
+
+def _eligible(contest: Contest, progress=None):
     """The frozen list's canonical lines, streamed in entry id order: confirmed, not disqualified.
 
     Core rows and bytes formatting, not ORM objects: a million entries must freeze in seconds.
@@ -76,14 +79,17 @@ def _eligible(contest: Contest):
         .execution_options(stream_results=True, yield_per=20_000)
     )
     sha256 = hashlib.sha256
-    for entry_id, weight, salt, identity in rows:
+    for count, (entry_id, weight, salt, identity) in enumerate(rows, start=1):
         commit = sha256(bytes(salt) + identity.encode()).hexdigest().encode()
         yield b"%d,%d,%s" % (entry_id, weight, commit)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
 
 
-def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: datetime) -> Draw:
+def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: datetime, progress=None) -> Draw:
     """Freeze the eligible entries, compute the seed and the ordered result, store the record.
 
+    ``progress``, if given, is called with the number of entries frozen so far, every 100,000.
     Exactly one draw per contest: the state change is a conditional UPDATE, so of two organizers
     pressing "Draw" at once, one gets the draw and the other a clear refusal. Everything happens
     in the caller's transaction, so a process killed midway leaves no partial draw.
@@ -117,7 +123,7 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     if claimed != 1:
         raise WrongState(_l("This contest has already been drawn."))
     entrant_file = io.BytesIO()
-    record = protocol.build_record(spec, draw.server_secret, values, _eligible(contest), now.isoformat(), TOOL,
+    record = protocol.build_record(spec, draw.server_secret, values, _eligible(contest, progress), now.isoformat(), TOOL,
                                    sink=entrant_file.write)
     db.session.execute(
         update(Draw).where(Draw.id == draw.id).values(
