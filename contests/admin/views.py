@@ -20,13 +20,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import entries
+from .. import entries, winners
+from ..audit import verify_chain
+from ..draw.protocol import current_winners
 from ..contest_editing import EDITABLE_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
 from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
 from ..extensions import db, login_manager
 from ..entry_export import SEPARATORS
 from ..entry_export import entries_csv as write_entries_csv
-from ..models import Contest, Entry, Prize, Question, State
+from ..models import AuditEvent, Contest, Entry, Prize, Question, State
 from ..models.types import utcnow
 from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
 from ..publishing import archive_contest, missing_for_publish, publish_contest
@@ -487,11 +489,6 @@ def _back_to(contest: Contest) -> str:
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw", methods=["GET", "POST"])
 def draw(contest_id: int):
     """The contest's draw: commitment, the public values and the Draw button, then substitutions."""
-    import json
-
-    from .. import winners
-    from ..draw.protocol import current_winners
-
     contest = _contest(contest_id)
     record = None
     the_draw = winners.draw_of(contest)
@@ -519,8 +516,6 @@ def draw(contest_id: int):
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/substitute", methods=["POST"])
 def substitute(contest_id: int):
     """Replace a winner by the next alternate in published order."""
-    from .. import winners
-
     contest = _contest(contest_id)
     the_draw = winners.draw_of(contest)
     if the_draw is None:
@@ -544,9 +539,6 @@ def substitute(contest_id: int):
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/audit")
 def audit_log(contest_id: int):
     """Every recorded change of this contest, oldest first, with the chain's state."""
-    from ..audit import verify_chain
-    from ..models import AuditEvent
-
     contest = _contest(contest_id)
     events = db.session.execute(
         select(AuditEvent).where(AuditEvent.contest_id == contest.id).order_by(AuditEvent.id)

@@ -1,6 +1,7 @@
 """Public pages, in the contest's language: the contest with its entry form, and what follows."""
 from __future__ import annotations
 
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -13,9 +14,10 @@ from .. import entries
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
 from ..form_tokens import FormTokenError, check_token, issue_token
-from ..models import Contest, Entry, Phase, State
+from ..draw.protocol import current_winners
+from ..models import Contest, Draw, Entry, Phase, State
 from ..models.types import utcnow
-from ..winners import draw_of
+from ..winners import draw_of, receipt_inclusion
 from .forms import ResendForm, entry_form_class
 from .page_cache import TOKEN_SLOT, contest_pages
 
@@ -223,8 +225,6 @@ def resend(slug: str):
 # --- draws ---------------------------------------------------------------------------------
 
 def _drawn(draw_id: int):
-    from ..models import Draw
-
     draw = db.first_or_404(select(Draw).where(Draw.id == draw_id, Draw.state == "drawn"))
     contest = _contest(draw.contest.slug)
     return draw, contest
@@ -233,11 +233,6 @@ def _drawn(draw_id: int):
 @bp.route("/d/<int:draw_id>")
 def draw_page(draw_id: int):
     """The public draw record, readable, with a receipt check for entrants."""
-    import json
-
-    from ..draw.protocol import current_winners
-    from ..winners import receipt_inclusion
-
     draw, contest = _drawn(draw_id)
     record = json.loads(draw.record)
     receipt = (request.args.get("receipt") or "").strip()[:20]
