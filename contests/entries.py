@@ -428,7 +428,7 @@ def disqualify_entry(entry: Entry, reason: str, actor: User, now: datetime) -> N
     entry.disqualified_by_id = actor.id
     entry.disqualified_reason = reason[:2000]
     db.session.flush()
-    audit.record("entry.disqualified", actor=actor, organization_id=None, contest=_contest_of(entry),
+    audit.record("entry.disqualified", actor=actor, contest=_contest_of(entry),
                  entry_id=entry.id, reason=entry.disqualified_reason, previous_status=previous)
 
 

@@ -110,7 +110,7 @@ def import_contest(
         contest_values["slug"] = slug
     if contest_values.get("slug") and slug_taken(contest_values["slug"]):
         raise ValidationFailed(
-            {"file": [f"contest.slug: " + str(_l("The address “%(slug)s” is already used by another contest.", slug=contest_values["slug"]))]}
+            {"file": ["contest.slug: " + str(_l("The address “%(slug)s” is already used by another contest.", slug=contest_values["slug"]))]}
         )
     contest = create_contest(organization, contest_values, actor)
     for values in prize_values:

@@ -6,7 +6,6 @@ nothing of the database; this module feeds it and stores what it returns.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import io
 import json
 import secrets
@@ -17,7 +16,7 @@ from sqlalchemy import func, select, update
 
 from . import audit
 from .draw import merkle, protocol, rfc3797
-from .draw.canonical import canonical_json, parse_entrant_file
+from .draw.canonical import canonical_json, encode_line, entrant_commit, parse_entrant_file
 from .errors import ValidationFailed, WrongState
 from .extensions import db
 from .models import Contest, Draw, Entry, State, User
@@ -69,7 +68,7 @@ PROGRESS_EVERY = 100_000
 def _eligible(contest: Contest, progress=None):
     """The frozen list's canonical lines, streamed in entry id order: confirmed, not disqualified.
 
-    Core rows and bytes formatting, not ORM objects: a million entries must freeze in seconds.
+    Core rows, not ORM objects: a million entries must freeze in seconds.
     """
     table = Entry.__table__
     rows = db.session.connection().execute(
@@ -78,10 +77,8 @@ def _eligible(contest: Contest, progress=None):
         .order_by(table.c.id)
         .execution_options(stream_results=True, yield_per=20_000)
     )
-    sha256 = hashlib.sha256
     for count, (entry_id, weight, salt, identity) in enumerate(rows, start=1):
-        commit = sha256(bytes(salt) + identity.encode()).hexdigest().encode()
-        yield b"%d,%d,%s" % (entry_id, weight, commit)
+        yield encode_line(entry_id, weight, entrant_commit(bytes(salt), identity))
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contests.draw import merkle, protocol, rfc3797
-from contests.draw.canonical import EntrantRecord, entrant_commit, write_entrant_lines
+from contests.draw.canonical import EntrantRecord, entrant_commit
 from contests.draw.select import select
 from contests.draw.verify import CheckFailed, verify
 
@@ -98,7 +98,7 @@ def _draw(algorithm="vdraw-v1", n=50):
     entropy = ["3 14 25 36 47", "5 11"]
     record = protocol.build_record(_spec(algorithm), SECRET, entropy, (r.encode() for r in records),
                                    "2026-12-27T10:00:00+00:00", "contests 0.1.0")
-    return record, b"".join(write_entrant_lines(records))
+    return record, b"".join(r.encode() + b"\n" for r in records)
 
 
 def test_golden_vdraw_v1_record():

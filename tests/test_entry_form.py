@@ -192,12 +192,21 @@ def test_cross_site_post_is_refused(app, client, db, open_contest):
     assert enter(client, "noel", headers={"Origin": "http://localhost"}).status_code == 303
 
 
-def test_html_in_fields_is_stored_as_typed_and_shown_escaped(app, client, db, open_contest):
+def test_html_in_fields_is_stored_as_typed_and_shown_escaped(app, client, db, factory, museum, open_contest):
     from conftest import sign_in
+    from contests.organizations import add_member
 
     assert enter(client, "noel", first_name="<script>alert(1)</script>", last_name="=HYPERLINK(\"x\")").status_code == 303
     (entry,) = _entries(db)
     assert entry.first_name == "<script>alert(1)</script>"
+    add_member(museum, "alice@example.org", "long enough pw", None)
+    db.session.commit()
+    sign_in(client, "alice@example.org", "long enough pw")
+    for page in ("entries", "review"):
+        html = client.get(f"/admin/o/{museum.id}/contests/{open_contest.id}/{page}").get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html, page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(
+        f"/admin/o/{museum.id}/contests/{open_contest.id}/entries").get_data(as_text=True)
 
 
 def test_oversized_body_gets_a_readable_413(app, client, db, open_contest):

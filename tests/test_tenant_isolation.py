@@ -1,7 +1,7 @@
 """An organizer never reaches another organization's data: every admin route answers 404."""
 import pytest
 
-from conftest import PASSWORD, sign_in
+from conftest import sign_in
 
 #: Admin routes that take no organization id; each must be safe for any signed-in organizer.
 UNSCOPED_ADMIN_ENDPOINTS = {"admin.home", "admin.organizations"}

@@ -102,6 +102,15 @@ def _show_errors(form, error: ValidationFailed) -> None:
                 flash(str(message), "error")
 
 
+def _flash_refusal(error: ValidationFailed | WrongState) -> None:
+    """Show why an action was refused: a state error's sentence, or the first field message."""
+    if isinstance(error, ValidationFailed):
+        message = next(iter(error.errors.values()))[0]
+    else:
+        message = error
+    flash(str(message), "error")
+
+
 @bp.route("/")
 def home():
     """Go to the organization used last, or to the list when there is a choice to make."""
@@ -453,7 +462,7 @@ def disqualify(contest_id: int, entry_id: int):
         entries.disqualify_entry(entry, form.reason.data, current_user, utcnow())
     except (ValidationFailed, WrongState) as error:
         db.session.rollback()
-        flash(str(error.errors["reason"][0]) if isinstance(error, ValidationFailed) else str(error), "error")
+        _flash_refusal(error)
     else:
         db.session.commit()
         flash(_("Entry %(id)d disqualified.", id=entry_id), "success")
@@ -498,7 +507,7 @@ def draw(contest_id: int):
             winners.perform_draw(contest, values, current_user, utcnow())
         except (ValidationFailed, WrongState) as error:
             db.session.rollback()
-            flash(str(error.errors["entropy"][0]) if isinstance(error, ValidationFailed) else str(error), "error")
+            _flash_refusal(error)
         else:
             db.session.commit()
             flash(_("The winners are drawn and the record is published."), "success")
@@ -529,7 +538,7 @@ def substitute(contest_id: int):
         substitution = winners.substitute_winner(the_draw, entry_id, request.form.get("reason", ""), current_user, utcnow())
     except (ValidationFailed, WrongState) as error:
         db.session.rollback()
-        flash(str(next(iter(error.errors.values()))[0]) if isinstance(error, ValidationFailed) else str(error), "error")
+        _flash_refusal(error)
     else:
         db.session.commit()
         flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -27,8 +26,12 @@ class EntrantRecord:
     entrant_commit: str
 
     def encode(self) -> bytes:
-        """``<entry_id>,<weight>,<entrant_commit>`` in ASCII, decimal without leading zeros."""
-        return f"{self.entry_id},{self.weight},{self.entrant_commit}".encode("ascii")
+        return encode_line(self.entry_id, self.weight, self.entrant_commit)
+
+
+def encode_line(entry_id: int, weight: int, commit: str) -> bytes:
+    """``<entry_id>,<weight>,<entrant_commit>`` in ASCII, decimal without leading zeros."""
+    return b"%d,%d,%s" % (entry_id, weight, commit.encode("ascii"))
 
 
 class MalformedEntrantFile(ValueError):
@@ -38,12 +41,6 @@ class MalformedEntrantFile(ValueError):
 def entrant_commit(salt: bytes, identity_key: str) -> str:
     """Commit to who the entrant is without revealing it (the salt stays private)."""
     return hashlib.sha256(salt + identity_key.encode("utf-8")).hexdigest()
-
-
-def write_entrant_lines(records: Iterable[EntrantRecord]) -> Iterator[bytes]:
-    """The entrant file, line by line (each ends with LF), in the order given (entry id ascending)."""
-    for record in records:
-        yield record.encode() + b"\n"
 
 
 _LINE = re.compile(rb"(0|[1-9][0-9]*),([1-9][0-9]*),[0-9a-f]{64}")

@@ -26,12 +26,6 @@ class Selected:
     entry_id: int
 
 
-def entry_key(seed: bytes, entry_id: int, weight: int) -> bytes:
-    """The smallest of the entry's ticket keys."""
-    digest = hmac.digest
-    return min(digest(seed, _TICKET + _PACK(entry_id, ticket), hashlib.sha256) for ticket in range(weight))
-
-
 def select(seed: bytes, entrants: Iterable[tuple[int, int]], count: int) -> list[Selected]:
     """The ``count`` entries with the smallest (key, entry_id), in order.
 
