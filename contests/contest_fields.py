@@ -8,7 +8,7 @@ from __future__ import annotations
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from .form_base import Form
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -86,7 +86,7 @@ def _field_mode(label) -> SelectField:
     )
 
 
-class ContestFields(FlaskForm):
+class ContestFields(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
@@ -200,7 +200,7 @@ class ContestFields(FlaskForm):
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
 
 
-class PrizeFields(FlaskForm):
+class PrizeFields(Form):
     title = StringField(_l("Prize"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)])

@@ -112,6 +112,18 @@ def test_bad_input_explained_in_the_contest_language(app, client, db, open_conte
     assert _entries(db) == []
 
 
+def test_wtforms_own_messages_follow_each_contest_language(app, client, db, factory, museum):
+    """WTForms' catalog is loaded once per language: a French page must not get the English one, nor back."""
+    for slug, language, message in (("fr-jeu", "fr", "N&#39;est pas un entier valide."),
+                                    ("en-game", "en", "Not a valid integer value."),
+                                    ("fr-jeu-2", "fr", "N&#39;est pas un entier valide.")):
+        factory.contest(museum, publish=True, slug=slug, language=language, min_age=0, mechanic="skill",
+                        tie_breaker_question="Combien ?", jury_description="Jury")
+        html = enter(client, slug, tie_breaker="beaucoup").get_data(as_text=True)
+        assert message in html, slug
+    assert _entries(db) == []
+
+
 def test_phone_postal_code_birth_date_questions_and_tie_breaker(app, client, db, factory, museum):
     contest = factory.contest(museum, slug="complet", language="en", min_age=18, phone_field="required",
                               postal_code_field="required", ask_birth_date=True, mechanic="skill",

@@ -1,6 +1,6 @@
 """Forms of the organizer workspace (contest and prize fields live in contest_fields)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..form_base import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -11,11 +11,11 @@ ContestForm = ContestFields
 PrizeForm = PrizeFields
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         _l("Initial password"),
@@ -24,7 +24,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Contest file (JSON)"),
         validators=[FileRequired(), FileAllowed(["json"], _l("Choose a .json file exported from a contest."))],
@@ -32,15 +32,15 @@ class ImportForm(FlaskForm):
     slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=80)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form: buttons that change state still carry a CSRF token."""
 
 
-class DisqualifyForm(FlaskForm):
+class DisqualifyForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
         _l("Answer"),

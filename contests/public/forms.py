@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..form_base import Form
 from wtforms import BooleanField, SelectChoice, DateField, EmailField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -46,7 +46,7 @@ def _old_enough(min_age: int | None, tz_name: str):
     return check
 
 
-class _EntryFormBase(FlaskForm):
+class _EntryFormBase(Form):
     class Meta:
         # The embed-safe token below replaces the session-bound CSRF token (see public/views.py).
         csrf = False
@@ -61,10 +61,10 @@ class _EntryFormBase(FlaskForm):
 
 #: Built form classes by (contest, last change, state): public contests are frozen, so a class
 #: is built once per process instead of on every request.
-_FORM_CLASSES: dict[tuple, type[FlaskForm]] = {}
+_FORM_CLASSES: dict[tuple, type[Form]] = {}
 
 
-def entry_form_class(contest: Contest) -> type[FlaskForm]:
+def entry_form_class(contest: Contest) -> type[Form]:
     """The entry form class for this contest, built once per version of it."""
     key = (contest.id, contest.updated_at, contest.state)
     form_class = _FORM_CLASSES.get(key)
@@ -75,7 +75,7 @@ def entry_form_class(contest: Contest) -> type[FlaskForm]:
     return form_class
 
 
-def _build_form_class(contest: Contest) -> type[FlaskForm]:
+def _build_form_class(contest: Contest) -> type[Form]:
     """Subclass the base form with the fields this contest asks for."""
     fields: dict = {}
     if contest.phone_field != "off":
@@ -121,7 +121,7 @@ def _build_form_class(contest: Contest) -> type[FlaskForm]:
     return type("EntryForm", (_EntryFormBase,), fields)
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     class Meta:
         csrf = False
 
