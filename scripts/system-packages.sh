@@ -4,7 +4,7 @@
 set -euo pipefail
 
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
-test=()
+test=(poppler-utils zbar-tools)
 bench=(wrk)
 
 case "${1:-}" in

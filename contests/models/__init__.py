@@ -4,6 +4,7 @@ from .draw import Draw
 from .contest import Contest, Phase, Prize, Question, State
 from .entry import Consent, ConsentText, Entry, OutboxMessage
 from .organization import Membership, Organization, User
+from .rules import RulesVersion
 
 __all__ = [
     "AuditEvent",
@@ -18,6 +19,7 @@ __all__ = [
     "Organization",
     "Phase",
     "Prize",
+    "RulesVersion",
     "State",
     "User",
 ]

@@ -55,6 +55,7 @@ class Contest(db.Model):
         CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="dates"),
         CheckConstraint("alternates_per_prize >= 0", name="alternates"),
         CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
+        CheckConstraint("claim_days IS NULL OR claim_days > 0", name="claim_days"),
         CheckConstraint(_in("phone_field", FIELD_MODES), name="phone_field"),
         CheckConstraint(_in("draw_algorithm", DRAW_ALGORITHMS), name="draw_algorithm"),
         CheckConstraint(_in("postal_code_field", FIELD_MODES), name="postal_code_field"),
@@ -107,6 +108,31 @@ class Contest(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     dpo_contact: Mapped[str] = mapped_column(String(300), default="")
     data_retention_months: Mapped[int | None] = mapped_column(Integer)
+
+    #: French companies print their share capital; optional.
+    share_capital: Mapped[str] = mapped_column(String(100), default="")
+    #: The agency running the contest for the organizer, when there is one.
+    agency: Mapped[str] = mapped_column(String(300), default="")
+    #: Commissaire de justice (bailiff) holding a copy of the rules: name and address, when used.
+    bailiff: Mapped[str] = mapped_column(Text, default="")
+    #: When the winners are selected (drawn, or judged), printed in the rules.
+    draw_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Days a winner has to answer the notification before the next alternate takes the prize.
+    claim_days: Mapped[int | None] = mapped_column(Integer)
+    #: Law governing the rules where the jurisdiction leaves it open (a US state, a province).
+    governing_law: Mapped[str] = mapped_column(String(200), default="")
+    #: The free way to enter without the online form (US "alternate method of entry").
+    free_entry_route: Mapped[str] = mapped_column(Text, default="")
+    #: Promoted on Facebook or Instagram: the rules then carry Meta's release.
+    promoted_on_meta: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: US: registered and bonded in New York and Florida (else, above $5,000, their residents are excluded).
+    ny_fl_registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Canada: the skill-testing question a selected entrant must answer.
+    skill_testing_question: Mapped[str] = mapped_column(String(300), default="")
+    #: Who receives entrants' data besides the organizer; the template has a default.
+    data_recipients: Mapped[str] = mapped_column(Text, default="")
+    #: Transfers of entrants' data outside the EU / UK and their safeguards; empty means none.
+    data_transfers: Mapped[str] = mapped_column(Text, default="")
 
     state: Mapped[str] = mapped_column(String(10), default=State.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
