@@ -213,6 +213,78 @@ def commit_command(slug: str) -> None:
     click.echo(f"draw {draw.id}  spec_hash {draw.spec_hash}  state {draw.state}")
 
 
+@click.command("publish")
+@click.argument("slug")
+@_speak_user_language
+def publish_command(slug: str) -> None:
+    """Publish a draft: commit its draw and freeze version 1 of its rules, or list what is missing."""
+    from .errors import PublishRefused
+    from .publishing import publish_contest
+    from .rules_versions import current_version
+
+    contest = _contest_by_slug(slug)
+    try:
+        publish_contest(contest, None, utcnow())
+    except PublishRefused as error:
+        db.session.rollback()
+        click.echo("error: cannot publish yet; missing:" if g.locale == "en" else "erreur : publication impossible ; manque :",
+                   err=True)
+        for label in error.missing:
+            click.echo(f"  - {label}", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    row = current_version(contest)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo(f"Published: {base}/c/{contest.slug}")
+    click.echo(f"Rules v{row.number}  sha256 {row.sha256}  {base}/c/{contest.slug}/rules")
+
+
+@click.command("publish-rules")
+@click.argument("slug")
+@_speak_user_language
+def publish_rules_command(slug: str) -> None:
+    """Freeze version 1 of the rules of a contest published before versioned rules existed."""
+    from .rules_versions import current_version, publish_rules
+
+    contest = _contest_by_slug(slug)
+    if contest.state == "draft":
+        _fail(DomainError("a draft gets its rules when it is published: use `contests publish`"))
+    row = current_version(contest)
+    if row is None:
+        try:
+            row = publish_rules(contest, None, utcnow())
+        except DomainError as error:
+            _fail(error)
+        db.session.commit()
+    click.echo(f"Rules v{row.number}  sha256 {row.sha256}")
+
+
+@click.command("rules")
+@click.argument("slug")
+@click.option("--version", "number", type=click.IntRange(min=1), help="A version number (default: the current one).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, writable=True), help="Write that version's PDF here.")
+@_speak_user_language
+def rules_command(slug: str, number: int | None, pdf_path: str | None) -> None:
+    """List the versions of a contest's rules, or write one as PDF."""
+    from .rules_versions import all_versions, rules_pdf
+
+    contest = _contest_by_slug(slug)
+    versions = all_versions(contest)
+    if not versions:
+        _fail(DomainError("this contest has no published rules"))
+    for row in versions:
+        click.echo(f"v{row.number}  {row.created_at:%Y-%m-%d %H:%M} UTC  sha256 {row.sha256}  {row.summary or '-'}")
+    if pdf_path:
+        chosen = next((row for row in versions if row.number == number), None) if number else versions[-1]
+        if chosen is None:
+            raise click.BadParameter(f"no version {number}", param_hint="--version")
+        Path(pdf_path).write_bytes(rules_pdf(contest, chosen))
+        db.session.commit()
+        click.echo(f"Wrote v{chosen.number} to {pdf_path}")
+
+
 @click.command("draw")
 @click.argument("slug")
 @click.option("--entropy", "entropy", multiple=True, required=True,
@@ -275,6 +347,9 @@ def verify_draw_command(record: str, entrants: str) -> None:
 
 
 COMMANDS = (
+    publish_command,
+    publish_rules_command,
+    rules_command,
     commit_command,
     draw_command,
     substitute_command,

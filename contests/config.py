@@ -48,6 +48,8 @@ class Defaults:
     PROXY_COUNT = 0
     #: Base URL printed by CLI commands (e.g. the demo's links) when no request is around.
     BASE_URL = "http://127.0.0.1:5000"
+    #: Folder of the legal rules templates (one folder per jurisdiction and mechanic).
+    RULES_TEMPLATES_PATH = str(Path(__file__).resolve().parent.parent / "rules_templates")
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

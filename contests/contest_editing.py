@@ -19,10 +19,12 @@ EDITABLE_FIELDS = (
     "phone_field", "postal_code_field", "ask_birth_date", "double_opt_in", "draw_algorithm", "entropy_sources",
     "tie_breaker_question", "jury_description", "legal_name", "legal_form",
     "registration_number", "legal_address", "contact_email", "dpo_contact", "data_retention_months",
+    "share_capital", "agency", "bailiff", "claim_days", "governing_law", "free_entry_route", "promoted_on_meta",
+    "ny_fl_registered", "skill_testing_question", "data_recipients", "data_transfers",
 )
-NULLABLE_FIELDS = ("min_age", "data_retention_months")
+NULLABLE_FIELDS = ("min_age", "data_retention_months", "claim_days")
 #: Fields that hold wall-clock times in the contest's zone and are stored as UTC.
-LOCAL_TIME_FIELDS = ("starts_at", "ends_at")
+LOCAL_TIME_FIELDS = ("starts_at", "ends_at", "draw_at")
 PRIZE_FIELDS = ("title", "description", "quantity", "currency")
 
 
@@ -44,7 +46,8 @@ def free_slug(title: str) -> str:
     return candidate
 
 
-def _apply(contest: Contest, values: dict) -> None:
+def apply_values(contest: Contest, values: dict) -> None:
+    """Set the given terms (wall-clock times read in the contest's zone); no state check, no audit."""
     for name in EDITABLE_FIELDS:
         if name in values:
             value = values[name]
@@ -80,7 +83,7 @@ def create_contest(organization: Organization, values: dict, actor: User | None)
     """Create a draft contest from validated field values (wall-clock dates in its zone)."""
     _check_slug(values, None)
     contest = Contest(organization_id=organization.id, state=State.DRAFT)
-    _apply(contest, values)
+    apply_values(contest, values)
     if not contest.slug:
         contest.slug = free_slug(contest.title)
     db.session.add(contest)
@@ -98,7 +101,7 @@ def update_contest(contest: Contest, values: dict, actor: User | None) -> Contes
     """Change a draft's terms; once published, changes go through rules amendments instead."""
     require_draft(contest)
     _check_slug(values, contest.id)
-    _apply(contest, values)
+    apply_values(contest, values)
     if not contest.slug:
         contest.slug = free_slug(contest.title)
     _flush_guarding_slug(contest.slug)

@@ -176,12 +176,41 @@ class ContestFields(Form):
     data_retention_months = IntegerField(
         _l("Data retention (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
     )
+    share_capital = StringField(_l("Share capital"), description=_l("French companies, e.g. 10 000 €."),
+                                validators=[Optional(), Length(max=100)])
+    agency = StringField(_l("Agency running the contest"), description=_l("Name and address, when an agency runs it for you."),
+                         validators=[Optional(), Length(max=300)])
+    bailiff = TextAreaField(_l("Bailiff holding the rules (name and address)"),
+                            description=_l("France: the commissaire de justice with whom the rules are deposited, if any."),
+                            validators=[Optional(), Length(max=1000)])
+    draw_at = DateTimeLocalField(
+        _l("Winners selected on"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
+        description=_l("In the contest's time zone; after the close, once the public sources of randomness exist."),
+    )
+    claim_days = IntegerField(_l("Days to claim a prize"),
+                              description=_l("After this, the prize passes to the next alternate."),
+                              validators=[Optional(), NumberRange(min=1, max=365)])
+    governing_law = StringField(_l("Governing law"), description=_l("United States and Canada: the state or province, e.g. the State of New York."),
+                                validators=[Optional(), Length(max=200)])
+    free_entry_route = TextAreaField(_l("Free alternate method of entry"),
+                                     description=_l("United States: how to enter without the online form, e.g. by post to an address, with the deadline."),
+                                     validators=[Optional(), Length(max=2000)])
+    promoted_on_meta = BooleanField(_l("Promoted on Facebook or Instagram"),
+                                    description=_l("The rules then carry Meta's release and non-association statement."))
+    ny_fl_registered = BooleanField(_l("Registered and bonded in New York and Florida"),
+                                    description=_l("United States, prizes above $5,000 in total: unticked, the rules exclude residents of those states."))
+    skill_testing_question = StringField(_l("Skill-testing question"), description=_l("Canada, e.g. (12 × 3) + 6 − 4 = ?"),
+                                         validators=[Optional(), Length(max=300)])
+    data_recipients = TextAreaField(_l("Recipients of the data"), description=_l("Left empty, the rules name your staff, your technical processors and the carrier."),
+                                    validators=[Optional(), Length(max=2000)])
+    data_transfers = TextAreaField(_l("Transfers outside the EU / UK"), description=_l("Left empty, the rules say there are none."),
+                                   validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         starts, ends, zone = self.starts_at.data, self.ends_at.data, self.timezone.data
         if zone and is_known_timezone(zone):
-            for field in (self.starts_at, self.ends_at):
+            for field in (self.starts_at, self.ends_at, self.draw_at):
                 if field.data:
                     try:
                         local_to_utc(field.data, zone)
@@ -192,6 +221,9 @@ class ContestFields(Form):
                         ok = False
         if starts and ends and ends <= starts:
             self.ends_at.errors.append(_l("The closing date must come after the opening date."))
+            ok = False
+        if ends and self.draw_at.data and self.draw_at.data < ends:
+            self.draw_at.errors.append(_l("The winners cannot be selected before the closing date."))
             ok = False
         return ok
 

@@ -115,6 +115,8 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
             "data_retention_months": 12,
             "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
                                "EuroMillions, même tirage : les deux étoiles",
+            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0),
+            "claim_days": 15,
         },
         user,
     )
@@ -148,6 +150,7 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
             "contact_email": "jeu@example.org", "dpo_contact": "dpo@example.org", "data_retention_months": 12,
             "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
                                "EuroMillions, même tirage : les deux étoiles",
+            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0), "claim_days": 15,
         },
         user,
     )

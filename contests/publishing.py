@@ -3,50 +3,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from . import audit
 from .errors import PublishRefused, WrongState
+from .documents.rules import missing_fields
 from .models import Contest, State, User
-
-#: What the rules will print, by field, with the label shown when it is missing.
-REQUIRED_TO_PUBLISH = {
-    "title": _l("Title"),
-    "starts_at": _l("Opens at"),
-    "ends_at": _l("Closes at"),
-    "territory": _l("Territory"),
-    "min_age": _l("Minimum age"),
-    "legal_name": _l("Organizer's legal name"),
-    "legal_form": _l("Legal form"),
-    "registration_number": _l("Registration number"),
-    "legal_address": _l("Postal address"),
-    "contact_email": _l("Contact email"),
-    "dpo_contact": _l("Data protection contact"),
-    "data_retention_months": _l("Data retention (months)"),
-}
-DRAW_REQUIRED = {
-    "entropy_sources": _l("Public sources of randomness for the draw"),
-}
-SKILL_REQUIRED = {
-    "tie_breaker_question": _l("Tie-breaker question (numeric answer)"),
-    "jury_description": _l("Jury and judging criteria"),
-}
+from .rules_versions import contest_template, no_template_label, publish_rules
 
 
 def missing_for_publish(contest: Contest, now: datetime) -> list:
-    """List, in form order, what must be filled before the contest can go public."""
-    required = dict(REQUIRED_TO_PUBLISH)
-    required.update(SKILL_REQUIRED if contest.mechanic == "skill" else DRAW_REQUIRED)
-    missing = [label for field, label in required.items() if getattr(contest, field) in (None, "")]
+    """List, in the rules manifest's order and the reader's language, what must be filled first.
+
+    The rules template of the contest's jurisdiction and mechanic decides what is required
+    (rules_templates/*/fields.yaml): the rules cannot be printed without it.
+    """
+    template = contest_template(contest)
+    if template is None:
+        return [no_template_label(contest)]
+    language = str(get_locale() or "en")
+    missing: list = [field.label_in(language) for field in missing_fields(contest, template)]
     if not contest.prizes:
         missing.append(_l("At least one prize"))
     if contest.ends_at is not None and contest.ends_at <= now:
         missing.append(_l("A closing date in the future"))
+    if contest.draw_at is not None and contest.ends_at is not None and contest.draw_at < contest.ends_at:
+        missing.append(_l("A date of selection of the winners after the close"))
     return missing
 
 
-def publish_contest(contest: Contest, actor: User | None, now: datetime) -> Contest:
-    """Publish a complete draft; its terms are frozen from here on."""
+def publish_contest(contest: Contest, actor: User | None, now: datetime, base_url: str | None = None) -> Contest:
+    """Publish a complete draft: its terms and rules are frozen from here on (amendments excepted).
+
+    ``base_url`` is the public address printed in the rules (the request's host; by default the
+    configured BASE_URL).
+    """
     if contest.state != State.DRAFT:
         raise WrongState(_l("Only a draft can be published."))
     missing = missing_for_publish(contest, now)
@@ -59,6 +51,7 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime) -> Cont
         from .winners import commit_draw
 
         commit_draw(contest, actor, now)  # the specification is fixed before any entry
+    publish_rules(contest, actor, now, base_url)  # after the commitment: the rules print its hash
     return contest
 
 

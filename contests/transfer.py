@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from .contest_editing import EDITABLE_FIELDS, add_prize, create_contest, slug_taken
+from .contest_editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, create_contest, slug_taken
 from .contest_fields import DATETIME_FORMAT, ContestFields, PrizeFields
 from .errors import ValidationFailed
 from .models import Contest, Organization, User
@@ -27,7 +27,7 @@ def export_contest(contest: Contest) -> dict[str, Any]:
     """Describe a contest's terms and prizes, dates as wall-clock times in its own zone."""
     body: dict[str, Any] = {name: getattr(contest, name) for name in EDITABLE_FIELDS}
     body["territory"] = contest.territory_codes
-    for name in ("starts_at", "ends_at"):
+    for name in LOCAL_TIME_FIELDS:
         instant = getattr(contest, name)
         body[name] = utc_to_local(instant, contest.timezone).strftime(DATETIME_FORMAT) if instant else None
     prizes = [
@@ -76,7 +76,7 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
     if not isinstance(contest_obj, dict):
         problems.append("contest: " + str(_l("must be an object with the contest's fields")))
     else:
-        problems += _unknown_keys(contest_obj, (*EDITABLE_FIELDS, "starts_at", "ends_at"), "contest")
+        problems += _unknown_keys(contest_obj, (*EDITABLE_FIELDS, *LOCAL_TIME_FIELDS), "contest")
         form = ContestFields(formdata=_as_formdata(contest_obj), meta={"csrf": False})
         if form.validate():
             contest_values = form.values()

@@ -3,7 +3,7 @@
 # Runs apt-get only when something is missing, through sudo when not root.
 set -euo pipefail
 
-runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 test=(poppler-utils zbar-tools)
 bench=(wrk)
 

@@ -256,6 +256,8 @@ def factory(app):
                 "dpo_contact": "dpo@example.org",
                 "data_retention_months": 12,
                 "entropy_sources": "EuroMillions draw after the close: the five main numbers",
+                "draw_at": start + timedelta(days=32),
+                "claim_days": 30,
             }
             values.update(overrides)
             return values

@@ -6,6 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..contest_fields import ContestFields, PrizeFields
+from ..rules_versions import AMENDABLE_FIELDS
 
 ContestForm = ContestFields
 PrizeForm = PrizeFields
@@ -57,3 +58,20 @@ class QuestionForm(Form):
             raise ValidationError(_l("Give at least two options, one per line."))
         if len(set(options)) != len(options):
             raise ValidationError(_l("Each option must be different."))
+
+
+class AmendRulesForm(Form):
+    """The terms an amendment may change (rules_versions.AMENDABLE_FIELDS), plus what changed and why."""
+
+    summary = TextAreaField(
+        _l("What the amendment changes"),
+        description=_l("Published with the new version, e.g. “Claim deadline extended to 30 days.”"),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "summary")}
+
+
+for _name in AMENDABLE_FIELDS:
+    setattr(AmendRulesForm, _name, getattr(ContestFields, _name))

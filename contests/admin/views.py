@@ -23,7 +23,7 @@ from sqlalchemy import select
 from .. import entries, winners
 from ..audit import verify_chain
 from ..draw.protocol import current_winners
-from ..contest_editing import EDITABLE_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
+from ..contest_editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
 from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
 from ..extensions import db, login_manager
 from ..entry_export import SEPARATORS
@@ -32,11 +32,13 @@ from ..models import AuditEvent, Contest, Entry, Prize, Question, State
 from ..models.types import utcnow
 from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
 from ..publishing import archive_contest, missing_for_publish, publish_contest
+from ..rules_versions import AMENDABLE_FIELDS, all_versions, amend_rules as amend_contest_rules, contest_template, render_current_terms
 from ..dashboard import contests_by_phase
 from ..timezones import utc_to_local
 from ..transfer import export_contest, import_contest
 from .forms import (
     ActionForm,
+    AmendRulesForm,
     ContestForm,
     DisqualifyForm,
     ImportForm,
@@ -184,7 +186,7 @@ def new_contest():
 
 def _form_data(contest: Contest) -> dict:
     data = {name: getattr(contest, name) for name in EDITABLE_FIELDS}
-    for name in ("starts_at", "ends_at"):
+    for name in LOCAL_TIME_FIELDS:
         instant = getattr(contest, name)
         data[name] = utc_to_local(instant, contest.timezone) if instant else None
     return data
@@ -198,8 +200,45 @@ def contest(contest_id: int):
     missing = missing_for_publish(contest, now) if contest.state == State.DRAFT else []
     public_url = url_for("public.contest", slug=contest.slug, _external=True)
     return render_template(
-        "admin/contest.html", contest=contest, phase=contest.phase(now), missing=missing, public_url=public_url
+        "admin/contest.html", contest=contest, phase=contest.phase(now), missing=missing, public_url=public_url,
+        rules_template=contest_template(contest), rules_versions=all_versions(contest),
     )
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/rules/preview")
+def rules_preview(contest_id: int):
+    """The rules as they would be published now, for the organizer (and their lawyer) to read."""
+    contest = _contest(contest_id)
+    template = contest_template(contest)
+    if template is None:
+        abort(404)
+    return render_template("admin/rules_preview.html", contest=contest, template=template,
+                           rules_html=render_current_terms(contest, template, request.host_url),
+                           missing=missing_for_publish(contest, utcnow()))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/rules/amend", methods=["GET", "POST"])
+def amend_rules(contest_id: int):
+    """Change amendable terms of a published contest: a new, dated version of the rules."""
+    contest = _contest(contest_id)
+    data = _form_data(contest)
+    form = AmendRulesForm(data={name: data[name] for name in AMENDABLE_FIELDS})
+    if form.validate_on_submit():
+        try:
+            row = amend_contest_rules(contest, form.values(), form.summary.data, current_user, utcnow(), request.host_url)
+        except (ValidationFailed, WrongState) as error:
+            db.session.rollback()
+            contest = _contest(contest_id)
+            if isinstance(error, ValidationFailed):
+                _show_errors(form, error)
+            else:
+                flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Rules amended: version %(number)d is now the one in force.", number=row.number), "success")
+            return redirect(url_for("admin.contest", contest_id=contest.id) + "#rules")
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("admin/amend_rules.html", form=form, contest=contest), status
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/edit", methods=["GET", "POST"])
@@ -234,7 +273,7 @@ def publish(contest_id: int):
     contest = _contest(contest_id)
     if ActionForm().validate_on_submit():
         try:
-            publish_contest(contest, current_user, utcnow())
+            publish_contest(contest, current_user, utcnow(), request.host_url)
         except PublishRefused as error:
             db.session.rollback()
             flash(_("Cannot publish yet. Missing: %(fields)s.", fields=", ".join(str(m) for m in error.missing)), "error")

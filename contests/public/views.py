@@ -17,6 +17,7 @@ from ..form_tokens import FormTokenError, check_token, issue_token
 from ..draw.protocol import current_winners
 from ..models import Contest, Draw, Entry, Phase, State
 from ..models.types import utcnow
+from ..rules_versions import all_versions, current_version, rules_language, rules_pdf, version
 from ..winners import draw_of, receipt_inclusion
 from .forms import ResendForm, entry_form_class
 from .page_cache import TOKEN_SLOT, contest_pages
@@ -220,6 +221,43 @@ def resend(slug: str):
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = render_template("public/resend.html", contest=contest, form=form, sent=sent)
     return _deliver_mail_after_response(current_app.make_response(response)) if sent else response
+
+
+# --- rules -------------------------------------------------------------------------------
+
+def _rules_row(contest: Contest, number: int | None):
+    row = current_version(contest) if number is None else version(contest, number)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/c/<slug>/rules", defaults={"number": None})
+@bp.route("/c/<slug>/rules/v<int:number>")
+def rules_version(slug: str, number: int | None):
+    """The rules as published: the current version, or any earlier one, with the history."""
+    contest = _contest(slug)
+    row = _rules_row(contest, number)
+    versions = all_versions(contest)
+    return render_template("public/rules.html", contest=contest, row=row, versions=versions,
+                           is_current=row.number == versions[-1].number, rules_language=rules_language(row))
+
+
+@bp.route("/c/<slug>/rules.pdf", defaults={"number": None})
+@bp.route("/c/<slug>/rules/v<int:number>.pdf")
+def rules_version_pdf(slug: str, number: int | None):
+    """The rules PDF, rendered once per version and served from the database afterwards."""
+    contest = _contest(slug)
+    row = _rules_row(contest, number)
+    pdf = rules_pdf(contest, row)
+    db.session.commit()  # keeps the rendering when it was the first
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{contest.slug}-rules-v{row.number}.pdf"'
+    response.set_etag(row.sha256)
+    # A numbered version never changes; "the current rules" may gain an amendment.
+    response.cache_control.public = True
+    response.cache_control.max_age = 31536000 if number is not None else 300
+    return response.make_conditional(request)
 
 
 # --- draws ---------------------------------------------------------------------------------

@@ -1,0 +1,202 @@
+"""Legal rules from rules_templates/: which template a contest uses, what it needs, the text.
+
+The templates and their manifests are plain files a lawyer edits; this module only finds them,
+checks a contest against the manifest, and renders the text with autoescaping. Nothing here
+knows about Flask requests, so the CLI, the admin and the tests render the same rules.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..models import Contest, Draw
+
+FIELD_TYPES = ("text", "textarea", "email", "integer", "datetime", "boolean")
+PAPER_SIZES = ("A4", "Letter")
+#: Above this total ARV (in cents of USD), New York and Florida require registration and a bond.
+US_REGISTRATION_THRESHOLD_MINOR = 5_000_00
+
+
+class ManifestError(ValueError):
+    """A fields.yaml that the code cannot trust: refuse to start rather than publish wrong rules."""
+
+
+@dataclass(frozen=True)
+class RulesField:
+    name: str
+    type: str
+    required: bool
+    label: dict[str, str]
+
+    def label_in(self, language: str) -> str:
+        return self.label.get(language) or self.label["en"]
+
+
+@dataclass(frozen=True)
+class RulesTemplate:
+    #: Folder under rules_templates/, e.g. ``fr/tirage-au-sort``.
+    key: str
+    name: dict[str, str]
+    jurisdiction: str
+    mechanic: str
+    #: Language the rules are written in (not the reader's interface language).
+    language: str
+    paper: str
+    fields: tuple[RulesField, ...]
+
+    def name_in(self, language: str) -> str:
+        return self.name.get(language) or self.name["en"]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ManifestError(f"{path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: expected a mapping")
+    return data
+
+
+def _fields(raw: list, source: Path) -> list[RulesField]:
+    fields = []
+    for item in raw or []:
+        name, kind, label = item.get("name"), item.get("type"), item.get("label") or {}
+        if not hasattr(Contest, str(name)):
+            raise ManifestError(f"{source}: {name!r} is not a contest field")
+        if kind not in FIELD_TYPES:
+            raise ManifestError(f"{source}: field {name}: type must be one of {', '.join(FIELD_TYPES)}")
+        if not label.get("fr") or not label.get("en"):
+            raise ManifestError(f"{source}: field {name}: a label in French and in English is needed")
+        fields.append(RulesField(name=name, type=kind, required=bool(item.get("required")), label=dict(label)))
+    return fields
+
+
+def _load(root: Path, manifest: Path) -> RulesTemplate:
+    data = _read_yaml(manifest)
+    fields: dict[str, RulesField] = {}
+    for included in data.get("include") or []:
+        for field in _fields(_read_yaml(root / included).get("fields"), root / included):
+            fields[field.name] = field
+    for field in _fields(data.get("fields"), manifest):
+        fields[field.name] = field  # a template may make a shared field required, or not
+    key = manifest.parent.relative_to(root).as_posix()
+    if data.get("paper") not in PAPER_SIZES:
+        raise ManifestError(f"{manifest}: paper must be one of {', '.join(PAPER_SIZES)}")
+    if not (manifest.parent / "template.html").is_file():
+        raise ManifestError(f"{manifest.parent}: template.html is missing")
+    name = data.get("name") or {}
+    if not name.get("fr") or not name.get("en"):
+        raise ManifestError(f"{manifest}: a name in French and in English is needed")
+    return RulesTemplate(key=key, name=dict(name), jurisdiction=str(data.get("jurisdiction")),
+                         mechanic=str(data.get("mechanic")), language=str(data.get("language")),
+                         paper=data["paper"], fields=tuple(fields.values()))
+
+
+@lru_cache(maxsize=8)
+def load_templates(root: Path) -> dict[str, RulesTemplate]:
+    """Every template under ``root`` (folders whose name starts with ``_`` hold shared parts)."""
+    templates = {}
+    for manifest in sorted(root.glob("*/*/fields.yaml")):
+        if manifest.parent.parent.name.startswith("_"):
+            continue
+        template = _load(root, manifest)
+        templates[template.key] = template
+    return templates
+
+
+def template_for(contest: Contest, root: Path) -> RulesTemplate | None:
+    """The template matching the contest's jurisdiction and mechanic, if there is one."""
+    for template in load_templates(root).values():
+        if template.jurisdiction == contest.jurisdiction and template.mechanic == contest.mechanic:
+            return template
+    return None
+
+
+def missing_fields(contest: Contest, template: RulesTemplate) -> list[RulesField]:
+    """The required fields the contest leaves empty, in manifest order."""
+    return [f for f in template.fields if f.required and getattr(contest, f.name) in (None, "")]
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RulesLinks:
+    """Public addresses the rules print (the reader must be able to follow them)."""
+
+    contest_url: str
+    rules_url: str
+    draw_url: str
+
+
+def _when(instant: datetime | None, zone: str, language: str) -> str:
+    if instant is None:
+        return ""
+    local = instant.astimezone(ZoneInfo(zone))
+    joiner = " à " if language == "fr" else " at "
+    return f"{format_date(local, 'long', locale=language)}{joiner}{format_time(local, 'short', locale=language)}"
+
+
+def _money(minor: int, currency: str, language: str) -> str:
+    return format_currency(Decimal(minor) / 100, currency, locale="en_US" if language == "en" else language)
+
+
+def _territory(codes: list[str], language: str) -> list[str]:
+    names = Locale.parse(language).territories
+    return [names.get(code, code) for code in codes]
+
+
+def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, language: str) -> dict:
+    """Everything a template prints, formatted in the rules' language; rules_templates/README.md lists it."""
+    totals = contest.total_values()
+    prizes = [{
+        "title": p.title, "description": p.description, "quantity": p.quantity,
+        "unit": _money(p.unit_value_minor, p.currency, language),
+        "total": _money(p.total_value, p.currency, language),
+    } for p in contest.prizes]
+    return {
+        "c": contest,
+        "starts": _when(contest.starts_at, contest.timezone, language),
+        "ends": _when(contest.ends_at, contest.timezone, language),
+        "draw_at": _when(contest.draw_at, contest.timezone, language),
+        "zone": contest.timezone,
+        "min_age": contest.min_age or 0,
+        "territory": _territory(contest.territory_codes, language),
+        "daily": contest.entry_policy == "daily",
+        "prizes": prizes,
+        "prize_count": sum(p.quantity for p in contest.prizes),
+        "total": " + ".join(_money(v, cur, language) for cur, v in sorted(totals.items())) or _money(0, "EUR", language),
+        "us_registration_needed": totals.get("USD", 0) > US_REGISTRATION_THRESHOLD_MINOR,
+        "algorithm": draw.algorithm if draw else contest.draw_algorithm,
+        "spec_hash": draw.spec_hash if draw else "",
+        "entropy_sources": contest.entropy_source_list,
+        "contest_url": links.contest_url,
+        "rules_url": links.rules_url,
+        "draw_url": links.draw_url,
+    }
+
+
+@lru_cache(maxsize=8)
+def _environment(root: Path) -> Environment:
+    return Environment(loader=FileSystemLoader(str(root)), autoescape=select_autoescape(default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_rules(template: RulesTemplate, context: dict, root: Path) -> str:
+    """The rules body as an HTML fragment; organizer text is escaped by the environment."""
+    return _environment(root).get_template(f"{template.key}/template.html").render(context).strip() + "\n"
+
+
+def content_hash(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()

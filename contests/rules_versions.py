@@ -1,0 +1,172 @@
+"""Published rules are frozen: version 1 at publication, then one dated amendment (avenant) per change.
+
+Each version stores the rendered text and its SHA-256, so what an entrant accepted on a given
+day can always be shown again, byte for byte, whatever happens to the templates later.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from . import audit
+from .contest_editing import apply_values
+from .documents.rules import (RulesLinks, RulesTemplate, content_hash, load_templates, missing_fields, render_rules,
+                              rules_context, template_for)
+from .errors import PublishRefused, ValidationFailed, WrongState
+from .extensions import db
+from .models import Contest, Draw, RulesVersion, State, User
+from .timezones import NonexistentLocalTime
+
+#: What an amendment may change. Dates, prizes, eligibility of the draw and its sources are in the
+#: published draw commitment, so changing them would break the promise made to entrants.
+AMENDABLE_FIELDS = (
+    "description", "exclusions", "legal_name", "legal_form", "share_capital", "registration_number",
+    "legal_address", "contact_email", "agency", "dpo_contact", "data_retention_months", "data_recipients",
+    "data_transfers", "bailiff", "claim_days", "draw_at", "governing_law", "free_entry_route",
+    "promoted_on_meta", "ny_fl_registered", "skill_testing_question",
+)
+
+
+def templates_root() -> Path:
+    return Path(current_app.config["RULES_TEMPLATES_PATH"])
+
+
+def contest_template(contest: Contest) -> RulesTemplate | None:
+    return template_for(contest, templates_root())
+
+
+def links_for(contest: Contest, draw: Draw | None, base_url: str | None = None) -> RulesLinks:
+    """The public addresses printed in the rules, from the request's host or the configured base."""
+    base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
+    contest_url = f"{base}/c/{contest.slug}"
+    return RulesLinks(contest_url=contest_url, rules_url=f"{contest_url}/rules",
+                      draw_url=f"{base}/d/{draw.id}" if draw else contest_url)
+
+
+def render_current_terms(contest: Contest, template: RulesTemplate, base_url: str | None = None) -> str:
+    """The rules text as the contest's terms stand now (a preview for drafts, the text of a new version)."""
+    from .winners import draw_of
+
+    draw = draw_of(contest)
+    context = rules_context(contest, draw, links_for(contest, draw, base_url), template.language)
+    return render_rules(template, context, templates_root())
+
+
+def current_version(contest: Contest) -> RulesVersion | None:
+    return db.session.execute(
+        select(RulesVersion).where(RulesVersion.contest_id == contest.id).order_by(RulesVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def all_versions(contest: Contest) -> list[RulesVersion]:
+    return list(db.session.execute(
+        select(RulesVersion).where(RulesVersion.contest_id == contest.id).order_by(RulesVersion.number)
+    ).scalars())
+
+
+def version(contest: Contest, number: int) -> RulesVersion | None:
+    return db.session.execute(
+        select(RulesVersion).where(RulesVersion.contest_id == contest.id, RulesVersion.number == number)
+    ).scalar_one_or_none()
+
+
+def _add_version(contest: Contest, template: RulesTemplate, summary: str, actor: User | None, now: datetime,
+                 base_url: str | None) -> RulesVersion:
+    html = render_current_terms(contest, template, base_url)
+    number = (db.session.execute(
+        select(func.max(RulesVersion.number)).where(RulesVersion.contest_id == contest.id)
+    ).scalar() or 0) + 1
+    # UNIQUE(contest_id, number): of two amendments saved at once, the second fails to flush.
+    row = RulesVersion(contest_id=contest.id, number=number, template=template.key, html=html,
+                       sha256=content_hash(html), summary=summary, created_at=now,
+                       created_by_id=actor.id if actor else None)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def publish_rules(contest: Contest, actor: User | None, now: datetime, base_url: str | None = None) -> RulesVersion:
+    """Freeze version 1 of the rules; called by publishing, after the draw commitment exists."""
+    template = contest_template(contest)
+    if template is None:
+        raise PublishRefused([no_template_label(contest)])
+    row = _add_version(contest, template, "", actor, now, base_url)
+    audit.record("rules.published", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
+                 template=template.key)
+    return row
+
+
+def no_template_label(contest: Contest):
+    return _l("Rules template for this jurisdiction and mechanic (%(jurisdiction)s, %(mechanic)s)",
+              jurisdiction=contest.jurisdiction, mechanic=contest.mechanic)
+
+
+def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None, now: datetime,
+                base_url: str | None = None) -> RulesVersion:
+    """Change amendable terms of a published contest and freeze the new text as the next version."""
+    if contest.state != State.PUBLISHED:
+        raise WrongState(_l("Only the rules of a published contest can be amended."))
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationFailed({"summary": [_l("Say in a sentence what the amendment changes.")]})
+    unknown = set(values) - set(AMENDABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: [_l("This term is part of the published draw commitment and cannot be amended.")]
+                                for name in sorted(unknown)})
+    template = contest_template(contest)
+    previous = current_version(contest)
+    if template is None or previous is None:
+        raise WrongState(_l("This contest has no published rules to amend."))
+    try:
+        apply_values(contest, values)
+    except NonexistentLocalTime:
+        raise ValidationFailed({"draw_at": [_l("This time does not exist in %(zone)s (the clocks go forward). Pick another time.",
+                                               zone=contest.timezone)]}) from None
+    missing = missing_fields(contest, template)
+    if missing:
+        raise ValidationFailed({f.name: [_l("This field is required.")] for f in missing})
+    if contest.draw_at is not None and contest.ends_at is not None and contest.draw_at < contest.ends_at:
+        raise ValidationFailed({"draw_at": [_l("The winners cannot be selected before the closing date.")]})
+    html = render_current_terms(contest, template, base_url)
+    if content_hash(html) == previous.sha256:
+        raise ValidationFailed({"summary": [_l("These changes leave the rules text as it is; there is nothing to amend.")]})
+    row = _add_version(contest, template, summary, actor, now, base_url)
+    audit.record("rules.amended", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
+                 summary=summary, fields=sorted(values))
+    return row
+
+
+
+def _version_template(row: RulesVersion) -> RulesTemplate | None:
+    return load_templates(templates_root()).get(row.template)
+
+
+def rules_language(row: RulesVersion) -> str:
+    """The language the version is written in (its template's), which the page must declare."""
+    template = _version_template(row)
+    return template.language if template else "en"
+
+
+def rules_pdf(contest: Contest, row: RulesVersion) -> bytes:
+    """The version's PDF: rendered the first time it is asked for, then served from the row.
+
+    A version never changes, so its PDF never does either; the conditional UPDATE keeps the
+    first rendering when two requests race (the caller commits).
+    """
+    if row.pdf is not None:
+        return row.pdf
+    from .documents.pdf import html_to_pdf  # WeasyPrint loads Pango: only when a PDF is made
+
+    template = _version_template(row)
+    html = render_template(
+        "documents/rules.html", contest=contest, rules_html=row.html,
+        doc_language=template.language if template else "en", paper=template.paper if template else "A4",
+        page_label="Page", version_label=f"{contest.slug} · v{row.number} · SHA-256 {row.sha256}",
+    )
+    pdf = html_to_pdf(html)
+    db.session.execute(update(RulesVersion).where(RulesVersion.id == row.id, RulesVersion.pdf.is_(None)).values(pdf=pdf))
+    return pdf
