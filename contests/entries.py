@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -75,6 +76,18 @@ class EntryInput:
     consent_texts: dict[str, str] = field(default_factory=dict)
     ip_address: str = ""
     user_agent: str = ""
+    #: The channel code from the form's address (poster, flyer...), already checked against SOURCE_PATTERN.
+    source: str = ""
+
+
+#: A channel code: lower-case letters, digits and hyphens, as the QR codes put in ``?src=``.
+SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def clean_source(value: str | None) -> str:
+    """The channel code if it is one, else nothing: a made-up value must not reach the database."""
+    value = (value or "").strip().lower()
+    return value if SOURCE_PATTERN.match(value) else ""
 
 
 def period_for(contest: Contest, now: datetime) -> str:
@@ -219,6 +232,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         household_key=household_key(data.first_name, data.last_name, data.postal_code) if data.postal_code else "",
         ip_address=data.ip_address[:45],
         user_agent=data.user_agent[:300],
+        source=clean_source(data.source),
         receipt_code=_receipt_code(),
         flags="",
         created_at=now,
@@ -392,6 +406,14 @@ def status_counts(contest: Contest) -> dict[str, int]:
     ).scalar()
     counts["all"] = sum(n for status, n in rows)
     return counts
+
+
+def source_counts(contest: Contest) -> list[tuple[str, int]]:
+    """Entries per channel (poster, flyer... from the QR codes; "" for the plain address), largest first."""
+    return [(source, n) for source, n in db.session.execute(
+        select(Entry.source, func.count()).where(Entry.contest_id == contest.id)
+        .group_by(Entry.source).order_by(func.count().desc(), Entry.source)
+    ).all()]
 
 
 @dataclass

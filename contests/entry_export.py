@@ -27,7 +27,7 @@ def entry_rows(contest: Contest, entries: Iterable[Entry]) -> Iterator[list[str]
     yield [
         "id", "receipt_code", "status", "flags", "created_at", "confirmed_at", "first_name", "last_name",
         "email", "phone", "postal_code", "birth_date", "marketing_opt_in", "tie_breaker",
-        *[q.label for q in questions], "disqualified_reason",
+        *[q.label for q in questions], "disqualified_reason", "source",
     ]
     for entry in entries:
         answers = json.loads(entry.answers or "{}")
@@ -39,7 +39,7 @@ def entry_rows(contest: Contest, entries: Iterable[Entry]) -> Iterator[list[str]
             entry.birth_date.isoformat() if entry.birth_date else "",
             "yes" if entry.marketing_opt_in else "no",
             "" if entry.tie_breaker is None else str(entry.tie_breaker),
-            *[answers.get(str(q.id), "") for q in questions], entry.disqualified_reason,
+            *[answers.get(str(q.id), "") for q in questions], entry.disqualified_reason, entry.source,
         ]
 
 

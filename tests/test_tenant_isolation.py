@@ -53,6 +53,7 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "prize_id": theatre_contest.prizes[0].id,
         "question_id": theatre_contest.questions[0].id,
         "entry_id": t["theatre_entry"].id,
+        "fmt": "png",
     }
     assert sign_in(client, "alice@example.org").status_code == 302
     checked = 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -201,7 +202,7 @@ def contest(contest_id: int):
     public_url = url_for("public.contest", slug=contest.slug, _external=True)
     return render_template(
         "admin/contest.html", contest=contest, phase=contest.phase(now), missing=missing, public_url=public_url,
-        rules_template=contest_template(contest), rules_versions=all_versions(contest),
+        rules_template=contest_template(contest), rules_versions=all_versions(contest), qr_channels=QR_CHANNELS,
     )
 
 
@@ -460,7 +461,7 @@ def entries_list(contest_id: int):
     page = db.paginate(entries.entries_query(contest, status, search), per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "admin/entries.html", contest=contest, page=page, status=status, search=search,
-        counts=entries.status_counts(contest), filters=entries.STATUS_FILTERS,
+        counts=entries.status_counts(contest), filters=entries.STATUS_FILTERS, sources=entries.source_counts(contest),
     )
 
 
@@ -582,6 +583,71 @@ def substitute(contest_id: int):
         db.session.commit()
         flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")
     return redirect(url_for("admin.draw", contest_id=contest_id))
+
+
+#: Channels offered in the QR code form; any code matching entries.SOURCE_PATTERN is accepted.
+QR_CHANNELS = ("poster", "flyer", "venue", "newsletter", "social", "packaging")
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/qr.<any(png, svg):fmt>")
+def entry_qr(contest_id: int, fmt: str):
+    """The entry form's QR code for one channel; entries made through it record the channel."""
+    from ..documents.qr import qr_png, qr_svg
+
+    contest = _contest(contest_id)
+    raw = request.args.get("channel", "")
+    channel = entries.clean_source(raw)
+    if raw.strip() and not channel:
+        flash(_("A channel is written with lower-case letters, digits and hyphens, e.g. poster-metro."), "error")
+        return redirect(url_for("admin.contest", contest_id=contest.id) + "#qr")
+    url = url_for("public.contest", slug=contest.slug, src=channel or None, _external=True)
+    name = f"{contest.slug}-{channel or 'direct'}-qr.{fmt}"
+    body, mimetype = (qr_png(url), "image/png") if fmt == "png" else (qr_svg(url), "image/svg+xml")
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _pdf(pdf: bytes, filename: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
+def _drawn_draw(contest: Contest):
+    the_draw = winners.draw_of(contest)
+    if the_draw is None or the_draw.state != "drawn":
+        abort(404)
+    return the_draw
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/certificate.pdf")
+def draw_certificate(contest_id: int):
+    """The organizer's copy of the draw certificate, with full names."""
+    from ..documents.certificates import draw_certificate_pdf
+
+    contest = _contest(contest_id)
+    the_draw = _drawn_draw(contest)
+    draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
+    return _pdf(draw_certificate_pdf(contest, the_draw, draw_url, full_names=True), f"draw-{the_draw.id}-certificate-organizer.pdf")
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/winners/<int:entry_id>/certificate.pdf")
+def winner_certificate(contest_id: int, entry_id: int):
+    """A certificate for one current winner; the city is typed by the organizer (the form does not ask it)."""
+    from ..documents.certificates import winner_certificate_pdf
+
+    contest = _contest(contest_id)
+    the_draw = _drawn_draw(contest)
+    winner = next((w for w in current_winners(json.loads(the_draw.record)) if w["entry_id"] == entry_id), None)
+    entry = db.session.get(Entry, entry_id)
+    if winner is None or entry is None or entry.contest_id != contest.id:
+        abort(404)
+    prizes = list(contest.prizes)
+    if winner["prize_position"] > len(prizes):
+        abort(404)
+    city = " ".join((request.args.get("city") or "").split())[:100]
+    deadline = the_draw.drawn_at + timedelta(days=contest.claim_days) if contest.claim_days else None
+    pdf = winner_certificate_pdf(contest, the_draw, entry, prizes[winner["prize_position"] - 1], city,
+                                 url_for("public.draw_page", draw_id=the_draw.id, _external=True), deadline)
+    return _pdf(pdf, f"winner-certificate-{the_draw.id}-{entry_id}.pdf")
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/audit")

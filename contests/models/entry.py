@@ -62,6 +62,8 @@ class Entry(db.Model):
     marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Folded first name, last name and postal code: same household, however spelled.
     household_key: Mapped[str] = mapped_column(String(300), default="")
+    #: The channel the entrant came from (``?src=poster`` on the form's address, set by the QR codes).
+    source: Mapped[str] = mapped_column(String(40), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     #: Random bytes hashed with the identity key into the draw's entrant_commit (never published).

@@ -52,6 +52,8 @@ class _EntryFormBase(Form):
         csrf = False
 
     form_token = HiddenField()
+    #: The channel from the page's address (?src=poster); checked again before it is stored.
+    source = HiddenField()
     #: Honeypot: hidden from people, filled by naive bots.
     website = StringField(_l("Leave this field empty"))
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
@@ -126,4 +128,6 @@ class ResendForm(Form):
         csrf = False
 
     form_token = HiddenField()
+    #: The channel from the page's address (?src=poster); checked again before it is stored.
+    source = HiddenField()
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

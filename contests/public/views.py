@@ -81,6 +81,7 @@ def _entry_input(form, contest: Contest, consent_texts: dict[str, str]) -> entri
         consent_texts=consent_texts,
         ip_address=request.remote_addr or "",
         user_agent=request.user_agent.string or "",
+        source=entries.clean_source(form.source.data),
     )
 
 
@@ -100,12 +101,15 @@ def _render_contest(contest: Contest, form, status: int = 200, notice: str | Non
     phase = contest.phase(utcnow())
     headers = {"Cache-Control": "no-store"}  # the token is per visitor
     if request.method == "GET":
+        source = entries.clean_source(request.args.get("src"))
+
         def render() -> str:
             form.form_token.data = TOKEN_SLOT
+            form.source.data = source
             return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None,
                                    draw=draw_of(contest))
 
-        key = (contest.id, contest.updated_at, phase, contest.language)
+        key = (contest.id, contest.updated_at, phase, contest.language, source)
         return contest_pages.page(key, render, token), status, headers
     form.form_token.data = token
     html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice,
@@ -278,6 +282,17 @@ def draw_page(draw_id: int):
     prizes = {p["position"]: p["title"] for p in record["spec"]["prizes"]}
     return render_template("public/draw.html", contest=contest, draw=draw, record=record, prizes=prizes,
                            winners=current_winners(record), receipt=receipt, inclusion=inclusion)
+
+
+@bp.route("/d/<int:draw_id>/certificate.pdf")
+def draw_certificate(draw_id: int):
+    """The public draw certificate (procès-verbal): figures, hashes, winners by first name and initial."""
+    from ..documents.certificates import draw_certificate_pdf  # WeasyPrint: loaded on first document
+
+    draw, contest = _drawn(draw_id)
+    pdf = draw_certificate_pdf(contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True), full_names=False)
+    return current_app.response_class(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="draw-{draw.id}-certificate.pdf"', "Cache-Control": "no-cache"})
 
 
 @bp.route("/d/<int:draw_id>.json")

@@ -1,0 +1,112 @@
+"""The draw certificate (procès-verbal de tirage) and the winner certificate, as PDFs.
+
+Both carry a QR code to the public draw page, where anyone can check the printed figures against
+the published record. The public copy of the draw certificate shows winners as "First L.";
+the organizer's copy and the winner certificate show full names.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, func, or_, select
+
+from ..draw.protocol import current_winners
+from ..extensions import db
+from ..models import Contest, Draw, Entry, Prize, RulesVersion
+from .pdf import html_to_pdf
+from .qr import qr_data_uri
+
+PAPER = {"US": "Letter", "CA": "Letter"}
+
+
+@dataclass
+class DrawCounts:
+    """How many entries there were at the draw, and why the others were not in the frozen list."""
+
+    total: int
+    eligible: int
+    not_confirmed: int
+    disqualified: list[tuple[str, int]] = field(default_factory=list)
+
+
+def draw_counts(contest: Contest, draw: Draw, record: dict) -> DrawCounts:
+    """Counts as they stood at the draw: later confirmations or disqualifications are not counted."""
+    drawn_at = draw.drawn_at
+    before = Entry.created_at <= drawn_at
+    same = Entry.contest_id == contest.id
+    total = db.session.execute(select(func.count()).select_from(Entry).where(same, before)).scalar()
+    disqualified_then = and_(Entry.disqualified_at.is_not(None), Entry.disqualified_at <= drawn_at)
+    reasons = db.session.execute(
+        select(Entry.disqualified_reason, func.count()).where(same, before, disqualified_then)
+        .group_by(Entry.disqualified_reason).order_by(func.count().desc())
+    ).all()
+    not_confirmed = db.session.execute(select(func.count()).select_from(Entry).where(
+        same, before, ~disqualified_then, or_(Entry.confirmed_at.is_(None), Entry.confirmed_at > drawn_at)
+    )).scalar()
+    return DrawCounts(total=total, eligible=record["entrants"]["count"], not_confirmed=not_confirmed,
+                      disqualified=[(reason or "—", n) for reason, n in reasons])
+
+
+def _display_name(entry: Entry | None, full: bool) -> str:
+    if entry is None:
+        return "—"
+    if full:
+        return f"{entry.first_name} {entry.last_name}".strip()
+    initial = entry.last_name.strip()[:1]
+    return f"{entry.first_name.strip()} {initial}." if initial else entry.first_name.strip()
+
+
+def ranked_people(contest: Contest, record: dict, full_names: bool) -> tuple[list[dict], list[dict]]:
+    """Current winners (substitutions applied) and alternates, with their prize and a name."""
+    winners = current_winners(record)
+    ids = {w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}
+    entries = {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()} if ids else {}
+    prizes = list(contest.prizes)
+    used = {s["by_entry_id"] for s in record["substitutions"]}
+    rows = []
+    for w in winners:
+        prize = prizes[w["prize_position"] - 1] if w["prize_position"] <= len(prizes) else None
+        rows.append({"rank": w["rank"], "entry_id": w["entry_id"], "name": _display_name(entries.get(w["entry_id"]), full_names),
+                     "prize": prize, "substitutes": w.get("substitutes")})
+    alternates = [{"rank": a["rank"], "entry_id": a["entry_id"], "name": _display_name(entries.get(a["entry_id"]), full_names),
+                   "used": a["entry_id"] in used} for a in record["alternates"]]
+    return rows, alternates
+
+
+def rules_version_at(contest: Contest, instant: datetime) -> RulesVersion | None:
+    """The rules in force at an instant: the latest version published before it."""
+    return db.session.execute(
+        select(RulesVersion).where(RulesVersion.contest_id == contest.id, RulesVersion.created_at <= instant)
+        .order_by(RulesVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str, full_names: bool) -> bytes:
+    """The procès-verbal of the draw, in the contest's language."""
+    record = json.loads(draw.record)
+    winners, alternates = ranked_people(contest, record, full_names)
+    with force_locale(contest.language):
+        html = render_template(
+            "documents/draw_certificate.html", contest=contest, draw=draw, record=record,
+            counts=draw_counts(contest, draw, record), winners=winners, alternates=alternates,
+            rules=rules_version_at(contest, draw.drawn_at), draw_url=draw_url, qr=qr_data_uri(draw_url),
+            full_names=full_names, doc_language=contest.language, paper=PAPER.get(contest.jurisdiction, "A4"),
+        )
+    return html_to_pdf(html)
+
+
+def winner_certificate_pdf(contest: Contest, draw: Draw, entry: Entry, prize: Prize, city: str, draw_url: str,
+                           claim_deadline: datetime | None) -> bytes:
+    """A certificate for one winner: what they won, how it was drawn, and where to check it."""
+    record = json.loads(draw.record)
+    with force_locale(contest.language):
+        html = render_template(
+            "documents/winner_certificate.html", contest=contest, draw=draw, record=record, entry=entry, prize=prize,
+            city=city, draw_url=draw_url, qr=qr_data_uri(draw_url), claim_deadline=claim_deadline,
+            doc_language=contest.language, paper=PAPER.get(contest.jurisdiction, "A4"),
+        )
+    return html_to_pdf(html)

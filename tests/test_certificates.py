@@ -1,0 +1,161 @@
+"""Draw and winner certificates, and the entry form's QR codes, read back by real tools.
+
+PDFs are read with poppler's pdftotext; QR codes are rasterized (pdftoppm) and decoded with
+zbar's zbarimg, the decoder a phone's camera app stands for.
+"""
+import base64
+import csv
+import io
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from conftest import enter, sign_in
+from contests import entries as entries_module
+from contests import winners
+from contests.documents.pdf import html_to_pdf
+from contests.models import Entry, User
+
+VALUES = ["3 14 25 36 47"]
+
+
+def pdf_text(pdf: bytes) -> str:
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())
+
+
+def decode_qr_png(png: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "code.png"
+    path.write_bytes(png)
+    result = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def decode_qr_pdf(pdf: bytes, tmp_path) -> list[str]:
+    """Rasterize the first page at 150 dpi, as a printed copy scanned by a phone would be."""
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "doc.pdf"),
+                    str(tmp_path / "page")], check=True)
+    return decode_qr_png((tmp_path / "page.png").read_bytes(), tmp_path)
+
+
+@pytest.fixture
+def museum(factory):
+    alice = factory.user("alice@example.org")
+    return factory.organization("Musée", owner=alice)
+
+
+@pytest.fixture
+def drawn(factory, museum, db):
+    """A drawn contest: 8 confirmed entries, 1 pending, 1 disqualified for a reason, then the draw."""
+    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=1)
+    people = [factory.entry(contest, email=f"p{n}@example.org", first_name=f"Zoé{n}", last_name=f"Durand{n}")
+              for n in range(10)]
+    people[8].status, people[8].confirmed_at = "pending", None
+    alice = db.session.execute(select(User)).scalar_one()
+    entries_module.disqualify_entry(people[9], "Compte en double", alice, datetime.now(timezone.utc))
+    contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.session.commit()
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    return contest, draw
+
+
+def test_public_draw_certificate_has_the_figures_pseudonyms_and_a_working_qr(app, client, drawn, tmp_path):
+    contest, draw = drawn
+    response = client.get(f"/d/{draw.id}/certificate.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    record = json.loads(draw.record)
+    for value in (record["seed"], record["entrants"]["merkle_root"], record["spec_hash"], "3 14 25 36 47", "vdraw-v1",
+                  "Jeu de Noël", "Société Test SAS"):
+        assert value in text, value
+    # Counts: 10 received, 1 not confirmed, 1 disqualified with its reason, 8 eligible (in French: the contest's language).
+    assert "Participations reçues 10" in text and "non confirmées : 1" in text
+    assert "Compte en double" in text and "8 · 8 tickets" in text
+    rules = contest_rules_hash(contest)
+    assert rules in text
+    winner = record["winners"][0]["entry_id"]
+    entry = app.extensions["sqlalchemy"].session.get(Entry, winner)
+    assert f"{entry.first_name} D." in text and entry.last_name not in text  # pseudonymized
+    assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
+
+
+def contest_rules_hash(contest):
+    from contests.rules_versions import current_version
+
+    return current_version(contest).sha256
+
+
+def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db, drawn, tmp_path):
+    contest, draw = drawn
+    base = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    assert client.get(base + "/certificate.pdf").status_code == 302  # sign-in first
+    sign_in(client, "alice@example.org")
+    text = pdf_text(client.get(base + "/certificate.pdf").data)
+    record = json.loads(draw.record)
+    for ranked in record["winners"] + record["alternates"]:
+        entry = db.session.get(Entry, ranked["entry_id"])
+        assert f"{entry.first_name} {entry.last_name}" in text
+    winner = db.session.get(Entry, record["winners"][0]["entry_id"])
+    response = client.get(f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon <b>"})
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    for value in (f"{winner.first_name} {winner.last_name}", "Lyon <b>", "Lot 1", "50,00 €", "Société Test SAS",
+                  "vdraw-v1", str(draw.id)):
+        assert value in text, value
+    deadline = (draw.drawn_at + timedelta(days=30)).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    assert str(deadline.year) in text and "Signature" in text
+    assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
+    # Only current winners get one.
+    loser = db.session.execute(select(Entry).where(Entry.id.not_in([w["entry_id"] for w in record["winners"]]))).scalars().first()
+    assert client.get(f"{base}/winners/{loser.id}/certificate.pdf").status_code == 404
+
+
+def test_other_organizations_cannot_print_certificates(app, client, factory, drawn):
+    contest, draw = drawn
+    factory.organization("Autre", owner=factory.user("bob@example.org"))
+    sign_in(client, "bob@example.org")
+    base = f"/admin/o/{contest.organization_id}/contests/{contest.id}"
+    for path in ("/draw/certificate.pdf", "/qr.png?channel=poster"):
+        assert client.get(base + path).status_code == 404
+
+
+def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client, db, factory, museum, tmp_path):
+    contest = factory.contest(museum, publish=True, slug="affiche", min_age=0)
+    sign_in(client, "alice@example.org")
+    base = f"/admin/o/{museum.id}/contests/{contest.id}"
+    png = client.get(base + "/qr.png", query_string={"channel": "poster-metro"})
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert "affiche-poster-metro-qr.png" in png.headers["Content-Disposition"]
+    assert decode_qr_png(png.data, tmp_path) == ["http://localhost/c/affiche?src=poster-metro"]
+    svg = client.get(base + "/qr.svg", query_string={"channel": "flyer"})
+    assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
+    # The SVG, placed in a document, printed and scanned, decodes too.
+    pdf = html_to_pdf(f'<img style="width:60mm" src="data:image/svg+xml;base64,{base64.b64encode(svg.data).decode()}">')
+    assert decode_qr_pdf(pdf, tmp_path) == ["http://localhost/c/affiche?src=flyer"]
+    bad = client.get(base + "/qr.png", query_string={"channel": "=HYPERLINK(1)"})
+    assert bad.status_code == 302
+
+    assert enter(client, "affiche", email="a@example.org").status_code == 303  # direct
+    html = client.get("/c/affiche?src=poster-metro").get_data(as_text=True)
+    assert 'name="source" type="hidden" value="poster-metro"' in html
+    from conftest import _FORM_TOKEN
+
+    token = _FORM_TOKEN.search(html).group(1)
+    response = client.post("/c/affiche", data={"form_token": token, "source": "poster-metro", "first_name": "Léa",
+                                               "last_name": "Petit", "email": "b@example.org", "accept_rules": "y"})
+    assert response.status_code == 303
+    response = client.post("/c/affiche", data={"form_token": token, "source": "=cmd|' /C calc'!A0", "first_name": "Jo",
+                                               "last_name": "Roy", "email": "c@example.org", "accept_rules": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    sources = dict(db.session.execute(select(Entry.email, Entry.source)).all())
+    assert sources == {"a@example.org": "", "b@example.org": "poster-metro", "c@example.org": ""}
+    page = client.get(base + "/entries").get_data(as_text=True)
+    assert "poster-metro: 1" in page
+    rows = list(csv.reader(io.StringIO(client.get(base + "/entries.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-1] == "source" and sorted(r[-1] for r in rows[1:]) == ["", "", "poster-metro"]
