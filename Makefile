@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-draw install install-dev translations extract-messages clean
+.PHONY: run test bench bench-draw bench-documents install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -52,6 +52,10 @@ bench: install-dev
 bench-draw: install-dev
 	$(BIN)/python bench/draw_bench.py --backend sqlite $(BENCH_ARGS)
 	$(BIN)/python bench/draw_bench.py --backend postgresql --in-memory 0 $(BENCH_ARGS)
+
+# The rules PDF cold and cached, and the certificates (bench/documents_bench.py).
+bench-documents: install-dev
+	$(BIN)/python bench/documents_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -294,3 +294,26 @@ def test_cli_lists_versions_and_writes_a_pdf(app, factory, museum, runner, tmp_p
     result = runner.invoke(args=["rules", "cli-rules", "--pdf", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("v1 ") and "Règlement du jeu" in pdf_text(out.read_bytes())
+
+
+def test_meta_statement_when_promoted_on_facebook_or_instagram(app, client, factory, museum):
+    french = publish(factory, museum, slug="insta", promoted_on_meta=True)
+    assert "n'est ni organisé, ni parrainé, ni géré par Facebook, Instagram ou Meta" in pdf_text(client.get("/c/insta/rules.pdf").data)
+    english = publish(factory, museum, slug="insta-us", promoted_on_meta=True, **JURISDICTIONS["us/sweepstakes"])
+    text = " ".join(client.get("/c/insta-us/rules").get_data(as_text=True).split())
+    assert "in no way sponsored, endorsed, administered by or associated with Facebook, Instagram or Meta" in text
+    assert "releases Meta Platforms, Inc." in text
+    plain = publish(factory, museum, slug="sans-meta")
+    assert "Meta" not in rules_versions.current_version(plain).html
+    assert french and english
+
+
+def test_the_draw_address_printed_in_the_rules_exists_before_the_draw(app, client, factory, museum):
+    from contests.winners import draw_of
+
+    contest = publish(factory, museum, slug="avant-tirage")
+    draw = draw_of(contest)
+    assert f"http://localhost/d/{draw.id}" in rules_versions.current_version(contest).html
+    page = client.get(f"/d/{draw.id}")
+    assert page.status_code == 200 and draw.spec_hash in page.get_data(as_text=True)
+    assert client.get(f"/d/{draw.id}.json").status_code == 404  # nothing drawn, nothing to verify yet

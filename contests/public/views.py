@@ -274,7 +274,15 @@ def _drawn(draw_id: int):
 
 @bp.route("/d/<int:draw_id>")
 def draw_page(draw_id: int):
-    """The public draw record, readable, with a receipt check for entrants."""
+    """The public draw record, readable, with a receipt check for entrants.
+
+    Before the draw the address already exists (the rules print it): it shows the commitment.
+    """
+    committed = db.session.execute(select(Draw).where(Draw.id == draw_id, Draw.state == "committed")).scalar_one_or_none()
+    if committed is not None:
+        contest = _contest(committed.contest.slug)
+        spec = json.loads(committed.spec)
+        return render_template("public/draw_pending.html", contest=contest, draw=committed, spec=spec)
     draw, contest = _drawn(draw_id)
     record = json.loads(draw.record)
     receipt = (request.args.get("receipt") or "").strip()[:20]
