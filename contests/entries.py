@@ -78,6 +78,8 @@ class EntryInput:
     user_agent: str = ""
     #: The channel code from the form's address (poster, flyer...), already checked against SOURCE_PATTERN.
     source: str = ""
+    #: Host page and utm_* parameters of an embedded form (JSON, see embedding.attribution).
+    attribution: str = ""
 
 
 #: A channel code: lower-case letters, digits and hyphens, as the QR codes put in ``?src=``.
@@ -233,6 +235,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         ip_address=data.ip_address[:45],
         user_agent=data.user_agent[:300],
         source=clean_source(data.source),
+        attribution=data.attribution[:2000],
         receipt_code=_receipt_code(),
         flags="",
         created_at=now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "entry-form"
 
@@ -25,6 +25,19 @@ class FormTokenError(Exception):
 
 def issue_token(secret: str, contest_id: int) -> str:
     return URLSafeTimedSerializer(secret, salt=SALT).dumps({"c": contest_id, "n": secrets.token_hex(8)})
+
+
+def issue_shared_token(secret: str, contest_id: int, issued_at: int) -> str:
+    """The same token for every visitor of a time slot, so that a page carrying it can be cached.
+
+    The minimum fill time then counts from the start of the slot: up to a slot weaker against
+    bots that wait, which the honeypot and the rate limits still catch.
+    """
+    class SlotSigner(TimestampSigner):
+        def get_timestamp(self) -> int:  # itsdangerous' hook for the signing time
+            return issued_at
+
+    return URLSafeTimedSerializer(secret, salt=SALT, signer=SlotSigner).dumps({"c": contest_id})
 
 
 def check_token(secret: str, token: str, contest_id: int, now: datetime, min_seconds: float, max_age: int) -> None:

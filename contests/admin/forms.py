@@ -75,3 +75,18 @@ class AmendRulesForm(Form):
 
 for _name in AMENDABLE_FIELDS:
     setattr(AmendRulesForm, _name, getattr(ContestFields, _name))
+
+
+class EmbedForm(Form):
+    """Where the form may be embedded and how it looks; not part of the rules, so editable any time."""
+
+    embed_origins = TextAreaField(
+        _l("Sites allowed to embed the form"),
+        description=_l("One per line, scheme and host only, e.g. https://www.musee.fr. Left empty, any site may embed it."),
+        validators=[Optional(), Length(max=3000)],
+    )
+    brand_color = StringField(_l("Accent color"), description=_l("Buttons and links, e.g. #1d4ed8; it must keep text readable."),
+                              validators=[Optional(), Length(max=7)])
+    logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 512 KB; shown at most 600 × 200 pixels."),
+                     validators=[FileAllowed(["png", "jpg", "jpeg", "gif", "webp"], _l("Choose a PNG, JPEG, GIF or WebP picture."))])
+    remove_logo = BooleanField(_l("Remove the logo"))

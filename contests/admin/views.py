@@ -33,6 +33,7 @@ from ..models import AuditEvent, Contest, Entry, Prize, Question, State
 from ..models.types import utcnow
 from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
 from ..publishing import archive_contest, missing_for_publish, publish_contest
+from ..embedding import update_embed_settings
 from ..rules_versions import AMENDABLE_FIELDS, all_versions, amend_rules as amend_contest_rules, contest_template, render_current_terms
 from ..dashboard import contests_by_phase
 from ..timezones import utc_to_local
@@ -40,6 +41,7 @@ from ..transfer import export_contest, import_contest
 from .forms import (
     ActionForm,
     AmendRulesForm,
+    EmbedForm,
     ContestForm,
     DisqualifyForm,
     ImportForm,
@@ -583,6 +585,29 @@ def substitute(contest_id: int):
         db.session.commit()
         flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")
     return redirect(url_for("admin.draw", contest_id=contest_id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/embed", methods=["GET", "POST"])
+def embed_settings(contest_id: int):
+    """The snippets to paste on a client's site, and who may embed the form with what look."""
+    contest = _contest(contest_id)
+    form = EmbedForm(data={"embed_origins": contest.embed_origins, "brand_color": contest.brand_color})
+    if form.validate_on_submit():
+        logo = form.logo.data.read() if form.logo.data else None
+        try:
+            update_embed_settings(contest, form.embed_origins.data or "", form.brand_color.data or "", logo,
+                                  bool(form.remove_logo.data), current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            contest = _contest(contest_id)
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Embedding settings saved."), "success")
+            return redirect(url_for("admin.embed_settings", contest_id=contest.id))
+    status = 400 if form.errors else 200
+    base = request.host_url.rstrip("/")
+    return render_template("admin/embed.html", contest=contest, form=form, base=base), status
 
 
 #: Channels offered in the QR code form; any code matching entries.SOURCE_PATTERN is accepted.

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -133,6 +133,15 @@ class Contest(db.Model):
     data_recipients: Mapped[str] = mapped_column(Text, default="")
     #: Transfers of entrants' data outside the EU / UK and their safeguards; empty means none.
     data_transfers: Mapped[str] = mapped_column(Text, default="")
+
+    #: Sites allowed to embed the form (one origin per line, e.g. https://www.musee.fr); empty allows any.
+    embed_origins: Mapped[str] = mapped_column(Text, default="")
+    #: Accent color of the public pages and the widget, ``#rrggbb`` (checked for contrast with white text).
+    brand_color: Mapped[str] = mapped_column(String(7), default="")
+    #: The organizer's logo, re-encoded as PNG when uploaded; loaded only when served.
+    logo_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    #: SHA-256 of ``logo_png``: its ETag and the cache-busting part of its URL.
+    logo_sha256: Mapped[str] = mapped_column(String(64), default="")
 
     state: Mapped[str] = mapped_column(String(10), default=State.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -64,6 +64,8 @@ class Entry(db.Model):
     household_key: Mapped[str] = mapped_column(String(300), default="")
     #: The channel the entrant came from (``?src=poster`` on the form's address, set by the QR codes).
     source: Mapped[str] = mapped_column(String(40), default="")
+    #: Where an embedded form was shown: host page and utm_* parameters (JSON), for attribution.
+    attribution: Mapped[str] = mapped_column(Text, default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     #: Random bytes hashed with the identity key into the draw's entrant_commit (never published).

@@ -54,6 +54,13 @@ class _EntryFormBase(Form):
     form_token = HiddenField()
     #: The channel from the page's address (?src=poster); checked again before it is stored.
     source = HiddenField()
+    #: Filled by the widget's script in an embedded form: the host page and its utm_* parameters.
+    host_page = HiddenField(validators=[Optional(), Length(max=2000)])
+    utm_source = HiddenField()
+    utm_medium = HiddenField()
+    utm_campaign = HiddenField()
+    utm_term = HiddenField()
+    utm_content = HiddenField()
     #: Honeypot: hidden from people, filled by naive bots.
     website = StringField(_l("Leave this field empty"))
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
@@ -128,6 +135,4 @@ class ResendForm(Form):
         csrf = False
 
     form_token = HiddenField()
-    #: The channel from the page's address (?src=poster); checked again before it is stored.
-    source = HiddenField()
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

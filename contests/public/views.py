@@ -1,8 +1,10 @@
 """Public pages, in the contest's language: the contest with its entry form, and what follows."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -10,10 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from sqlalchemy import select
 
-from .. import entries
+from .. import embedding, entries
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
-from ..form_tokens import FormTokenError, check_token, issue_token
+from ..form_tokens import FormTokenError, check_token, issue_shared_token, issue_token
 from ..draw.protocol import current_winners
 from ..models import Contest, Draw, Entry, Phase, State
 from ..models.types import utcnow
@@ -66,7 +68,7 @@ def _deliver_mail_after_response(response):
     return response
 
 
-def _entry_input(form, contest: Contest, consent_texts: dict[str, str]) -> entries.EntryInput:
+def _entry_input(form, contest: Contest, consent_texts: dict[str, str], source: str, attribution: str) -> entries.EntryInput:
     answers = {name[2:]: (field.data or "") for name, field in form._fields.items() if name.startswith("q_")}
     return entries.EntryInput(
         first_name=form.first_name.data,
@@ -81,7 +83,8 @@ def _entry_input(form, contest: Contest, consent_texts: dict[str, str]) -> entri
         consent_texts=consent_texts,
         ip_address=request.remote_addr or "",
         user_agent=request.user_agent.string or "",
-        source=entries.clean_source(form.source.data),
+        source=source,
+        attribution=attribution,
     )
 
 
@@ -95,11 +98,13 @@ def _consents_given(form) -> dict[str, str]:
     return given
 
 
-def _render_contest(contest: Contest, form, status: int = 200, notice: str | None = None):
-    """The contest page; a blank form is rendered once per contest version and phase."""
-    token = issue_token(current_app.config["SECRET_KEY"], contest.id)
+#: Embedded pages are cached by browsers and proxies for this long, with one form token per slot.
+EMBED_SLOT_SECONDS = 60
+
+
+def _render_contest(contest: Contest, form, status: int = 200, notice: str | None = None, embed: bool = False):
+    """The contest page; a blank form is rendered once per contest version, phase and layout."""
     phase = contest.phase(utcnow())
-    headers = {"Cache-Control": "no-store"}  # the token is per visitor
     if request.method == "GET":
         source = entries.clean_source(request.args.get("src"))
 
@@ -107,14 +112,31 @@ def _render_contest(contest: Contest, form, status: int = 200, notice: str | Non
             form.form_token.data = TOKEN_SLOT
             form.source.data = source
             return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None,
-                                   draw=draw_of(contest))
+                                   draw=draw_of(contest), embed=embed)
 
-        key = (contest.id, contest.updated_at, phase, contest.language, source)
-        return contest_pages.page(key, render, token), status, headers
-    form.form_token.data = token
+        key = (contest.id, contest.updated_at, phase, contest.language, source, embed)
+        if not embed:
+            token = issue_token(current_app.config["SECRET_KEY"], contest.id)
+            return contest_pages.page(key, render, token), status, {"Cache-Control": "no-store"}  # per-visitor token
+        now = int(time.time())
+        slot = now - now % EMBED_SLOT_SECONDS
+        token = issue_shared_token(current_app.config["SECRET_KEY"], contest.id, slot)
+        response = _framable(contest, current_app.make_response((contest_pages.page(key, render, token), status)))
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
+        response.cache_control.public = True
+        response.cache_control.max_age = EMBED_SLOT_SECONDS - (now - slot)
+        return response.make_conditional(request)
+    form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice,
-                           draw=draw_of(contest))
-    return html, status, headers
+                           draw=draw_of(contest), embed=embed)
+    response = current_app.make_response((html, status, {"Cache-Control": "no-store"}))
+    return _framable(contest, response) if embed else response
+
+
+def _framable(contest: Contest, response):
+    """Let the contest's allowed sites (any site when none is listed) frame this response."""
+    response.frame_ancestors = embedding.frame_ancestors(contest)
+    return response
 
 
 @bp.route("/")
@@ -128,16 +150,32 @@ def index():
 @limiter.limit(lambda: current_app.config["ENTRY_LIMIT_PER_IP"], methods=["POST"])
 def contest(slug: str):
     """A contest's page: dates in its zone, prizes, and the entry form while it is open."""
+    return _contest_form(slug, embed=False)
+
+
+@bp.route("/embed/<slug>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["ENTRY_LIMIT_PER_IP"], methods=["POST"])
+def embed(slug: str):
+    """The same form without the site's chrome, framable by the contest's allowed sites."""
+    return _contest_form(slug, embed=True)
+
+
+def _contest_form(slug: str, embed: bool):
+    """Show the form, or take an entry: one person, one entry, whatever the layout."""
     contest = _contest(slug)
     form = entry_form_class(contest)()
     if request.method == "GET":
-        return _render_contest(contest, form)
+        return _render_contest(contest, form, embed=embed)
 
     now = utcnow()
     if contest.phase(now) != Phase.OPEN:
-        return _render_contest(contest, form, 409)
+        return _render_contest(contest, form, 409, embed=embed)
     if not _same_origin():
-        return _render_contest(contest, form, 403, _("This form was sent from another site. Fill it in again here."))
+        return _render_contest(contest, form, 403, _("This form was sent from another site. Fill it in again here."), embed)
+    host_page = (form.host_page.data or "")[:2000] if embed else ""
+    if embed and host_page and not embedding.host_allowed(contest, host_page):
+        return _render_contest(contest, form, 403, _("This form cannot be used on that site."), embed)
     config = current_app.config
     try:
         check_token(config["SECRET_KEY"], form.form_token.data, contest.id, now,
@@ -147,34 +185,81 @@ def contest(slug: str):
             "too_fast": _("That was very quick. Check your answers and send the form again."),
             "expired": _("This form has expired. Check your answers and send it again."),
         }.get(error.reason, _("This form could not be verified. Check your answers and send it again."))
-        return _render_contest(contest, form, 400, notice)
+        return _render_contest(contest, form, 400, notice, embed)
     if form.website.data:
         # A bot filled the honeypot: answer like a success, store nothing.
-        return render_template("public/thanks.html", contest=contest, entry=None, pending=False)
+        return _page(contest, embed, render_template("public/thanks.html", contest=contest, entry=None, pending=False, embed=embed))
     if not form.validate():
-        return _render_contest(contest, form, 400)
+        return _render_contest(contest, form, 400, embed=embed)
 
+    source = entries.clean_source(form.source.data) or (entries.clean_source(form.utm_source.data) or "embed" if embed else "")
+    utm = {key: getattr(form, key).data for key in embedding.UTM_KEYS} if embed else {}
+    data = _entry_input(form, contest, _consents_given(form), source, embedding.attribution(host_page, utm))
     try:
-        entry = entries.submit_entry(contest, _entry_input(form, contest, _consents_given(form)), now, request.host_url)
+        entry = entries.submit_entry(contest, data, now, request.host_url)
     except ValidationFailed as error:
         db.session.rollback()
         for name, messages in error.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors) + list(messages)
-        return _render_contest(contest, form, 400)
+        return _render_contest(contest, form, 400, embed=embed)
     except entries.AlreadyEntered as error:
         db.session.rollback()
-        return render_template("public/already.html", contest=contest, next_period_at=error.next_period_at), 409
+        html = render_template("public/already.html", contest=contest, next_period_at=error.next_period_at, embed=embed)
+        return _page(contest, embed, html, 409)
     except entries.NotOpen:
         db.session.rollback()
-        return _render_contest(contest, form, 409)
+        return _render_contest(contest, form, 409, embed=embed)
     # Built before the commit, which expires the objects (reading them after costs two queries).
-    thanks_url = url_for("public.thanks", slug=contest.slug, receipt=entry.receipt_code)
+    thanks_url = url_for("public.embed_thanks" if embed else "public.thanks", slug=contest.slug, receipt=entry.receipt_code,
+                         host=host_page or None)
     db.session.commit()
-    return _deliver_mail_after_response(redirect(thanks_url, 303))
+    return _deliver_mail_after_response(_page(contest, embed, redirect(thanks_url, 303)))
 
 
-@bp.route("/c/<slug>/thanks")
-def thanks(slug: str):
+def _page(contest: Contest, embed: bool, body, status: int | None = None):
+    """A response in the chosen layout; embedded ones may be framed by the contest's sites."""
+    response = current_app.make_response(body if status is None else (body, status))
+    return _framable(contest, response) if embed else response
+
+
+@bp.route("/embed.js")
+def embed_script():
+    """The widget loader that organizers paste on their sites (same file for every contest)."""
+    response = current_app.send_static_file("embed.js")
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.route("/c/<slug>/theme.css")
+def theme(slug: str):
+    """The contest's accent color as a stylesheet (inline styles are forbidden by the CSP)."""
+    contest = _contest(slug)
+    css = f":root {{ --accent: {contest.brand_color}; }}\n" if contest.brand_color else ""
+    response = current_app.response_class(css, mimetype="text/css")
+    response.set_etag(hashlib.sha256(css.encode()).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
+
+
+@bp.route("/c/<slug>/logo.png")
+def logo(slug: str):
+    """The organizer's logo, re-encoded when uploaded; its URL changes with it, so it can be cached long."""
+    contest = _contest(slug)
+    if not contest.logo_sha256:
+        abort(404)
+    response = current_app.response_class(contest.logo_png, mimetype="image/png")
+    response.set_etag(contest.logo_sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response.make_conditional(request)
+
+
+@bp.route("/c/<slug>/thanks", defaults={"embed": False})
+@bp.route("/embed/<slug>/thanks", defaults={"embed": True}, endpoint="embed_thanks")
+def thanks(slug: str, embed: bool):
     """After entering: the receipt code, and what to do next."""
     contest = _contest(slug)
     code = (request.args.get("receipt") or "").upper()[:16]
@@ -183,7 +268,8 @@ def thanks(slug: str):
     ).scalar_one_or_none()
     if entry is None:
         abort(404)
-    return render_template("public/thanks.html", contest=contest, entry=entry, pending=entry.status == "pending")
+    html = render_template("public/thanks.html", contest=contest, entry=entry, pending=entry.status == "pending", embed=embed)
+    return _page(contest, embed, html)
 
 
 @bp.route("/c/<slug>/confirm/<token>", methods=["GET", "POST"])

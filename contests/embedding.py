@@ -1,0 +1,166 @@
+"""The entry form embedded in an organizer's site: who may frame it, its colors and logo, attribution.
+
+Pure checks and one domain function; the views in public/ and admin/ only call them.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+
+from . import audit
+from .errors import ValidationFailed
+from .models import Contest, User
+
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
+_COLOR = re.compile(r"^#[0-9a-f]{6}$")
+#: Uploaded logos: what Pillow may open, how big the upload and the stored picture may be.
+LOGO_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_BOX = (600, 200)
+MAX_ORIGINS = 20
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+def parse_origins(text: str) -> list[str]:
+    """Read one origin per line (``https://www.musee.fr``); raise with every line that is not one."""
+    origins, bad = [], []
+    for line in (text or "").splitlines():
+        value = line.strip().lower().rstrip("/")
+        if not value:
+            continue
+        if _ORIGIN.match(value):
+            if value not in origins:
+                origins.append(value)
+        else:
+            bad.append(line.strip())
+    if bad:
+        raise ValidationFailed({"embed_origins": [_l("Not an origin (scheme and host only, e.g. https://www.example.org): %(values)s",
+                                                     values=", ".join(bad[:5]))]})
+    if len(origins) > MAX_ORIGINS:
+        raise ValidationFailed({"embed_origins": [_l("At most %(n)d sites.", n=MAX_ORIGINS)]})
+    return origins
+
+
+def allowed_origins(contest: Contest) -> list[str]:
+    return [line.strip() for line in contest.embed_origins.splitlines() if line.strip()]
+
+
+def frame_ancestors(contest: Contest) -> str:
+    """The CSP frame-ancestors of the embed page: the listed sites, or any site when none is listed."""
+    origins = allowed_origins(contest)
+    return " ".join(["'self'", *origins]) if origins else "*"
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def host_allowed(contest: Contest, host_page: str) -> bool:
+    """May the form be shown on (and sent from) this host page? Unknown hosts pass when no list is set."""
+    origins = allowed_origins(contest)
+    if not origins:
+        return True
+    return origin_of(host_page) in origins
+
+
+def attribution(host_page: str, params: dict[str, str]) -> str:
+    """The host page and utm_* parameters as stored with an entry (JSON, bounded, printable)."""
+    data = {}
+    origin = origin_of(host_page)
+    if origin:
+        data["host"] = host_page[:300]
+    for key in UTM_KEYS:
+        value = "".join(ch for ch in (params.get(key) or "")[:100] if ch.isprintable())
+        if value:
+            data[key] = value
+    return json.dumps(data, ensure_ascii=False, sort_keys=True) if data else ""
+
+
+def _relative_luminance(color: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(color: str, other: str) -> float:
+    """WCAG 2.1 contrast ratio between two ``#rrggbb`` colors."""
+    a, b = sorted((_relative_luminance(color), _relative_luminance(other)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+#: The color is used for buttons (white text on it) and for links on the page background.
+_READ_AGAINST = ("#ffffff", "#f7f8fa")
+
+
+def check_color(value: str) -> str:
+    """A ``#rrggbb`` color that keeps text readable (WCAG AA, 4.5:1) on buttons and links, or raise."""
+    value = (value or "").strip().lower()
+    if not value:
+        return ""
+    if not _COLOR.match(value):
+        raise ValidationFailed({"brand_color": [_l("Write the color as #rrggbb, e.g. #1d4ed8.")]})
+    ratio = min(contrast(value, other) for other in _READ_AGAINST)
+    if ratio < 4.5:
+        raise ValidationFailed({"brand_color": [_l("Text on this color is hard to read (contrast %(ratio).1f:1, at least 4.5:1 needed). Choose a darker color.",
+                                                  ratio=ratio)]})
+    return value
+
+
+def normalize_logo(data: bytes) -> bytes:
+    """Re-encode an uploaded picture as a small PNG (no metadata, no script), or raise."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationFailed({"logo": [_l("The logo is larger than %(kb)d KB.", kb=LOGO_MAX_BYTES // 1024)]})
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in LOGO_FORMATS:
+                raise UnidentifiedImageError(probe.format)
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > 25_000_000:
+                raise UnidentifiedImageError("too many pixels")
+            image = image.convert("RGBA")
+            image.thumbnail(LOGO_BOX)
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationFailed({"logo": [_l("This file is not a PNG, JPEG, GIF or WebP picture.")]}) from None
+    return out.getvalue()
+
+
+def update_embed_settings(contest: Contest, origins_text: str, color: str, logo: bytes | None, remove_logo: bool,
+                          actor: User | None) -> Contest:
+    """Save who may embed the form and how it looks; allowed at any time (not part of the rules)."""
+    errors: dict[str, list] = {}
+    checked: dict[str, object] = {}
+    for name, check in (("embed_origins", lambda: parse_origins(origins_text)), ("brand_color", lambda: check_color(color)),
+                        ("logo", lambda: normalize_logo(logo) if logo else None)):
+        try:
+            checked[name] = check()
+        except ValidationFailed as error:
+            errors.update(error.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    contest.embed_origins = "\n".join(checked["embed_origins"])
+    contest.brand_color = checked["brand_color"]
+    if checked["logo"]:
+        contest.logo_png = checked["logo"]
+        contest.logo_sha256 = hashlib.sha256(contest.logo_png).hexdigest()
+    elif remove_logo:
+        contest.logo_png, contest.logo_sha256 = None, ""
+    audit.record("contest.embed_updated", actor=actor, contest=contest, origins=allowed_origins(contest),
+                 brand_color=contest.brand_color, logo_sha256=contest.logo_sha256)
+    return contest
