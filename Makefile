@@ -39,8 +39,14 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
 	$(BIN)/contests run --host $(HOST) --port $(PORT)
 
+# axe-core and the Nu HTML Checker, pinned in package-lock.json, for the browser tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 test: install-dev
 	scripts/system-packages.sh test
+	$(MAKE) node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Loads the app with wrk on SQLite and PostgreSQL against a bare reference (bench/entry_load.py).

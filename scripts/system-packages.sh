@@ -4,7 +4,7 @@
 set -euo pipefail
 
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-test=(poppler-utils zbar-tools)
+test=(poppler-utils zbar-tools chromium default-jre-headless npm)
 bench=(wrk)
 
 case "${1:-}" in
@@ -20,6 +20,9 @@ missing=()
 for package in "${wanted[@]}"; do
   # python3-venv is not needed when this Python already has a working venv (pyenv, a custom build).
   if [ "$package" = python3-venv ] && python3 -c 'import ensurepip, venv' 2>/dev/null; then continue; fi
+  # A Node.js or Java from elsewhere (NodeSource, a JDK) serves as well as Debian's packages.
+  if [ "$package" = npm ] && command -v npm >/dev/null; then continue; fi
+  if [ "$package" = default-jre-headless ] && command -v java >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

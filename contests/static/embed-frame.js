@@ -43,7 +43,8 @@
 
   function sendHeight() {
     if (!parentOrigin || window.parent === window) return;
-    var height = Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);
+    // The document's own height, not scrollHeight, which never goes below the frame's height.
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     window.parent.postMessage({ type: "contests:height", height: height }, parentOrigin);
   }
   window.addEventListener("message", function (event) {
