@@ -77,6 +77,7 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
             "ends_at": start + timedelta(days=1), "min_age": 0, "territory": "FR", "legal_name": "B", "legal_form": "B",
             "registration_number": "B", "legal_address": "B", "contact_email": "b@example.org", "dpo_contact": "b",
             "data_retention_months": 1, "alternates_per_prize": 10, "entropy_sources": "numbers",
+            "draw_at": start + timedelta(days=2), "claim_days": 30,
         }, None)
         add_prize(contest, {"title": "Lot", "quantity": 10, "unit_value": 100, "currency": "EUR"}, None)
         publish_contest(contest, None, contest.starts_at - timedelta(days=1))

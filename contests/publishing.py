@@ -5,9 +5,11 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from . import audit
 from .errors import PublishRefused, WrongState
+from .extensions import db
 from .documents.rules import missing_fields
 from .models import Contest, State, User
 from .rules_versions import contest_template, no_template_label, publish_rules
@@ -44,6 +46,15 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime, base_ur
     missing = missing_for_publish(contest, now)
     if missing:
         raise PublishRefused(missing)
+    # A conditional UPDATE, not the state read above: of two organizers pressing Publish at once,
+    # the second waits for the first and then finds no draft left to publish.
+    claimed = db.session.execute(
+        update(Contest).where(Contest.id == contest.id, Contest.state == State.DRAFT)
+        .values(state=State.PUBLISHED, published_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise WrongState(_l("Only a draft can be published."))
     contest.state = State.PUBLISHED
     contest.published_at = now
     audit.record("contest.published", actor=actor, contest=contest, slug=contest.slug)

@@ -117,6 +117,10 @@ def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None
     if unknown:
         raise ValidationFailed({name: [_l("This term is part of the published draw commitment and cannot be amended.")]
                                 for name in sorted(unknown)})
+    # Lock the contest row first (SQLite: the write lock) so that amendments saved at the same
+    # moment run one after the other, each numbered after the one before.
+    db.session.execute(update(Contest).where(Contest.id == contest.id).values(updated_at=now)
+                       .execution_options(synchronize_session=False))
     template = contest_template(contest)
     previous = current_version(contest)
     if template is None or previous is None:

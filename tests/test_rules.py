@@ -317,3 +317,75 @@ def test_the_draw_address_printed_in_the_rules_exists_before_the_draw(app, clien
     page = client.get(f"/d/{draw.id}")
     assert page.status_code == 200 and draw.spec_hash in page.get_data(as_text=True)
     assert client.get(f"/d/{draw.id}.json").status_code == 404  # nothing drawn, nothing to verify yet
+
+
+def _race(app, count, action):
+    """Run ``action(session_contest)`` in ``count`` threads released together; collect outcomes."""
+    import threading
+
+    from contests.errors import WrongState
+    from contests.extensions import db
+    from contests.models import Contest
+
+    results, barrier = [], threading.Barrier(count, timeout=30)
+
+    def run(contest_id):
+        with app.app_context():
+            try:
+                mine = db.session.get(Contest, contest_id)
+                mine.prizes, mine.questions  # loaded before the race, as a request would have them
+                barrier.wait()
+                action(mine)
+                db.session.commit()
+                results.append("done")
+            except WrongState:
+                db.session.rollback()
+                results.append("refused")
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                db.session.rollback()
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+    return results, run
+
+
+@pytest.mark.parametrize("mechanic", ["random_draw", "skill"])
+def test_two_organizers_publishing_at_once_publish_once(app, factory, museum, db, mechanic):
+    import threading
+
+    contest = factory.contest(museum, slug="course", mechanic=mechanic, tie_breaker_question="Combien ?",
+                              jury_description="Le jury du musée.")
+    results, run = _race(app, 3, lambda c: publishing.publish_contest(c, None, factory.now))
+    threads = [threading.Thread(target=run, args=(contest.id,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["done", "refused", "refused"], results
+    db.session.expire_all()
+    assert [v.number for v in rules_versions.all_versions(contest)] == [1]
+
+
+def test_amendments_saved_at_once_become_successive_versions(app, factory, museum, db):
+    import threading
+
+    contest = publish(factory, museum, slug="avenants")
+    days = iter(range(40, 43))
+    lock = threading.Lock()
+
+    def amend(c):
+        with lock:
+            value = next(days)
+        rules_versions.amend_rules(c, {"claim_days": value}, f"Délai porté à {value} jours.", None, factory.now)
+
+    results, run = _race(app, 3, amend)
+    threads = [threading.Thread(target=run, args=(contest.id,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["done", "done", "done"], results
+    db.session.expire_all()
+    versions = rules_versions.all_versions(contest)
+    assert [v.number for v in versions] == [1, 2, 3, 4]
+    assert len({v.sha256 for v in versions}) == 4
