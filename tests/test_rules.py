@@ -34,6 +34,8 @@ JURISDICTIONS = {
     "gb/prize-draw": dict(jurisdiction="GB", mechanic="random_draw", language="en", territory="GB", timezone="Europe/London"),
     "ca/contest": dict(jurisdiction="CA", mechanic="random_draw", language="en", territory="CA", timezone="America/Toronto",
                        governing_law="the Province of Ontario", skill_testing_question="(12 x 3) + 6 - 4 = ?"),
+    "ca/concours-qc": dict(jurisdiction="CA", mechanic="random_draw", language="fr", territory="CA", timezone="America/Montreal",
+                           governing_law="la province de Québec", skill_testing_question="(12 x 3) + 6 - 4 = ?"),
 }
 
 COMMON_FR = ["Société Test SAS", "SAS", "SIREN 123 456 789", "1 rue de Rivoli, 75001 Paris", "jeu@example.org",
@@ -59,6 +61,11 @@ MENTIONS = {
         "closing date", "Promoter", "Free entry route", "no purchase or proof of purchase", "verifiably random computer process",
         "surname and county", "object", "UK GDPR", "Information Commissioner", "dpo@example.org", "12 months",
         "England and Wales"],
+    "ca/concours-qc": ["Société Test SAS", "SIREN 123 456 789", "jeu@example.org", "Jeu de Noël", "America/Montreal",
+                       "Aucun achat requis", "question d'habileté mathématique", "(12 x 3) + 6 - 4 = ?",
+                       "valeur approximative totale", "chances de gagner", "la province de Québec",
+                       "Régie des alcools, des courses et des jeux", "Commission d'accès à l'information",
+                       "30 jours", "suppléant", "reste seul responsable", "Lot 1"],
     "ca/contest": COMMON_EN + [
         "skill-testing question", "(12 x 3) + 6 - 4 = ?", "approximate value", "Odds of winning", "prizes available to be won",
         "the Province of Ontario", "Privacy Commissioner"],

@@ -117,11 +117,11 @@ def load_templates(root: Path) -> dict[str, RulesTemplate]:
 
 
 def template_for(contest: Contest, root: Path) -> RulesTemplate | None:
-    """The template matching the contest's jurisdiction and mechanic, if there is one."""
-    for template in load_templates(root).values():
-        if template.jurisdiction == contest.jurisdiction and template.mechanic == contest.mechanic:
-            return template
-    return None
+    """The template for the contest's jurisdiction and mechanic, in its language when there is one."""
+    matching = [t for t in load_templates(root).values()
+                if t.jurisdiction == contest.jurisdiction and t.mechanic == contest.mechanic]
+    in_language = [t for t in matching if t.language == contest.language]
+    return (in_language or matching or [None])[0]
 
 
 def missing_fields(contest: Contest, template: RulesTemplate) -> list[RulesField]:
