@@ -31,6 +31,7 @@ def load_entries(app, contest_id: int, count: int) -> None:
 
     from sqlalchemy import insert
 
+    from contests.draw.canonical import entrant_commit
     from contests.extensions import db
     from contests.models import Entry
 
@@ -39,12 +40,14 @@ def load_entries(app, contest_id: int, count: int) -> None:
     with app.app_context():
         for n in range(count):
             email = f"b{n}@example.org"
+            salt, identity = os.urandom(16), hashlib.sha256(email.encode()).hexdigest()
             batch.append({
                 "contest_id": contest_id, "status": "confirmed", "first_name": "B", "last_name": str(n),
-                "email": email, "email_key": email, "identity_key": hashlib.sha256(email.encode()).hexdigest(),
+                "email": email, "email_key": email, "identity_key": identity,
                 "period": "all", "answers": "{}", "marketing_opt_in": False, "household_key": "",
                 "ip_address": "", "user_agent": "", "receipt_code": f"B{n:011d}"[:14], "flags": "",
-                "disqualified_reason": "", "postal_code": "", "salt": os.urandom(16), "weight": 1, "created_at": now,
+                "disqualified_reason": "", "postal_code": "", "salt": salt, "weight": 1, "created_at": now,
+                "entrant_commit": entrant_commit(salt, identity),  # as submit_entry stores it
             })
             if len(batch) == 20000:
                 db.session.execute(insert(Entry), batch)

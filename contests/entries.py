@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
+from .draw.canonical import entrant_commit
 from .errors import DomainError, ValidationFailed, WrongState
 from .extensions import db
 from .identity import (
@@ -213,6 +215,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     period = period_for(contest, now)
     # Computed now: after a failed flush the session is rolled back and the contest expired.
     retry_at = next_period_start(contest, now)
+    salt = os.urandom(16)
     consent_hashes = {kind: _store_consent_text(text, contest.language) for kind, text in data.consent_texts.items()}
 
     entry = Entry(
@@ -237,6 +240,8 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         source=clean_source(data.source),
         attribution=data.attribution[:2000],
         receipt_code=_receipt_code(),
+        salt=salt,
+        entrant_commit=entrant_commit(salt, key),
         flags="",
         created_at=now,
     )

@@ -8,7 +8,6 @@ blocked. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import html
-import http.server
 import json
 import os
 import shutil

@@ -11,7 +11,6 @@ from PIL import Image
 from sqlalchemy import event, select
 
 from conftest import post_form, sign_in
-from contests.extensions import db as _db
 from contests.models import AuditEvent, Entry
 
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')

@@ -43,7 +43,7 @@ def entrant_commit(salt: bytes, identity_key: str) -> str:
     return hashlib.sha256(salt + identity_key.encode("utf-8")).hexdigest()
 
 
-_LINE = re.compile(rb"(0|[1-9][0-9]*),([1-9][0-9]*),[0-9a-f]{64}")
+ENTRANT_LINE = re.compile(rb"(0|[1-9][0-9]*),([1-9][0-9]*),[0-9a-f]{64}")
 
 
 def parse_entrant_file(data: bytes) -> list[bytes]:
@@ -59,7 +59,7 @@ def parse_entrant_file(data: bytes) -> list[bytes]:
         raise MalformedEntrantFile("the file must end with a line feed")
     lines = data[:-1].split(b"\n")
     previous = -1
-    match = _LINE.fullmatch
+    match = ENTRANT_LINE.fullmatch
     for number, line in enumerate(lines, start=1):
         found = match(line)
         if found is None:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 from array import array
+from itertools import islice
 from collections.abc import Iterable
 
-from . import merkle, rfc3797
-from .canonical import canonical_json, sha256_hex
+from . import parallel, rfc3797
+from .canonical import MalformedEntrantFile, canonical_json, parse_entrant_file, sha256_hex
 from .select import ALGORITHM as VDRAW_V1
-from .select import select
 
 PROTOCOL = "contests-draw"
 VERSION = 1
@@ -42,67 +43,102 @@ def compute_seed(spec_hash_hex: str, entrants_root_hex: str, server_secret_hex: 
     return hashlib.sha256(canonical_json(material)).digest()
 
 
-class Entrants:
-    """The frozen list as the selection needs it: ids and weights in compact arrays (12 bytes each)."""
+class FrozenList:
+    """The frozen entrant list in memory: canonical lines, and ids and weights in compact arrays."""
 
     def __init__(self):
+        self.lines: list[bytes] = []
         self.ids = array("Q")
         self.weights = array("I")
+        #: The file's bytes, once read or joined (a million lines are worth not joining twice).
+        self._data: bytes | None = None
+        #: False for a file's lines whose ids and weights are still to be read (and checked).
+        self.parsed = True
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.lines)
 
-    def pairs(self):
-        return zip(self.ids, self.weights)
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[int, int, bytes]]) -> FrozenList:
+        """From (entry_id, weight, canonical line) triples, as the database gives them."""
+        frozen = cls()
+        lines, ids, weights = frozen.lines.append, frozen.ids.append, frozen.weights.append
+        for entry_id, weight, line in records:
+            ids(entry_id)
+            weights(weight)
+            lines(line)
+        return frozen
 
-
-def entrants_summary(lines: Iterable[bytes], sink=None) -> tuple[dict, Entrants]:
-    """Count, tickets, file hash and Merkle root of the frozen list, in one streamed pass.
-
-    ``lines`` are the canonical lines without their LF (``EntrantRecord.encode()``); ``sink``,
-    if given, receives each line of the entrant file as it is produced.
-    """
-    file_hash = hashlib.sha256()
-    entrants = Entrants()
-    ids, weights = entrants.ids, entrants.weights
-    tickets = 0
-    leaf_hash = merkle.leaf_hash
-
-    def leaves():
-        nonlocal tickets
-        for line in lines:
-            full = line + b"\n"
-            file_hash.update(full)
-            if sink is not None:
-                sink(full)
+    @classmethod
+    def from_lines(cls, lines: Iterable[bytes]) -> FrozenList:
+        """From canonical lines alone (an entrant file): ids and weights are read back from them."""
+        frozen = cls()
+        frozen.lines = list(lines)
+        for line in frozen.lines:
             entry_id, weight, _ = line.split(b",", 2)
-            weight = int(weight)
-            ids.append(int(entry_id))
-            weights.append(weight)
-            tickets += weight
-            yield leaf_hash(line)
+            frozen.ids.append(int(entry_id))
+            frozen.weights.append(int(weight))
+        return frozen
 
-    root = merkle.root_from_leaf_hashes(leaves())
+    @classmethod
+    def from_file(cls, data: bytes) -> FrozenList:
+        """An entrant file, split in lines; ``recompute`` checks each line (``canonical.parse_entrant_file``'s
+        rules) and reads ids and weights while it hashes them."""
+        frozen = cls()
+        if data and not data.endswith(b"\n"):
+            raise MalformedEntrantFile("the file must end with a line feed")
+        frozen.lines = data[:-1].split(b"\n") if data else []
+        frozen.parsed = False
+        frozen._data = data
+        return frozen
+
+    def file_bytes(self) -> bytes:
+        """The entrant file: each line ended by LF."""
+        if self._data is None:
+            self._data = b"\n".join(self.lines) + b"\n" if self.lines else b""
+        return self._data
+
+
+def recompute(spec: dict, server_secret_hex: str, entropy: list[str], frozen: FrozenList,
+              workers: int | None = None) -> tuple[dict, bytes, list[dict]]:
+    """The list's summary, the seed and the ordered result: what the draw publishes and the verifier redoes.
+
+    Spread over the cores for large lists (``parallel``), with the same result as one core.
+    """
+    spec_digest = spec_hash(spec)
+    data = frozen.file_bytes()
+    wanted = min(winners_count(spec) + spec["alternates"], len(frozen))
+    vdraw = spec["algorithm"] == VDRAW_V1
+    if spec["algorithm"] not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {spec['algorithm']!r}")
+
+    def seed_for(root: bytes) -> bytes:
+        return compute_seed(spec_digest, root.hex(), server_secret_hex, entropy)
+
+    try:
+        root, seed, smallest, ids, weights = parallel.merkle_root_and_selection(
+            frozen.lines, frozen.ids if frozen.parsed else None, frozen.weights if frozen.parsed else None,
+            seed_for, wanted if vdraw else 0, workers=workers)
+    except parallel.BadLine as error:
+        raise MalformedEntrantFile(str(error)) from None
+    if not frozen.parsed:
+        if not all(map(operator.lt, ids, islice(ids, 1, None))):
+            parse_entrant_file(data)  # names the first line out of order
+        frozen.ids, frozen.weights, frozen.parsed = ids, weights, True
+    if vdraw:
+        ordered = [{"entry_id": entry_id, "key": key.hex()} for key, entry_id in smallest]
+    else:
+        if any(weight != 1 for weight in frozen.weights):
+            raise ValueError("RFC 3797 mode draws people, not tickets: every weight must be 1")
+        positions = rfc3797.select(entropy, len(frozen), wanted)
+        ordered = [{"entry_id": frozen.ids[p - 1], "position": p} for p in positions]
     summary = {
-        "count": len(entrants),
-        "total_tickets": tickets,
-        "file_sha256": file_hash.hexdigest(),
+        "count": len(frozen),
+        "total_tickets": sum(frozen.weights),
+        "file_sha256": hashlib.sha256(data).hexdigest(),
         "merkle_root": root.hex(),
     }
-    return summary, entrants
-
-
-def run_selection(spec: dict, seed: bytes, entrants: Entrants, entropy: list[str]) -> list[dict]:
-    """The ordered result: winners then alternates, each with what proves its place."""
-    wanted = min(winners_count(spec) + spec["alternates"], len(entrants))
-    if spec["algorithm"] == VDRAW_V1:
-        return [{"entry_id": s.entry_id, "key": s.key.hex()} for s in select(seed, entrants.pairs(), wanted)]
-    if spec["algorithm"] == RFC3797:
-        if any(weight != 1 for weight in entrants.weights):
-            raise ValueError("RFC 3797 mode draws people, not tickets: every weight must be 1")
-        positions = rfc3797.select(entropy, len(entrants), wanted)
-        return [{"entry_id": entrants.ids[p - 1], "position": p} for p in positions]
-    raise ValueError(f"unknown algorithm {spec['algorithm']!r}")
+    return summary, seed, ordered
 
 
 def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -115,16 +151,19 @@ def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict
     return winners, alternates
 
 
-def build_record(spec: dict, server_secret_hex: str, entropy: list[str], lines: Iterable[bytes],
-                 drawn_at: str, tool: str, sink=None) -> dict:
+def build_record(spec: dict, server_secret_hex: str, entropy: list[str], entrants, drawn_at: str, tool: str,
+                 sink=None, workers: int | None = None) -> dict:
     """Everything a stranger needs, with the entrant file, to recompute the draw.
 
-    ``lines`` are the frozen list's canonical lines in entry id order (``EntrantRecord.encode()``).
+    ``entrants`` is a ``FrozenList``, or the canonical lines in entry id order
+    (``EntrantRecord.encode()``); ``sink``, if given, receives the entrant file's bytes.
     """
-    summary, entrants = entrants_summary(lines, sink)
+    frozen = entrants if isinstance(entrants, FrozenList) else FrozenList.from_lines(entrants)
+    summary, seed, ordered = recompute(spec, server_secret_hex, entropy, frozen, workers)
+    if sink is not None:
+        sink(frozen.file_bytes())
+    winners, alternates = split_result(spec, ordered)
     spec_digest = spec_hash(spec)
-    seed = compute_seed(spec_digest, summary["merkle_root"], server_secret_hex, entropy)
-    winners, alternates = split_result(spec, run_selection(spec, seed, entrants, entropy))
     return {
         "protocol": PROTOCOL,
         "version": VERSION,

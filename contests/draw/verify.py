@@ -9,7 +9,7 @@ import json
 import sys
 
 from . import protocol
-from .canonical import MalformedEntrantFile, parse_entrant_file
+from .canonical import MalformedEntrantFile
 
 
 class CheckFailed(Exception):
@@ -36,18 +36,22 @@ def verify(record: dict, entrant_file: bytes) -> list[str]:
     _check(len(record["entropy"]) == len(spec["entropy_sources"]),
            "the number of public entropy values differs from the sources named in the specification")
     try:
-        lines = parse_entrant_file(entrant_file)
+        frozen = protocol.FrozenList.from_file(entrant_file)
     except MalformedEntrantFile as error:
         raise CheckFailed(f"entrant file: {error}") from None
-    summary, entrants = protocol.entrants_summary(lines)
+    try:
+        summary, seed, ordered = protocol.recompute(spec, record["server_secret"], record["entropy"], frozen)
+    except MalformedEntrantFile as error:
+        raise CheckFailed(f"entrant file: {error}") from None
+    except ValueError as error:
+        raise CheckFailed(str(error)) from None
     for field, label in (("file_sha256", "entrant file SHA-256"), ("count", "entrant count"),
                          ("total_tickets", "total tickets"), ("merkle_root", "Merkle root")):
         _check(summary[field] == record["entrants"][field], f"{label} differs: file gives {summary[field]}, record says {record['entrants'][field]}")
         passed.append(label)
-    seed = protocol.compute_seed(record["spec_hash"], summary["merkle_root"], record["server_secret"], record["entropy"])
     _check(seed.hex() == record["seed"], "seed differs")
     passed.append("seed")
-    winners, alternates = protocol.split_result(spec, protocol.run_selection(spec, seed, entrants, record["entropy"]))
+    winners, alternates = protocol.split_result(spec, ordered)
     _check(winners == record["winners"], "winners differ from the recomputed selection")
     passed.append("winners")
     _check(alternates == record["alternates"], "alternates differ from the recomputed selection")

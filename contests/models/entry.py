@@ -72,6 +72,9 @@ class Entry(db.Model):
     salt: Mapped[bytes] = mapped_column(LargeBinary(16), default=lambda: os.urandom(16))
     #: Tickets in the draw (1 unless a mechanic grants more).
     weight: Mapped[int] = mapped_column(Integer, default=1)
+    #: SHA-256 (hex) of salt and identity key, as the frozen list publishes it; computed at entry so
+    #: that freezing a million entries does not hash them all again.
+    entrant_commit: Mapped[str] = mapped_column(String(64), default="")
     #: Shown and mailed to the entrant; lets them find their entry in the published draw.
     receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
 

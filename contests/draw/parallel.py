@@ -1,0 +1,150 @@
+"""The frozen list's hashing work spread over the machine's cores, with results identical to one core.
+
+A million entrants cost about five hashes each (leaf, tree node, selection HMAC...), which in one
+Python process takes several seconds. Both the Merkle root and the vdraw-v1 selection split
+cleanly:
+
+- RFC 6962's tree is built from perfect subtrees: cut the leaves into blocks of 2^16, each full
+  block is one subtree, and pushing the blocks' roots (and the last block's leftover subtrees)
+  through the same streaming stack gives the same root as pushing every leaf.
+- The smallest (key, entry_id) pairs of the whole list are the smallest of the per-range smallest.
+
+Workers are forked after the list is built, so they read its lines without copying or pickling
+them; an entrant file's lines are checked and read (ids, weights) by the workers too.
+Standard library only, like the rest of ``contests.draw``; without ``fork`` (or for small lists)
+the same functions run in the calling process.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import multiprocessing
+import os
+from array import array
+from operator import methodcaller
+
+from .canonical import ENTRANT_LINE
+from .select import smallest_keys
+
+#: Leaves per block: one perfect subtree each.
+BLOCK = 1 << 16
+#: Below this many entrants the work is done in the calling process (forking costs more).
+THRESHOLD = 200_000
+
+#: What the forked workers read: set just before the pool starts, cleared after.
+_LINES: list[bytes] = []
+_PARSE = False
+
+
+class BadLine(ValueError):
+    """A line of the list is not canonical; ``number`` is its 1-based line number."""
+
+    def __init__(self, number: int):
+        super().__init__(f"line {number}: expected entry_id,weight,entrant_commit in canonical form")
+        self.number = number
+
+
+def push(stack: list[tuple[int, bytes]], size: int, digest: bytes) -> None:
+    """Add a perfect subtree to the streaming stack, merging equal sizes as RFC 6962 pairs them."""
+    sha256 = hashlib.sha256
+    while stack and stack[-1][0] == size:
+        left_size, left = stack.pop()
+        size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
+    stack.append((size, digest))
+
+
+def fold(stack: list[tuple[int, bytes]]) -> bytes:
+    """The root from the leftover subtrees (decreasing sizes), folded from the right."""
+    if not stack:
+        return hashlib.sha256(b"").digest()
+    digest = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        digest = hashlib.sha256(b"\x01" + left + digest).digest()
+    return digest
+
+
+def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
+    """One block: its streaming stack (one subtree when full) and, when asked, its ids and weights
+    read from the lines, or the number of the first line that is not canonical (0 if none)."""
+    sha256 = hashlib.sha256
+    lines = _LINES[start:start + BLOCK]
+    ids, weights, bad = array("Q"), array("I"), 0
+    if _PARSE:
+        for number, found in enumerate(map(ENTRANT_LINE.fullmatch, lines), start=start + 1):
+            if found is None:
+                bad = number
+                break
+            ids.append(int(found[1]))
+            weights.append(int(found[2]))
+    stack: list[tuple[int, bytes]] = []
+    append, pop = stack.append, stack.pop
+    for digest in map(methodcaller("digest"), map(sha256, map(b"\x00".__add__, lines))):
+        size = 1
+        while stack and stack[-1][0] == size:
+            left_size, left = pop()
+            size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
+        append((size, digest))
+    return stack, ids.tobytes(), weights.tobytes(), bad
+
+
+def _smallest(args: tuple[bytes, array, array, int]) -> list[tuple[bytes, int]]:
+    """The ``count`` smallest (key, entry_id) of one range of the list."""
+    seed, ids, weights, count = args
+    return smallest_keys(seed, ids, weights, count)
+
+
+def _pool(workers: int):
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+def _workers(count: int, workers: int | None, threshold: int | None) -> int:
+    threshold = THRESHOLD if threshold is None else threshold
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+    if count < threshold or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return workers
+
+
+def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: array | None, seed_for_root,
+                              count: int, workers: int | None = None, threshold: int | None = None):
+    """The Merkle root of ``lines``, then the ``count`` smallest (key, entry_id) under the seed.
+
+    ``ids`` and ``weights`` may be None: they are then read from the lines (strictly, raising
+    BadLine) by the workers, alongside the hashing. ``seed_for_root`` is called with the root and
+    returns the seed (it depends on the root), so one pool of workers serves both steps.
+    Returns (root, seed, smallest, ids, weights).
+    """
+    global _LINES, _PARSE
+    n = len(lines)
+    parse = ids is None
+    _LINES, _PARSE = lines, parse
+    used = _workers(n, workers, threshold)
+    pool = _pool(used) if used > 1 else None
+    try:
+        blocks = pool.map(_block, range(0, n, BLOCK), chunksize=1) if pool else map(_block, range(0, n, BLOCK))
+        if parse:
+            ids, weights = array("Q"), array("I")
+        stack: list[tuple[int, bytes]] = []
+        for block_stack, block_ids, block_weights, bad in blocks:
+            if bad:
+                raise BadLine(bad)
+            if parse:
+                ids.frombytes(block_ids)
+                weights.frombytes(block_weights)
+            for size, digest in block_stack:
+                push(stack, size, digest)
+        _LINES = []
+        root = fold(stack)
+        seed = seed_for_root(root)
+        if count <= 0 or n == 0:
+            return root, seed, [], ids, weights
+        step = -(-n // used)
+        ranges = [(seed, ids[a:a + step], weights[a:a + step], count) for a in range(0, n, step)]
+        parts = pool.map(_smallest, ranges, chunksize=1) if pool else map(_smallest, ranges)
+        return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
+    finally:
+        _LINES, _PARSE = [], False
+        if pool is not None:
+            pool.close()
+            pool.join()
