@@ -208,3 +208,34 @@ def test_audit_log_page_and_tamper_detection(app, client, runner, db, contest):
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"broken at event {event.id}" in result.output
     assert "The chain is broken at event" in client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(as_text=True)
+
+
+def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest, tmp_path):
+    """Rows written without the app (an import, an old database) still freeze to the right line."""
+    from sqlalchemy import update as sql_update
+
+    from contests.draw.canonical import entrant_commit
+
+    db.session.execute(sql_update(Entry).values(entrant_commit=""))
+    db.session.commit()
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    entries = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id)).scalars().all()
+    expected = b"".join(b"%d,1,%s\n" % (e.id, entrant_commit(e.salt, e.identity_key).encode()) for e in entries)
+    assert draw.entrants_file == expected
+
+
+def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest, monkeypatch):
+    """The database builds the entrant file in one query; if its order were wrong, the draw notices."""
+    from contests.draw import protocol
+
+    def shuffled(contest, progress=None):
+        rows = db.session.execute(select(Entry.id, Entry.weight, Entry.entrant_commit).where(
+            Entry.contest_id == contest.id, Entry.status == "confirmed").order_by(Entry.id.desc())).all()
+        return protocol.FrozenList.from_file(b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows))
+
+    monkeypatch.setattr(winners, "_frozen_list", shuffled)
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
+    assert ids == sorted(ids) and len(ids) == 10

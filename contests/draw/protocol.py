@@ -87,7 +87,9 @@ class FrozenList:
         frozen = cls()
         if data and not data.endswith(b"\n"):
             raise MalformedEntrantFile("the file must end with a line feed")
-        frozen.lines = data[:-1].split(b"\n") if data else []
+        if data:
+            frozen.lines = data.split(b"\n")  # the last item is the empty rest after the final LF
+            frozen.lines.pop()
         frozen.parsed = False
         frozen._data = data
         return frozen
