@@ -85,6 +85,10 @@ def attribution(host_page: str, params: dict[str, str]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True) if data else ""
 
 
+def is_color(value: str) -> bool:
+    return bool(_COLOR.match(value or ""))
+
+
 def _relative_luminance(color: str) -> float:
     def channel(value: int) -> float:
         c = value / 255

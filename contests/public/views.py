@@ -236,7 +236,8 @@ def embed_script():
 def theme(slug: str):
     """The contest's accent color as a stylesheet (inline styles are forbidden by the CSP)."""
     contest = _contest(slug)
-    css = f":root {{ --accent: {contest.brand_color}; }}\n" if contest.brand_color else ""
+    color = contest.brand_color if embedding.is_color(contest.brand_color) else ""  # checked again: it goes into CSS
+    css = f":root {{ --accent: {color}; }}\n" if color else ""
     response = current_app.response_class(css, mimetype="text/css")
     response.set_etag(hashlib.sha256(css.encode()).hexdigest())
     response.cache_control.public = True
