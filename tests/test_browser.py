@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright_api  # the test extras: pip install -e '.[dev]'
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -32,7 +33,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--test-third-party-cookie-phaseout"]
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extras: pip install -e '.[dev]'")
 
 
 def _require(path: Path | str, how: str) -> None:
