@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 
 from . import audit
 from .draw import merkle, protocol, rfc3797
@@ -98,16 +98,18 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
     A million rows turned into Python tuples cost more than all the hashing; one string does not.
     The workers then check every line and that ids increase, as the verifier does.
     """
-    where = "contest_id = :contest AND status = 'confirmed'"
     if db.session.get_bind().dialect.name == "postgresql":
-        sql = (f"SELECT string_agg(id::text || ',' || weight::text || ',' || entrant_commit, E'\\n' ORDER BY id)"
-               f" || E'\\n' FROM entries WHERE {where}")
+        # As bytes, in binary format: no 74 MB of text to decode for a million entries.
+        sql = ("SELECT convert_to(string_agg(id::text || ',' || weight::text || ',' || entrant_commit, E'\\n' ORDER BY id)"
+               " || E'\\n', 'SQL_ASCII') FROM entries WHERE contest_id = %s AND status = 'confirmed'")
+        with db.session.connection().connection.driver_connection.cursor(binary=True) as cursor:
+            data = cursor.execute(sql, (contest.id,)).fetchone()[0] or b""
     else:
-        sql = (f"SELECT group_concat(line, char(10)) || char(10) FROM (SELECT id || ',' || weight || ',' || entrant_commit"
-               f" AS line FROM entries WHERE {where} ORDER BY id)")
-    text_file = db.session.execute(text(sql), {"contest": contest.id}).scalar()
-    data = text_file.encode("ascii") if text_file else b""
-    del text_file
+        sql = ("SELECT group_concat(line, char(10)) || char(10) FROM (SELECT id || ',' || weight || ',' || entrant_commit"
+               " AS line FROM entries WHERE contest_id = :contest AND status = 'confirmed' ORDER BY id)")
+        text_file = db.session.execute(text(sql), {"contest": contest.id}).scalar()
+        data = text_file.encode("ascii") if text_file else b""
+        del text_file
     frozen = protocol.FrozenList.from_file(data)
     if progress is not None and len(frozen) >= PROGRESS_EVERY:
         progress(len(frozen))
@@ -153,12 +155,6 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
             rfc3797.key_string(values)
         except rfc3797.BadSource as error:
             raise ValidationFailed({"entropy": [_l("RFC 3797 values must be whole numbers separated by spaces (%(error)s).", error=str(error))]})
-    eligible = db.session.execute(
-        select(func.count()).select_from(Entry).where(Entry.contest_id == contest.id, Entry.status == "confirmed")
-    ).scalar()
-    if eligible == 0:
-        raise WrongState(_l("There is no eligible entry to draw from."))
-
     claimed = db.session.execute(
         update(Draw).where(Draw.id == draw.id, Draw.state == "committed").values(state="drawn", drawn_at=now)
     ).rowcount
@@ -167,6 +163,9 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     entrant_file: list[bytes] = []
     try:
         frozen = _frozen_list(contest, progress)
+        if not len(frozen):
+            # Refused after the claim: the caller's rollback undoes it (no count query over every entry first).
+            raise WrongState(_l("There is no eligible entry to draw from."))
         record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL,
                                        sink=entrant_file.append)
     except MalformedEntrantFile:
