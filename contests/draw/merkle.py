@@ -17,22 +17,30 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def push(stack: list[tuple[int, bytes]], size: int, digest: bytes) -> None:
+    """Add a perfect subtree (a leaf is one of size 1) to the streaming stack, merging equal sizes."""
+    while stack and stack[-1][0] == size:
+        left_size, left = stack.pop()
+        size, digest = left_size + size, node_hash(left, digest)
+    stack.append((size, digest))
+
+
+def fold(stack: list[tuple[int, bytes]]) -> bytes:
+    """The root from the leftover subtrees (decreasing sizes), folded from the right, as MTH does."""
+    if not stack:
+        return hashlib.sha256(b"").digest()
+    digest = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        digest = node_hash(left, digest)
+    return digest
+
+
 def root_from_leaf_hashes(leaves: Iterable[bytes]) -> bytes:
     """Streamed: keeps one hash per level (log n), merging complete subtrees as they fill."""
     stack: list[tuple[int, bytes]] = []  # (size of the subtree, its hash)
     for leaf in leaves:
-        size, digest = 1, leaf
-        while stack and stack[-1][0] == size:
-            left_size, left = stack.pop()
-            size, digest = left_size + size, node_hash(left, digest)
-        stack.append((size, digest))
-    if not stack:
-        return hashlib.sha256(b"").digest()
-    # The leftover subtrees have decreasing sizes: fold them from the right, as MTH does.
-    digest = stack.pop()[1]
-    while stack:
-        digest = node_hash(stack.pop()[1], digest)
-    return digest
+        push(stack, 1, leaf)
+    return fold(stack)
 
 
 def _largest_power_of_two_below(n: int) -> int:

@@ -24,6 +24,7 @@ from array import array
 from operator import methodcaller
 
 from .canonical import ENTRANT_LINE
+from .merkle import fold, push
 from .select import smallest_keys
 
 #: Leaves per block: one perfect subtree each.
@@ -44,25 +45,6 @@ class BadLine(ValueError):
         self.number = number
 
 
-def push(stack: list[tuple[int, bytes]], size: int, digest: bytes) -> None:
-    """Add a perfect subtree to the streaming stack, merging equal sizes as RFC 6962 pairs them."""
-    sha256 = hashlib.sha256
-    while stack and stack[-1][0] == size:
-        left_size, left = stack.pop()
-        size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
-    stack.append((size, digest))
-
-
-def fold(stack: list[tuple[int, bytes]]) -> bytes:
-    """The root from the leftover subtrees (decreasing sizes), folded from the right."""
-    if not stack:
-        return hashlib.sha256(b"").digest()
-    digest = stack[-1][1]
-    for _, left in reversed(stack[:-1]):
-        digest = hashlib.sha256(b"\x01" + left + digest).digest()
-    return digest
-
-
 def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
     """One block: its streaming stack (one subtree when full) and, when asked, its ids and weights
     read from the lines, or the number of the first line that is not canonical (0 if none)."""
@@ -76,6 +58,7 @@ def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
                 break
             ids.append(int(found[1]))
             weights.append(int(found[2]))
+    # merkle.push, inlined: this loop runs once per entrant.
     stack: list[tuple[int, bytes]] = []
     append, pop = stack.append, stack.pop
     for digest in map(methodcaller("digest"), map(sha256, map(b"\x00".__add__, lines))):
