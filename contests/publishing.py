@@ -30,7 +30,7 @@ def missing_for_publish(contest: Contest, now: datetime) -> list:
         missing.append(_l("At least one prize"))
     if contest.ends_at is not None and contest.ends_at <= now:
         missing.append(_l("A closing date in the future"))
-    if contest.draw_at is not None and contest.ends_at is not None and contest.draw_at < contest.ends_at:
+    if contest.selects_before_close:
         missing.append(_l("A date of selection of the winners after the close"))
     return missing
 

@@ -74,13 +74,12 @@ def version(contest: Contest, number: int) -> RulesVersion | None:
     ).scalar_one_or_none()
 
 
-def _add_version(contest: Contest, template: RulesTemplate, summary: str, actor: User | None, now: datetime,
-                 base_url: str | None) -> RulesVersion:
-    html = render_current_terms(contest, template, base_url)
+def _add_version(contest: Contest, template: RulesTemplate, html: str, summary: str, actor: User | None,
+                 now: datetime) -> RulesVersion:
+    """Freeze ``html`` as the contest's next version (UNIQUE contest + number backs the numbering)."""
     number = (db.session.execute(
         select(func.max(RulesVersion.number)).where(RulesVersion.contest_id == contest.id)
     ).scalar() or 0) + 1
-    # UNIQUE(contest_id, number): of two amendments saved at once, the second fails to flush.
     row = RulesVersion(contest_id=contest.id, number=number, template=template.key, html=html,
                        sha256=content_hash(html), summary=summary, created_at=now,
                        created_by_id=actor.id if actor else None)
@@ -94,7 +93,7 @@ def publish_rules(contest: Contest, actor: User | None, now: datetime, base_url:
     template = contest_template(contest)
     if template is None:
         raise PublishRefused([no_template_label(contest)])
-    row = _add_version(contest, template, "", actor, now, base_url)
+    row = _add_version(contest, template, render_current_terms(contest, template, base_url), "", actor, now)
     audit.record("rules.published", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
                  template=template.key)
     return row
@@ -133,12 +132,12 @@ def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None
     missing = missing_fields(contest, template)
     if missing:
         raise ValidationFailed({f.name: [_l("This field is required.")] for f in missing})
-    if contest.draw_at is not None and contest.ends_at is not None and contest.draw_at < contest.ends_at:
+    if contest.selects_before_close:
         raise ValidationFailed({"draw_at": [_l("The winners cannot be selected before the closing date.")]})
     html = render_current_terms(contest, template, base_url)
     if content_hash(html) == previous.sha256:
         raise ValidationFailed({"summary": [_l("These changes leave the rules text as it is; there is nothing to amend.")]})
-    row = _add_version(contest, template, summary, actor, now, base_url)
+    row = _add_version(contest, template, html, summary, actor, now)
     audit.record("rules.amended", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
                  summary=summary, fields=sorted(values))
     return row

@@ -66,31 +66,27 @@ def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
 PROGRESS_EVERY = 100_000
 
 
-def _eligible(contest: Contest, progress=None):
-    """The frozen list, streamed in entry id order (confirmed, not disqualified): (id, weight, canonical line).
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
-    Read with the driver's own cursor (a server-side one on PostgreSQL), in the draw's transaction:
-    a million rows through SQLAlchemy's row objects cost more than all the hashing.
+
+def _eligible(contest: Contest, progress=None):
+    """The frozen list row by row, in entry id order: (id, weight, canonical line).
+
+    The fallback of ``_frozen_list``: it also hashes the commitment of rows stored without one
+    (written without the app: an import, a row older than the column).
     """
-    sql = ("SELECT id, weight, entrant_commit FROM entries WHERE contest_id = %d AND status = 'confirmed' ORDER BY id"
-           % int(contest.id))
-    raw = db.session.connection().connection.driver_connection
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    cursor = raw.cursor(name="contests_freeze") if postgres else raw.cursor()
-    if postgres:
-        cursor.itersize = 20_000
-    try:
-        cursor.execute(sql)
-        for count, (entry_id, weight, commit) in enumerate(cursor, start=1):
-            if not commit:  # an entry written without the app (an import, an old row): hash it now
-                salt, identity = db.session.execute(
-                    select(Entry.salt, Entry.identity_key).where(Entry.id == entry_id)).one()
-                commit = entrant_commit(bytes(salt), identity)
-            yield entry_id, weight, encode_line(entry_id, weight, commit)
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(count)
-    finally:
-        cursor.close()
+    table = Entry.__table__
+    rows = db.session.connection().execute(
+        select(table.c.id, table.c.weight, table.c.entrant_commit, table.c.salt, table.c.identity_key)
+        .where(table.c.contest_id == contest.id, table.c.status == "confirmed")
+        .order_by(table.c.id)
+        .execution_options(stream_results=True, yield_per=20_000)
+    )
+    for count, (entry_id, weight, commit, salt, identity) in enumerate(rows, start=1):
+        yield entry_id, weight, encode_line(entry_id, weight, commit or entrant_commit(bytes(salt), identity))
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
 
 
 class _RawText(Loader):
@@ -109,7 +105,7 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
     A million rows turned into Python tuples cost more than all the hashing; one string does not.
     The workers then check every line and that ids increase, as the verifier does.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         # Sorted in memory (the default 4 MB spills to disk), and read as the string's raw bytes:
         # no 74 MB of text to decode for a million entries.
         sql = ("SELECT string_agg(id::text || ',' || weight::text || ',' || entrant_commit, E'\\n' ORDER BY id)"
@@ -137,7 +133,7 @@ def _store_entrants_file(draw_id: int, data: bytes) -> None:
     psycopg sends bytes as hex text by default: twice the size, and most of the time of a
     million-entry draw went into encoding and parsing it.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         raw = db.session.connection().connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute("UPDATE draws SET entrants_file = %b WHERE id = %s", (data, draw_id))
@@ -175,27 +171,24 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     ).rowcount
     if claimed != 1:
         raise WrongState(_l("This contest has already been drawn."))
-    entrant_file: list[bytes] = []
     try:
         frozen = _frozen_list(contest, progress)
-        if not len(frozen):
+        if not frozen:
             # Refused after the claim: the caller's rollback undoes it (no count query over every entry first).
             raise WrongState(_l("There is no eligible entry to draw from."))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL,
-                                       sink=entrant_file.append)
+        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
     except MalformedEntrantFile:
         # A line without its commitment (a row written without the app) or, in theory, an aggregate
         # out of id order (SQLite does not promise one): read row by row, hashing what is missing.
-        entrant_file.clear()
         frozen = protocol.FrozenList.from_records(_eligible(contest, progress))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL,
-                                       sink=entrant_file.append)
-    del frozen  # the lines are in the file now; a million of them weigh about 100 MB
+        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
+    entrants_file = frozen.file_bytes()
+    del frozen  # the file holds the lines now; a million separate ones weigh about 100 MB more
     db.session.execute(
         update(Draw).where(Draw.id == draw.id).values(
             entropy=json.dumps(values, ensure_ascii=False), record=json.dumps(record, ensure_ascii=False))
     )
-    _store_entrants_file(draw.id, entrant_file[0] if entrant_file else b"")
+    _store_entrants_file(draw.id, entrants_file)
     contest.state = State.DRAWN
     db.session.flush()
     db.session.refresh(draw)

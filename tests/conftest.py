@@ -107,6 +107,9 @@ def app(request, database_url, backend, tmp_path):
     from contests.public.page_cache import contest_pages
 
     contest_pages.clear()
+    from contests.documents.certificates import PUBLIC_COPIES
+
+    PUBLIC_COPIES.clear()
 
 
 def _outside_test_context(call, *args, **kwargs):
@@ -135,6 +138,12 @@ class IsolatedRunner(FlaskCliRunner):
 def client(app):
     app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def museum(factory):
+    """An organization owned by alice@example.org (password PASSWORD); modules may define their own."""
+    return factory.organization("Musée", owner=factory.user("alice@example.org"))
 
 
 @pytest.fixture

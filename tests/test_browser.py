@@ -111,11 +111,6 @@ def _snippet(client, museum, contest) -> str:
     return html.unescape(text)
 
 
-@pytest.fixture
-def museum(factory):
-    return factory.organization("Musée", owner=factory.user("alice@example.org"))
-
-
 def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app, client, db, factory, museum, live, browser):
     server, recorder = live
     contest = factory.contest(museum, publish=True, slug="widget", min_age=0, title="Grand jeu du musée")

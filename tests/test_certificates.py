@@ -10,7 +10,10 @@ import json
 import subprocess
 from datetime import datetime, timedelta, timezone
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from conftest import enter, sign_in
@@ -40,12 +43,6 @@ def decode_qr_pdf(pdf: bytes, tmp_path) -> list[str]:
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "doc.pdf"),
                     str(tmp_path / "page")], check=True)
     return decode_qr_png((tmp_path / "page.png").read_bytes(), tmp_path)
-
-
-@pytest.fixture
-def museum(factory):
-    alice = factory.user("alice@example.org")
-    return factory.organization("Musée", owner=alice)
 
 
 @pytest.fixture
@@ -107,8 +104,9 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
     for value in (f"{winner.first_name} {winner.last_name}", "Lyon <b>", "Lot 1", "50,00 €", "Société Test SAS",
                   "vdraw-v1", str(draw.id)):
         assert value in text, value
-    deadline = (draw.drawn_at + timedelta(days=30)).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
-    assert str(deadline.year) in text and "Signature" in text
+    # The claim deadline: 30 days (the contest's claim_days) after the draw, written in French.
+    deadline = (draw.drawn_at + timedelta(days=30)).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"Date limite de réclamation {format_date(deadline, 'long', locale='fr')}" in text and "Signature" in text
     assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
     # Only current winners get one.
     loser = db.session.execute(select(Entry).where(Entry.id.not_in([w["entry_id"] for w in record["winners"]]))).scalars().first()
@@ -159,3 +157,18 @@ def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client,
     assert "poster-metro: 1" in page
     rows = list(csv.reader(io.StringIO(client.get(base + "/entries.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][-1] == "source" and sorted(r[-1] for r in rows[1:]) == ["", "", "poster-metro"]
+
+
+def test_public_certificate_follows_substitutions(app, client, db, drawn):
+    """The public copy is kept once rendered, but never outlives a change of the record."""
+    contest, draw = drawn
+    before = pdf_text(client.get(f"/d/{draw.id}/certificate.pdf").data)
+    assert client.get(f"/d/{draw.id}/certificate.pdf").data  # served again (from the kept copy)
+    record = json.loads(draw.record)
+    replaced = record["winners"][0]["entry_id"]
+    winners.substitute_winner(draw, replaced, "unclaimed", None, datetime.now(timezone.utc))
+    db.session.commit()
+    after = pdf_text(client.get(f"/d/{draw.id}/certificate.pdf").data)
+    by = record["alternates"][0]["entry_id"]
+    assert f"remplace {replaced}" not in before and "Substitutions" not in before
+    assert f"{by} (remplace {replaced})" in after

@@ -21,12 +21,6 @@ VALUES = ["3 14 25 36 47"]
 
 
 @pytest.fixture
-def museum(factory):
-    alice = factory.user("alice@example.org")
-    return factory.organization("Musée", owner=alice)
-
-
-@pytest.fixture
 def contest(factory, museum, db):
     """A published contest with 12 entries: 10 confirmed, 1 pending, 1 disqualified; then closed."""
     contest = factory.contest(museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2)

@@ -17,12 +17,6 @@ TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
-def museum(factory):
-    alice = factory.user("alice@example.org")
-    return factory.organization("Musée", owner=alice)
-
-
-@pytest.fixture
 def contest(factory, museum):
     return factory.contest(museum, publish=True, slug="widget", min_age=0)
 

@@ -72,12 +72,6 @@ MENTIONS = {
 }
 
 
-@pytest.fixture
-def museum(factory):
-    alice = factory.user("alice@example.org")
-    return factory.organization("Musée", owner=alice)
-
-
 def publish(factory, organization, **overrides):
     from contests.extensions import db
 
@@ -121,17 +115,15 @@ def test_each_template_prints_every_mandatory_mention_in_its_pdf(app, client, fa
     assert (round(width), round(height)) == ((612, 792) if contest.jurisdiction in ("US", "CA") else (595, 842))
 
 
-def test_pdf_embeds_its_fonts_and_keeps_accents(app, client, factory, museum):
+def test_pdf_embeds_its_fonts_and_keeps_accents(app, client, factory, museum, tmp_path):
     contest = publish(factory, museum, slug="accents", legal_name="Cœur de Ça Éditions", exclusions="Œuvres, façades: 10 €.")
     pdf = client.get(f"/c/{contest.slug}/rules.pdf").data
     text = pdf_text(pdf)
     for word in ("Cœur de Ça Éditions", "Œuvres, façades: 10 €.", "Règlement", "sœurs"):
         assert word in text
-    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
-    if "Usage" in fonts or not fonts.strip():  # older pdffonts cannot read standard input
-        path = Path(app.instance_path) / "accents.pdf"
-        path.write_bytes(pdf)
-        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
+    path = tmp_path / "accents.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all("yes" == row[-5] for row in rows), fonts  # the "emb" column
 
@@ -304,15 +296,14 @@ def test_cli_lists_versions_and_writes_a_pdf(app, factory, museum, runner, tmp_p
 
 
 def test_meta_statement_when_promoted_on_facebook_or_instagram(app, client, factory, museum):
-    french = publish(factory, museum, slug="insta", promoted_on_meta=True)
+    publish(factory, museum, slug="insta", promoted_on_meta=True)
     assert "n'est ni organisé, ni parrainé, ni géré par Facebook, Instagram ou Meta" in pdf_text(client.get("/c/insta/rules.pdf").data)
-    english = publish(factory, museum, slug="insta-us", promoted_on_meta=True, **JURISDICTIONS["us/sweepstakes"])
+    publish(factory, museum, slug="insta-us", promoted_on_meta=True, **JURISDICTIONS["us/sweepstakes"])
     text = " ".join(client.get("/c/insta-us/rules").get_data(as_text=True).split())
     assert "in no way sponsored, endorsed, administered by or associated with Facebook, Instagram or Meta" in text
     assert "releases Meta Platforms, Inc." in text
     plain = publish(factory, museum, slug="sans-meta")
     assert "Meta" not in rules_versions.current_version(plain).html
-    assert french and english
 
 
 def test_the_draw_address_printed_in_the_rules_exists_before_the_draw(app, client, factory, museum):

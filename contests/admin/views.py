@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -105,6 +104,25 @@ def _show_errors(form, error: ValidationFailed) -> None:
         else:
             for message in messages:
                 flash(str(message), "error")
+
+
+def _apply_change(form, change) -> tuple[bool, object]:
+    """Run a domain change for a valid form; commit it, or roll back and show why it was refused.
+
+    Field errors go on the form, a refusal of the whole change is flashed. The rollback expires
+    the objects, so the page shows what is stored, not the refused values.
+    """
+    try:
+        result = change()
+    except (ValidationFailed, WrongState, ContestLocked) as error:
+        db.session.rollback()
+        if isinstance(error, ValidationFailed):
+            _show_errors(form, error)
+        else:
+            flash(str(error), "error")
+        return False, None
+    db.session.commit()
+    return True, result
 
 
 def _flash_refusal(error: ValidationFailed | WrongState) -> None:
@@ -227,17 +245,9 @@ def amend_rules(contest_id: int):
     data = _form_data(contest)
     form = AmendRulesForm(data={name: data[name] for name in AMENDABLE_FIELDS})
     if form.validate_on_submit():
-        try:
-            row = amend_contest_rules(contest, form.values(), form.summary.data, current_user, utcnow(), request.host_url)
-        except (ValidationFailed, WrongState) as error:
-            db.session.rollback()
-            contest = _contest(contest_id)
-            if isinstance(error, ValidationFailed):
-                _show_errors(form, error)
-            else:
-                flash(str(error), "error")
-        else:
-            db.session.commit()
+        saved, row = _apply_change(form, lambda: amend_contest_rules(
+            contest, form.values(), form.summary.data, current_user, utcnow(), request.host_url))
+        if saved:
             flash(_("Rules amended: version %(number)d is now the one in force.", number=row.number), "success")
             return redirect(url_for("admin.contest", contest_id=contest.id) + "#rules")
     status = 400 if form.errors or request.method == "POST" else 200
@@ -253,17 +263,8 @@ def edit_contest(contest_id: int):
         return redirect(url_for("admin.contest", contest_id=contest.id))
     form = ContestForm(data=_form_data(contest))
     if form.validate_on_submit():
-        try:
-            update_contest(contest, form.values(), current_user)
-        except (ValidationFailed, ContestLocked) as error:
-            db.session.rollback()
-            contest = _contest(contest_id)
-            if isinstance(error, ValidationFailed):
-                _show_errors(form, error)
-            else:
-                flash(str(error), "error")
-        else:
-            db.session.commit()
+        saved, _result = _apply_change(form, lambda: update_contest(contest, form.values(), current_user))
+        if saved:
             flash(_("Changes saved."), "success")
             return redirect(url_for("admin.contest", contest_id=contest.id))
     status = 400 if form.errors else 200
@@ -594,15 +595,10 @@ def embed_settings(contest_id: int):
     form = EmbedForm(data={"embed_origins": contest.embed_origins, "brand_color": contest.brand_color})
     if form.validate_on_submit():
         logo = form.logo.data.read() if form.logo.data else None
-        try:
-            update_embed_settings(contest, form.embed_origins.data or "", form.brand_color.data or "", logo,
-                                  bool(form.remove_logo.data), current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            contest = _contest(contest_id)
-            _show_errors(form, error)
-        else:
-            db.session.commit()
+        saved, _result = _apply_change(form, lambda: update_embed_settings(
+            contest, form.embed_origins.data or "", form.brand_color.data or "", logo, bool(form.remove_logo.data),
+            current_user))
+        if saved:
             flash(_("Embedding settings saved."), "success")
             return redirect(url_for("admin.embed_settings", contest_id=contest.id))
     status = 400 if form.errors else 200
@@ -656,22 +652,16 @@ def draw_certificate(contest_id: int):
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/winners/<int:entry_id>/certificate.pdf")
 def winner_certificate(contest_id: int, entry_id: int):
-    """A certificate for one current winner; the city is typed by the organizer (the form does not ask it)."""
-    from ..documents.certificates import winner_certificate_pdf
+    """A certificate for one current winner, with the city the organizer typed."""
+    from ..documents.certificates import NotAWinner, winner_certificate_pdf
 
     contest = _contest(contest_id)
     the_draw = _drawn_draw(contest)
-    winner = next((w for w in current_winners(json.loads(the_draw.record)) if w["entry_id"] == entry_id), None)
-    entry = db.session.get(Entry, entry_id)
-    if winner is None or entry is None or entry.contest_id != contest.id:
+    draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
+    try:
+        pdf = winner_certificate_pdf(contest, the_draw, entry_id, request.args.get("city") or "", draw_url)
+    except NotAWinner:
         abort(404)
-    prizes = list(contest.prizes)
-    if winner["prize_position"] > len(prizes):
-        abort(404)
-    city = " ".join((request.args.get("city") or "").split())[:100]
-    deadline = the_draw.drawn_at + timedelta(days=contest.claim_days) if contest.claim_days else None
-    pdf = winner_certificate_pdf(contest, the_draw, entry, prizes[winner["prize_position"] - 1], city,
-                                 url_for("public.draw_page", draw_id=the_draw.id, _external=True), deadline)
     return _pdf(pdf, f"winner-certificate-{the_draw.id}-{entry_id}.pdf")
 
 

@@ -6,9 +6,11 @@ the organizer's copy and the winner certificate show full names.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale
@@ -16,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 
 from ..draw.protocol import current_winners
 from ..extensions import db
-from ..models import Contest, Draw, Entry, Prize, RulesVersion
+from ..models import Contest, Draw, Entry, RulesVersion
 from .pdf import html_to_pdf
 from .qr import qr_data_uri
 
@@ -85,6 +87,23 @@ def rules_version_at(contest: Contest, instant: datetime) -> RulesVersion | None
     ).scalar_one_or_none()
 
 
+#: Public copies already rendered, by (draw, record digest): the page is public and a rendering
+#: costs about 200 ms; a substitution changes the record, hence the key.
+PUBLIC_COPIES: OrderedDict[tuple[int, str, str], bytes] = OrderedDict()
+PUBLIC_COPIES_MAX = 32
+
+
+def public_draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str) -> bytes:
+    """The public copy of the procès-verbal (first names and initials), rendered once per record."""
+    key = (draw.id, hashlib.sha256(draw.record.encode()).hexdigest(), draw_url)
+    pdf = PUBLIC_COPIES.get(key)
+    if pdf is None:
+        pdf = PUBLIC_COPIES[key] = draw_certificate_pdf(contest, draw, draw_url, full_names=False)
+        while len(PUBLIC_COPIES) > PUBLIC_COPIES_MAX:
+            PUBLIC_COPIES.popitem(last=False)
+    return pdf
+
+
 def draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str, full_names: bool) -> bytes:
     """The procès-verbal of the draw, in the contest's language."""
     record = json.loads(draw.record)
@@ -99,14 +118,27 @@ def draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str, full_names
     return html_to_pdf(html)
 
 
-def winner_certificate_pdf(contest: Contest, draw: Draw, entry: Entry, prize: Prize, city: str, draw_url: str,
-                           claim_deadline: datetime | None) -> bytes:
-    """A certificate for one winner: what they won, how it was drawn, and where to check it."""
+class NotAWinner(LookupError):
+    """The entry is not a current winner of this draw (or not of this contest)."""
+
+
+def winner_certificate_pdf(contest: Contest, draw: Draw, entry_id: int, city: str, draw_url: str) -> bytes:
+    """A certificate for one current winner: what they won, how it was drawn, and where to check it.
+
+    The city is the organizer's word (the form does not ask it); the claim deadline counts from the draw.
+    """
     record = json.loads(draw.record)
+    winner = next((w for w in current_winners(record) if w["entry_id"] == entry_id), None)
+    entry = db.session.get(Entry, entry_id)
+    prizes = list(contest.prizes)
+    if winner is None or entry is None or entry.contest_id != contest.id or winner["prize_position"] > len(prizes):
+        raise NotAWinner(entry_id)
+    deadline = draw.drawn_at + timedelta(days=contest.claim_days) if contest.claim_days else None
     with force_locale(contest.language):
         html = render_template(
-            "documents/winner_certificate.html", contest=contest, draw=draw, record=record, entry=entry, prize=prize,
-            city=city, draw_url=draw_url, qr=qr_data_uri(draw_url), claim_deadline=claim_deadline,
-            doc_language=contest.language, paper=PAPER.get(contest.jurisdiction, "A4"),
+            "documents/winner_certificate.html", contest=contest, draw=draw, record=record, entry=entry,
+            prize=prizes[winner["prize_position"] - 1], city=" ".join(city.split())[:100], draw_url=draw_url,
+            qr=qr_data_uri(draw_url), claim_deadline=deadline, doc_language=contest.language,
+            paper=PAPER.get(contest.jurisdiction, "A4"),
         )
     return html_to_pdf(html)

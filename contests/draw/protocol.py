@@ -58,6 +58,9 @@ class FrozenList:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
     @classmethod
     def from_records(cls, records: Iterable[tuple[int, int, bytes]]) -> FrozenList:
         """From (entry_id, weight, canonical line) triples, as the database gives them."""
@@ -154,16 +157,14 @@ def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict
 
 
 def build_record(spec: dict, server_secret_hex: str, entropy: list[str], entrants, drawn_at: str, tool: str,
-                 sink=None, workers: int | None = None) -> dict:
+                 workers: int | None = None) -> dict:
     """Everything a stranger needs, with the entrant file, to recompute the draw.
 
     ``entrants`` is a ``FrozenList``, or the canonical lines in entry id order
-    (``EntrantRecord.encode()``); ``sink``, if given, receives the entrant file's bytes.
+    (``EntrantRecord.encode()``); the entrant file is ``FrozenList.file_bytes()``.
     """
     frozen = entrants if isinstance(entrants, FrozenList) else FrozenList.from_lines(entrants)
     summary, seed, ordered = recompute(spec, server_secret_hex, entropy, frozen, workers)
-    if sink is not None:
-        sink(frozen.file_bytes())
     winners, alternates = split_result(spec, ordered)
     spec_digest = spec_hash(spec)
     return {

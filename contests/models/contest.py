@@ -170,6 +170,11 @@ class Contest(db.Model):
         return Phase.OPEN
 
     @property
+    def selects_before_close(self) -> bool:
+        """The winners' selection date is set before the closing date (refused by publishing and amendments)."""
+        return self.draw_at is not None and self.ends_at is not None and self.draw_at < self.ends_at
+
+    @property
     def entropy_source_list(self) -> list[str]:
         return [line.strip() for line in self.entropy_sources.splitlines() if line.strip()]
 

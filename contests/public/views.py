@@ -382,10 +382,10 @@ def draw_page(draw_id: int):
 @bp.route("/d/<int:draw_id>/certificate.pdf")
 def draw_certificate(draw_id: int):
     """The public draw certificate (procès-verbal): figures, hashes, winners by first name and initial."""
-    from ..documents.certificates import draw_certificate_pdf  # WeasyPrint: loaded on first document
+    from ..documents.certificates import public_draw_certificate_pdf  # WeasyPrint: loaded on first document
 
     draw, contest = _drawn(draw_id)
-    pdf = draw_certificate_pdf(contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True), full_names=False)
+    pdf = public_draw_certificate_pdf(contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True))
     return current_app.response_class(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="draw-{draw.id}-certificate.pdf"', "Cache-Control": "no-cache"})
 
