@@ -6,7 +6,7 @@ through the app's own request path (Flask test client, no network):
   - the first rules PDF of the process (WeasyPrint and fonts loading included),
   - a rules PDF rendered for the first time in a warm process (what an amendment costs),
   - the cached rules PDF (served from the database row; the issue's target: well under 20 ms),
-  - the public draw certificate (rendered on each request: substitutions may change it).
+  - the public draw certificate, rendered and then kept (a substitution makes a new one).
 """
 from __future__ import annotations
 
@@ -58,15 +58,23 @@ def main() -> int:
 
         draw = db.session.execute(select(Draw).where(Draw.state == "drawn")).scalars().first()
         draw_id = draw.id
-    certificate = [timed(lambda: client.get(f"/d/{draw_id}/certificate.pdf")) for _ in range(5)]
-    rows.append(("public draw certificate (median of 5)", statistics.median(t for t, _ in certificate),
+    from contests.documents.certificates import PUBLIC_COPIES
+
+    def fresh_certificate():
+        PUBLIC_COPIES.clear()  # measure the rendering, not the kept copy
+        return client.get(f"/d/{draw_id}/certificate.pdf")
+
+    certificate = [timed(fresh_certificate) for _ in range(5)]
+    rows.append(("public draw certificate, rendered (median of 5)", statistics.median(t for t, _ in certificate),
                  len(certificate[0][1].data)))
-    print(f"{'document':<42}{'ms':>10}{'bytes':>10}")
-    print("-" * 62)
+    kept = sorted(timed(lambda: client.get(f"/d/{draw_id}/certificate.pdf"))[0] for _ in range(50))
+    rows.append(("public draw certificate, kept (median of 50)", statistics.median(kept), len(certificate[0][1].data)))
+    print(f"{'document':<50}{'ms':>10}{'bytes':>10}")
+    print("-" * 70)
     for label, ms, size in rows:
-        print(f"{label:<42}{ms:>10.1f}{size:>10}")
+        print(f"{label:<50}{ms:>10.1f}{size:>10}")
     verdict = "ok" if cached_p99 < 20 else "ABOVE 20 ms"
-    print(f"{'rules PDF, cached (300 requests)':<42}{cached_median:>10.2f}   median; p99 {cached_p99:.2f} ms  {verdict}")
+    print(f"{'rules PDF, cached (300 requests)':<50}{cached_median:>10.2f}   median; p99 {cached_p99:.2f} ms  {verdict}")
     return 0 if cached_p99 < 20 else 1
 
 
