@@ -194,12 +194,32 @@ def _contest_by_slug(slug: str) -> Contest:
 
 @click.command("commit")
 @click.argument("slug")
+@click.option("--supplementary", is_flag=True,
+              help="Commit a supplementary draw for the prizes left vacant once the alternates ran out.")
+@click.option("--source", "sources", multiple=True,
+              help="With --supplementary: a public source of randomness for it (repeat the option).")
 @_speak_user_language
-def commit_command(slug: str) -> None:
-    """Publish the draw commitment of a published contest (publishing does it; this repairs old ones)."""
-    from .winners import commit_draw, draw_of
+def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> None:
+    """Publish the draw commitment of a published contest (publishing does it; this repairs old ones),
+    or with --supplementary the commitment of a supplementary draw."""
+    from .winners import commit_draw, commit_supplementary, draw_of
 
     contest = _contest_by_slug(slug)
+    if sources and not supplementary:
+        raise click.BadParameter("only a supplementary draw names new sources; the first draw's are in the contest",
+                                 param_hint="--source")
+    if supplementary:
+        if not sources:
+            raise click.BadParameter("name at least one public source of randomness", param_hint="--source")
+        try:
+            draw = commit_supplementary(contest, list(sources), None, utcnow())
+        except DomainError as error:
+            _fail(error)
+        db.session.commit()
+        base = current_app.config["BASE_URL"].rstrip("/")
+        click.echo(f"Supplementary draw committed: {base}/d/{draw.id}")
+        click.echo(f"draw {draw.id}  spec_hash {draw.spec_hash}  state {draw.state}")
+        return
     draw = draw_of(contest)
     if draw is None:
         if contest.state != "published":
@@ -291,7 +311,8 @@ def rules_command(slug: str, number: int | None, pdf_path: str | None) -> None:
               help="The public value of each named source, in order (repeat the option).")
 @_speak_user_language
 def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
-    """Draw the winners of a closed contest from the public values of its named sources."""
+    """Draw the winners of a closed contest (or its committed supplementary draw) from the public
+    values of its named sources."""
     from .winners import perform_draw
 
     contest = _contest_by_slug(slug)
@@ -332,18 +353,24 @@ def substitute_command(draw_id: int, entry_id: int, reason: str) -> None:
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    click.echo(f"Entry {substitution['replaced_entry_id']} replaced by entry {substitution['by_entry_id']} "
-               f"(alternate {substitution['alternate_rank']}, {reason}).")
+    if substitution["by_entry_id"] is None:
+        click.echo(f"Entry {substitution['replaced_entry_id']} loses the prize ({reason}). No alternate is left: the prize "
+                   f"is vacant until a supplementary draw fills it (contests commit {draw.contest.slug} --supplementary --source ...).")
+    else:
+        click.echo(f"Entry {substitution['replaced_entry_id']} replaced by entry {substitution['by_entry_id']} "
+                   f"(alternate {substitution['alternate_rank']}, {reason}).")
 
 
 @click.command("verify-draw")
 @click.argument("record", type=click.Path(exists=True, dir_okay=False))
 @click.argument("entrants", type=click.Path(exists=True, dir_okay=False))
-def verify_draw_command(record: str, entrants: str) -> None:
-    """Re-run a published draw offline (the same as python -m contests.draw.verify)."""
+@click.argument("parent_entrants", type=click.Path(exists=True, dir_okay=False), required=False)
+def verify_draw_command(record: str, entrants: str, parent_entrants: str | None) -> None:
+    """Re-run a published draw offline (the same as python -m contests.draw.verify); for a
+    supplementary draw, PARENT_ENTRANTS (the earlier draw's list) checks how its list was derived."""
     from .draw.verify import main as verify_main
 
-    sys.exit(verify_main([record, entrants]))
+    sys.exit(verify_main([record, entrants] + ([parent_entrants] if parent_entrants else [])))
 
 
 COMMANDS = (

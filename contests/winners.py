@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .draw import merkle, protocol, rfc3797
@@ -28,7 +29,43 @@ SUBSTITUTION_REASONS = ("unclaimed", "declined", "ineligible", "unreachable", "f
 
 
 def draw_of(contest: Contest) -> Draw | None:
-    return db.session.execute(select(Draw).where(Draw.contest_id == contest.id)).scalar_one_or_none()
+    """The contest's draw committed at publication (sequence 1)."""
+    return db.session.execute(select(Draw).where(Draw.contest_id == contest.id, Draw.sequence == 1)).scalar_one_or_none()
+
+
+def draws_of(contest: Contest) -> list[Draw]:
+    """The first draw, then any supplementary draws, in order."""
+    return list(db.session.execute(select(Draw).where(Draw.contest_id == contest.id).order_by(Draw.sequence)).scalars())
+
+
+def pending_draw(contest: Contest) -> Draw | None:
+    """The commitment waiting for its public values, if any (at most one at a time)."""
+    return db.session.execute(
+        select(Draw).where(Draw.contest_id == contest.id, Draw.state == "committed").order_by(Draw.sequence.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def draw_won_by(contest: Contest, entry_id: int) -> Draw | None:
+    """The drawn draw of the contest in which this entry currently holds a prize, if any."""
+    for draw in draws_of(contest):
+        if draw.state == "drawn" and any(w["entry_id"] == entry_id for w in protocol.current_winners(json.loads(draw.record))):
+            return draw
+    return None
+
+
+def open_vacancies(draws: list[Draw]) -> tuple[Draw | None, list[dict]]:
+    """The first drawn draw with prizes left vacant that no supplementary draw fills yet, and those vacancies."""
+    covered: dict[int, set[int]] = {}
+    for draw in draws:
+        if draw.parent_id is not None:
+            spec = json.loads(draw.spec)
+            covered.setdefault(draw.parent_id, set()).update(v["entry_id"] for v in spec["supplementary"]["replaces"])
+    for draw in draws:
+        if draw.state == "drawn":
+            left = [v for v in protocol.vacancies(json.loads(draw.record)) if v["entry_id"] not in covered.get(draw.id, ())]
+            if left:
+                return draw, left
+    return None, []
 
 
 def draw_spec(contest: Contest, commitment: str) -> dict:
@@ -60,6 +97,74 @@ def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
     db.session.add(draw)
     db.session.flush()
     audit.record("draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash)
+    return draw
+
+
+def commit_supplementary(contest: Contest, sources: list[str], actor: User | None, now: datetime) -> Draw:
+    """Commit a supplementary draw for the prizes a draw left vacant when its alternates ran out.
+
+    Its list is fixed by rule in the specification, before any public value exists: the parent
+    draw's entrant file less every entry ranked by an earlier draw of the contest (winners and
+    alternates) and every entry no longer eligible (disqualified since). The verifier rebuilds
+    it from the parent's file. A new secret, new public sources: nothing of the first draw's
+    randomness is reused.
+    """
+    draws = draws_of(contest)
+    if any(draw.state != "drawn" for draw in draws):
+        raise WrongState(_l("A draw of this contest is still waiting for its public values."))
+    parent, vacant = open_vacancies(draws)
+    if parent is None:
+        raise WrongState(_l("No prize is vacant: a supplementary draw only fills prizes left without an alternate."))
+    named = [" ".join(source.split()) for source in sources if source.strip()]
+    if not named:
+        raise ValidationFailed({"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]})
+    if len(named) > 10 or any(len(source) > 300 for source in named):
+        raise ValidationFailed({"entropy_sources": [_l("Name at most 10 sources of at most 300 characters each.")]})
+    parent_file = parent.entrants_file or b""
+    parent_ids = {int(line.split(b",", 1)[0]) for line in parent_file.splitlines()}
+    ranked = set().union(*(protocol.ranked_ids(json.loads(d.record)) for d in draws))
+    no_longer = set(db.session.execute(
+        select(Entry.id).where(Entry.contest_id == contest.id, Entry.status != "confirmed")).scalars())
+    excluded = sorted((ranked | no_longer) & parent_ids)
+    if not protocol.derive_entrants(parent_file, excluded):
+        raise WrongState(_l("No eligible entry is left for a supplementary draw."))
+    parent_spec = json.loads(parent.spec)
+    replaces = sorted(vacant, key=lambda vacancy: vacancy["prize_position"])  # stable: vacancy order within a prize
+    titles = {prize["position"]: prize["title"] for prize in parent_spec["prizes"]}
+    sequence = max(draw.sequence for draw in draws) + 1
+    secret = secrets.token_hex(32)
+    spec = {
+        "protocol": protocol.PROTOCOL,
+        "version": protocol.VERSION,
+        "algorithm": parent.algorithm,
+        "contest": parent_spec["contest"],
+        "prizes": protocol.supplementary_prizes(replaces, titles),
+        "alternates": contest.alternates_per_prize * len(replaces),
+        "eligibility": "the parent draw's entrant list, less the excluded entries",
+        "entropy_sources": named,
+        "commitment": protocol.commitment(secret),
+        "closes_at": parent_spec["closes_at"],
+        "supplementary": {
+            "sequence": sequence,
+            "parent_draw": parent.id,
+            "parent_spec_hash": parent.spec_hash,
+            "parent_file_sha256": protocol.sha256_hex(parent_file),
+            "replaces": replaces,
+            "excluded": excluded,
+        },
+    }
+    draw = Draw(contest_id=contest.id, sequence=sequence, parent_id=parent.id, algorithm=parent.algorithm,
+                spec=canonical_json(spec).decode(), spec_hash=protocol.spec_hash(spec), server_secret=secret,
+                state="committed", committed_at=now)
+    db.session.add(draw)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # UNIQUE(contest_id, sequence): another organizer committed the same supplementary draw
+        # first. The caller rolls back, as after any refusal.
+        raise WrongState(_l("Another supplementary draw was committed meanwhile; reload the page.")) from None
+    audit.record("draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash,
+                 supplementary_of=parent.id, replaces=[v["entry_id"] for v in replaces])
     return draw
 
 
@@ -149,10 +254,10 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     pressing "Draw" at once, one gets the draw and the other a clear refusal. Everything happens
     in the caller's transaction, so a process killed midway leaves no partial draw.
     """
-    draw = draw_of(contest)
+    draw = pending_draw(contest)
     if draw is None:
-        raise WrongState(_l("This contest has no draw commitment: publish it first."))
-    if draw.state != "committed":
+        if draw_of(contest) is None:
+            raise WrongState(_l("This contest has no draw commitment: publish it first."))
         raise WrongState(_l("This contest has already been drawn."))
     if contest.ends_at is None or now < contest.ends_at:
         raise WrongState(_l("The draw can only take place after the contest closes."))
@@ -172,12 +277,18 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     if claimed != 1:
         raise WrongState(_l("This contest has already been drawn."))
     try:
-        frozen = _frozen_list(contest, progress)
+        if draw.parent_id is not None:
+            frozen = protocol.FrozenList.from_file(
+                protocol.derive_entrants(draw.parent.entrants_file or b"", spec["supplementary"]["excluded"]))
+        else:
+            frozen = _frozen_list(contest, progress)
         if not frozen:
             # Refused after the claim: the caller's rollback undoes it (no count query over every entry first).
             raise WrongState(_l("There is no eligible entry to draw from."))
         record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
     except MalformedEntrantFile:
+        if draw.parent_id is not None:
+            raise
         # A line without its commitment (a row written without the app) or, in theory, an aggregate
         # out of id order (SQLite does not promise one): read row by row, hashing what is missing.
         frozen = protocol.FrozenList.from_records(_eligible(contest, progress))
@@ -192,13 +303,17 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     contest.state = State.DRAWN
     db.session.flush()
     db.session.refresh(draw)
-    audit.record("draw.performed", actor=actor, contest=contest, draw_id=draw.id, seed=record["seed"],
+    audit.record("draw.performed", actor=actor, contest=contest, draw_id=draw.id, sequence=draw.sequence, seed=record["seed"],
                  entrants=record["entrants"]["count"], merkle_root=record["entrants"]["merkle_root"])
     return draw
 
 
 def substitute_winner(draw: Draw, entry_id: int, reason: str, actor: User | None, now: datetime) -> dict:
-    """Give a winner's prize to the next alternate in published order, and append it to the record."""
+    """Give a winner's prize to the next alternate in published order, and append it to the record.
+
+    With no alternate left the prize is recorded vacant (``by_entry_id`` None), for a
+    supplementary draw to fill.
+    """
     if draw.state != "drawn" or not draw.record:
         raise WrongState(_l("Substitutions apply to a drawn contest."))
     if reason not in SUBSTITUTION_REASONS:
@@ -209,8 +324,6 @@ def substitute_winner(draw: Draw, entry_id: int, reason: str, actor: User | None
         protocol.substitute(record, entry_id, reason, now.isoformat())
     except ValueError:
         raise ValidationFailed({"entry_id": [_l("Entry %(id)d is not a current winner.", id=entry_id)]}) from None
-    except LookupError:
-        raise WrongState(_l("No alternate is left: a supplementary draw with a new commitment is needed.")) from None
     new = json.dumps(record, ensure_ascii=False)
     # Optimistic: if another substitution landed meanwhile, the record changed and this one is refused.
     changed = db.session.execute(update(Draw).where(Draw.id == draw.id, Draw.record == old).values(record=new)).rowcount

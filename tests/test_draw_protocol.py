@@ -75,6 +75,9 @@ def test_streamed_root_and_inclusion_proofs(n):
 SECRET = "11" * 32
 
 
+SECRET2 = "5e" * 32
+
+
 def _spec(algorithm="vdraw-v1", alternates=3, prizes=((1, 1), (2, 2))):
     return {
         "protocol": "contests-draw", "version": 1, "algorithm": algorithm,
@@ -183,8 +186,69 @@ def test_substitutions_take_alternates_in_order_and_are_verified():
     with pytest.raises(ValueError):
         protocol.substitute(record, first_winner, "again", "2027-01-12T00:00:00+00:00")  # no longer a winner
     protocol.substitute(record, current[1]["entry_id"], "unclaimed", "2027-01-12T00:00:00+00:00")
-    with pytest.raises(LookupError):
-        protocol.substitute(record, current[0]["entry_id"], "unclaimed", "2027-01-13T00:00:00+00:00")
+    # No alternate left: the prize falls vacant, and the verifier replays that too.
+    lost = current[0]["entry_id"]
+    vacancy = protocol.substitute(record, lost, "unclaimed", "2027-01-13T00:00:00+00:00")["substitutions"][-1]
+    assert vacancy["by_entry_id"] is None and vacancy["alternate_rank"] is None
+    assert protocol.current_winners(record)[0]["entry_id"] is None
+    assert protocol.vacancies(record) == [{"entry_id": lost, "prize_position": 1}]
+    assert "1 prize(s) left vacant" in verify(record, entrant_file)[-1]
+    jumped = copy.deepcopy(record)
+    jumped["substitutions"][-1].update(by_entry_id=record["alternates"][0]["entry_id"], alternate_rank=1)
+    with pytest.raises(CheckFailed):
+        verify(jumped, entrant_file)  # an alternate used twice
+
+
+def _supplementary(record, entrant_file, sources=("Loto of 2027-02-01: the five numbers",)):
+    """A supplementary specification, record and entrant file for the parent's vacancies, built as the app does."""
+    replaces = sorted(protocol.vacancies(record), key=lambda v: v["prize_position"])
+    excluded = sorted(protocol.ranked_ids(record))
+    titles = {p["position"]: p["title"] for p in record["spec"]["prizes"]}
+    spec = {**_spec(alternates=1), "entropy_sources": list(sources), "commitment": protocol.commitment(SECRET2),
+            "prizes": protocol.supplementary_prizes(replaces, titles),
+            "eligibility": "the parent draw's entrant list, less the excluded entries",
+            "supplementary": {"sequence": 2, "parent_draw": 1, "parent_spec_hash": record["spec_hash"],
+                              "parent_file_sha256": hashlib.sha256(entrant_file).hexdigest(),
+                              "replaces": replaces, "excluded": excluded}}
+    derived = protocol.derive_entrants(entrant_file, excluded)
+    supplementary = protocol.build_record(spec, SECRET2, ["4 8 15 16 23"], protocol.FrozenList.from_file(derived),
+                                          "2027-02-02T10:00:00+00:00", "contests 0.1.0")
+    return supplementary, derived
+
+
+def test_supplementary_draw_fills_vacancies_from_the_parent_list_less_the_ranked():
+    record, entrant_file = _draw()
+    ranked = protocol.ranked_ids(record)
+    for _ in range(6):  # 3 winners and 3 alternates: each one in turn does not claim
+        current = next(w for w in protocol.current_winners(record) if w["entry_id"] is not None)
+        protocol.substitute(record, current["entry_id"], "unclaimed", "2027-01-20T00:00:00+00:00")
+    assert [w["entry_id"] for w in protocol.current_winners(record)] == [None, None, None]
+    supplementary, derived = _supplementary(record, entrant_file)
+    assert supplementary["spec"]["prizes"] == [{"position": 1, "title": "Lot 1", "quantity": 1},
+                                               {"position": 2, "title": "Lot 2", "quantity": 2}]
+    assert len(derived.splitlines()) == 50 - len(ranked)
+    new_winners = {w["entry_id"] for w in supplementary["winners"]} | {a["entry_id"] for a in supplementary["alternates"]}
+    assert new_winners and not new_winners & ranked
+    filled = protocol.filled_vacancies(supplementary["spec"], supplementary)
+    assert [f["fills"] for f in filled] == [v["entry_id"] for v in supplementary["spec"]["supplementary"]["replaces"]]
+    assert [f["prize_position"] for f in filled] == [1, 2, 2]
+    passed = verify(supplementary, derived, entrant_file)
+    assert "entrant file is the parent's list less the excluded entries" in passed
+    assert any("NOT checked" in check for check in verify(supplementary, derived))
+    # A ranked entry slipped back into the list, or a parent file that is not the published one:
+    first_ranked = next(line for line in entrant_file.splitlines() if int(line.split(b",")[0]) in ranked)
+    sneaked = b"".join(sorted(derived.splitlines(keepends=True) + [first_ranked + b"\n"], key=lambda l: int(l.split(b",")[0])))
+    with pytest.raises(CheckFailed, match="less the excluded"):
+        verify(supplementary, sneaked, entrant_file)
+    with pytest.raises(CheckFailed, match="parent entrant file"):
+        verify(supplementary, derived, entrant_file.replace(b"\n", b"\n", 1)[:-1] + b"0\n")
+    with pytest.raises(CheckFailed, match="not a supplementary draw"):
+        verify(record, entrant_file, entrant_file)
+    wrong_prizes = copy.deepcopy(supplementary)
+    wrong_prizes["spec"]["prizes"][0]["quantity"] = 2
+    wrong_prizes["spec_hash"] = protocol.spec_hash(wrong_prizes["spec"])
+    with pytest.raises(CheckFailed, match="vacancies it fills"):
+        verify(wrong_prizes, derived, entrant_file)
 
 
 def test_verifier_runs_as_a_separate_process_without_third_party_packages(tmp_path):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from conftest import post_form, sign_in
 from contests import winners
-from contests.draw import merkle
+from contests.draw import merkle, protocol
 from contests.errors import ValidationFailed, WrongState
 from contests.models import AuditEvent, Draw, Entry
 
@@ -233,3 +233,126 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
     assert ids == sorted(ids) and len(ids) == 10
+
+
+def _lose_every_prize(draw, db):
+    """Every winner, then every alternate in turn, fails to claim: the prizes end up vacant."""
+    while True:
+        current = [w for w in protocol.current_winners(json.loads(draw.record)) if w["entry_id"] is not None]
+        if not current:
+            return
+        winners.substitute_winner(draw, current[0]["entry_id"], "unclaimed", None, datetime.now(timezone.utc))
+        db.session.commit()
+
+
+def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db, contest, tmp_path):
+    """1 prize x 2 positions, 4 alternates, 10 eligible entries: all 6 ranked entries fail to claim,
+    a supplementary draw with a new commitment fills both prizes from the 4 others."""
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    record = json.loads(draw.record)
+    ranked = protocol.ranked_ids(record)
+    assert len(ranked) == 6
+    sign_in(client, "alice@example.org")
+    page = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    # Nothing vacant yet: no supplementary draw on offer, and the domain refuses one.
+    assert 'id="supplementary"' not in client.get(page).get_data(as_text=True)
+    with pytest.raises(WrongState, match="No prize is vacant"):
+        winners.commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))
+    db.session.rollback()
+    _lose_every_prize(draw, db)
+    record = json.loads(winners.draw_of(contest).record)
+    assert [s["by_entry_id"] for s in record["substitutions"][-2:]] == [None, None]
+    assert [v["prize_position"] for v in protocol.vacancies(record)] == [1, 2]
+    # An entry disqualified after the draw stays out of the supplementary draw too.
+    unranked = db.session.execute(select(Entry).where(Entry.status == "confirmed", Entry.id.not_in(ranked))
+                                  .order_by(Entry.id)).scalars().all()
+    assert len(unranked) == 4
+    unranked[0].status = "disqualified"
+    db.session.commit()
+
+    html = client.get(page).get_data(as_text=True)
+    assert 'id="supplementary"' in html and "Vacant" in html
+    post_form(client, page + "/supplementary", {"entropy_sources": " \n"}, page=page)
+    assert len(winners.draws_of(contest)) == 1  # no source named: refused
+    post_form(client, page + "/supplementary", {"entropy_sources": "Loto of 2 February 2027: the five numbers\n"}, page=page)
+    db.session.expire_all()
+    first, second = winners.draws_of(contest)
+    assert (second.sequence, second.parent_id, second.state) == (2, first.id, "committed")
+    spec = json.loads(second.spec)
+    assert spec["prizes"] == [{"position": 1, "title": record["spec"]["prizes"][0]["title"], "quantity": 1},
+                              {"position": 2, "title": record["spec"]["prizes"][1]["title"], "quantity": 1}]
+    assert set(spec["supplementary"]["excluded"]) == ranked | {unranked[0].id}
+    assert spec["commitment"] != record["spec"]["commitment"] and second.server_secret != first.server_secret
+    with pytest.raises(WrongState):
+        winners.commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))  # one pending at a time
+    db.session.rollback()
+    pending = client.get(f"/d/{second.id}").get_data(as_text=True)
+    assert second.spec_hash in pending and "7 participations exclues" in pending
+    assert 'id="supplementary"' not in client.get(page).get_data(as_text=True)
+
+    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    second = winners.draws_of(contest)[1]
+    supplementary = json.loads(second.record)
+    drawn = protocol.ranked_ids(supplementary)
+    assert drawn and drawn <= {e.id for e in unranked[1:]}
+    assert [f["fills"] for f in protocol.filled_vacancies(spec, supplementary)] == [v["entry_id"] for v in protocol.vacancies(record)]
+    assert winners.open_vacancies(winners.draws_of(contest)) == (None, [])
+
+    # Anyone can check it: the verifier, given the first draw's list, rebuilds the supplementary list.
+    (tmp_path / "s.json").write_text(second.record)
+    (tmp_path / "s.txt").write_bytes(second.entrants_file)
+    (tmp_path / "p.txt").write_bytes(first.entrants_file)
+    command = [sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "s.json"), str(tmp_path / "s.txt"), str(tmp_path / "p.txt")]
+    checked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 0 and "less the excluded entries" in checked.stdout, checked.stdout
+    (tmp_path / "p.txt").write_bytes(first.entrants_file.replace(b"\n", b"\n", 1)[:-2] + b"\n")
+    assert subprocess.run(command, cwd=ROOT, capture_output=True, text=True).returncode == 1
+
+    # Public pages in the contest's language link the two draws; the admin offers the winners' certificates.
+    main_page = client.get(f"/d/{first.id}").get_data(as_text=True)
+    assert f"/d/{second.id}" in main_page and "Tirage complémentaire n° 1" in main_page
+    public = client.get(f"/d/{second.id}").get_data(as_text=True)
+    winner = supplementary["winners"][0]["entry_id"]
+    assert f"Participation n° {winner}" in public and f"/d/{first.id}/entrants.txt" in public
+    certificate = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw/winners/{winner}/certificate.pdf")
+    assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
+    organizer_copy = client.get(page + f"/certificate.pdf?draw={second.id}")
+    assert organizer_copy.status_code == 200 and organizer_copy.data.startswith(b"%PDF")
+    actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
+    assert actions.count("draw.committed") == 2 and actions.count("draw.performed") == 2
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+
+
+def test_supplementary_commitments_are_unique_per_contest_and_sequence(app, db, contest):
+    from sqlalchemy.exc import IntegrityError
+
+    first = winners.draw_of(contest)
+    for values in ({"sequence": 2, "parent_id": None}, {"sequence": 1, "parent_id": first.id}):
+        db.session.add(Draw(contest_id=contest.id, algorithm="vdraw-v1", spec="{}", spec_hash="0" * 64,
+                            server_secret="0" * 64, **values))
+        with pytest.raises(IntegrityError):
+            db.session.flush()  # a supplementary draw has a parent, the first has none
+        db.session.rollback()
+    for _ in range(2):
+        db.session.add(Draw(contest_id=contest.id, sequence=2, parent_id=first.id, algorithm="vdraw-v1", spec="{}",
+                            spec_hash="0" * 64, server_secret="0" * 64))
+    with pytest.raises(IntegrityError):
+        db.session.flush()  # two supplementary commitments at once: the database keeps one
+    db.session.rollback()
+
+
+def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
+    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    db.session.commit()
+    result = runner.invoke(args=["commit", "noel", "--supplementary", "--source", "Loto"])
+    assert result.exit_code == 1 and "No prize is vacant" in result.output
+    _lose_every_prize(draw, db)
+    result = runner.invoke(args=["commit", "noel", "--source", "Loto"])
+    assert result.exit_code == 2 and "--source" in result.output
+    result = runner.invoke(args=["commit", "noel", "--supplementary", "--source", "Loto of 2 February 2027"])
+    assert result.exit_code == 0 and "Supplementary draw committed" in result.output, result.output
+    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
+    assert result.exit_code == 0 and "Drawn from 4 entries" in result.output, result.output

@@ -41,12 +41,12 @@ JURISDICTIONS = {
 COMMON_FR = ["Société Test SAS", "SAS", "SIREN 123 456 789", "1 rue de Rivoli, 75001 Paris", "jeu@example.org",
              "Jeu de Noël", "Europe/Paris", "horloge des serveurs", "18 ans", "France", "membres du personnel",
              "une seule par personne", "Lot 1", "Valeur totale des dotations", "50,00 €", "converties en numéraire",
-             "30 jours", "suppléant", "sans nouveau tirage", "dpo@example.org", "6.1.b", "Destinataires",
+             "30 jours", "suppléant", "sans nouveau tirage", "tirage complémentaire", "dpo@example.org", "6.1.b", "Destinataires",
              "hors de l'Union européenne", "12 mois", "CNIL", "consentement distinct et facultatif",
              "gratuit", "droit français", "reste seul responsable"]
 COMMON_EN = ["Société Test SAS", "SIREN 123 456 789", "1 rue de Rivoli, 75001 Paris", "jeu@example.org", "Jeu de Noël",
              "official timekeeping", "18 or over", "Employees", "one entry per person", "Lot 1", "no cash alternative",
-             "substitute a prize of equal or greater value", "30 days", "next alternate", "no new draw",
+             "substitute a prize of equal or greater value", "30 days", "next alternate", "no new draw", "supplementary draw",
              "free of charge", "responsible for its rules"]
 MENTIONS = {
     "fr/tirage-au-sort": COMMON_FR + ["Jeu gratuit sans obligation d'achat", "tirage au sort", "vdraw-v1", "EuroMillions"],

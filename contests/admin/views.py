@@ -22,13 +22,13 @@ from sqlalchemy import select
 
 from .. import entries, winners
 from ..audit import verify_chain
-from ..draw.protocol import current_winners
+from ..draw.protocol import current_winners, filled_vacancies
 from ..contest_editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
 from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
 from ..extensions import db, login_manager
 from ..entry_export import SEPARATORS
 from ..entry_export import entries_csv as write_entries_csv
-from ..models import AuditEvent, Contest, Entry, Prize, Question, State
+from ..models import AuditEvent, Contest, Draw, Entry, Prize, Question, State
 from ..models.types import utcnow
 from ..organizations import add_member, create_organization, members_of, membership_organization, organizations_of
 from ..publishing import archive_contest, missing_for_publish, publish_contest
@@ -540,43 +540,74 @@ def _back_to(contest: Contest) -> str:
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw", methods=["GET", "POST"])
 def draw(contest_id: int):
-    """The contest's draw: commitment, the public values and the Draw button, then substitutions."""
+    """The contest's draws: commitment, the public values and the Draw button, substitutions, and
+    a supplementary draw for prizes left without an alternate."""
     contest = _contest(contest_id)
-    record = None
-    the_draw = winners.draw_of(contest)
-    if request.method == "POST" and the_draw is not None and the_draw.state == "committed":
-        values = request.form.getlist("entropy")
+    if request.method == "POST":
         try:
-            winners.perform_draw(contest, values, current_user, utcnow())
+            drawn = winners.perform_draw(contest, request.form.getlist("entropy"), current_user, utcnow())
         except (ValidationFailed, WrongState) as error:
             db.session.rollback()
             _flash_refusal(error)
         else:
             db.session.commit()
             flash(_("The winners are drawn and the record is published."), "success")
+            return redirect(url_for("admin.draw", contest_id=contest_id) + f"#draw-{drawn.id}")
         return redirect(url_for("admin.draw", contest_id=contest_id))
-    if the_draw is not None and the_draw.record:
-        record = json.loads(the_draw.record)
+    draws = winners.draws_of(contest)
+    parent, vacant = winners.open_vacancies(draws)
+    shown = []
+    for one in draws:
+        spec = json.loads(one.spec)
+        record = json.loads(one.record) if one.record else None
+        shown.append({
+            "draw": one, "spec": spec, "record": record,
+            "winners": current_winners(record) if record else [],
+            "fills": {w["rank"]: w["fills"] for w in filled_vacancies(spec, record)} if record and one.parent_id else {},
+            "alternates_left": len(record["alternates"]) - sum(1 for s in record["substitutions"] if s["by_entry_id"]) if record else 0,
+            "prizes": {p["position"]: p["title"] for p in spec["prizes"]},
+        })
     return render_template(
-        "admin/draw.html", contest=contest, draw=the_draw, record=record,
-        winners=current_winners(record) if record else [], phase=contest.phase(utcnow()),
-        sources=contest.entropy_source_list if the_draw is None else json.loads(the_draw.spec)["entropy_sources"],
+        "admin/draw.html", contest=contest, draws=shown, phase=contest.phase(utcnow()),
+        vacancy_parent=parent, vacancies=vacant, pending=next((d for d in draws if d.state == "committed"), None),
         reasons=winners.SUBSTITUTION_REASONS,
     )
 
 
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/supplementary", methods=["POST"])
+def supplementary_draw(contest_id: int):
+    """Commit a supplementary draw for the prizes left vacant: new secret, new public sources."""
+    contest = _contest(contest_id)
+    try:
+        winners.commit_supplementary(contest, request.form.get("entropy_sources", "").splitlines(), current_user, utcnow())
+    except (ValidationFailed, WrongState) as error:
+        db.session.rollback()
+        _flash_refusal(error)
+    else:
+        db.session.commit()
+        flash(_("The supplementary draw is committed; its specification is public. Draw it once its public values exist."), "success")
+    return redirect(url_for("admin.draw", contest_id=contest_id))
+
+
+def _contest_draw(contest: Contest, draw_id: int | None, drawn: bool = True):
+    """One of the contest's draws (the first by default); 404 for another contest's."""
+    the_draw = winners.draw_of(contest) if draw_id is None else db.session.get(Draw, draw_id)
+    if the_draw is None or the_draw.contest_id != contest.id or (drawn and the_draw.state != "drawn"):
+        abort(404)
+    return the_draw
+
+
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/substitute", methods=["POST"])
 def substitute(contest_id: int):
-    """Replace a winner by the next alternate in published order."""
+    """Replace a winner by the next alternate in published order, or leave the prize vacant."""
     contest = _contest(contest_id)
-    the_draw = winners.draw_of(contest)
-    if the_draw is None:
-        abort(404)
     try:
+        draw_id = int(request.form["draw_id"]) if request.form.get("draw_id") else None
         entry_id = int(request.form.get("entry_id", ""))
     except ValueError:
         flash(_("Choose the winner to replace."), "error")
         return redirect(url_for("admin.draw", contest_id=contest_id))
+    the_draw = _contest_draw(contest, draw_id, drawn=False)
     try:
         substitution = winners.substitute_winner(the_draw, entry_id, request.form.get("reason", ""), current_user, utcnow())
     except (ValidationFailed, WrongState) as error:
@@ -584,8 +615,12 @@ def substitute(contest_id: int):
         _flash_refusal(error)
     else:
         db.session.commit()
-        flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")
-    return redirect(url_for("admin.draw", contest_id=contest_id))
+        if substitution["by_entry_id"] is None:
+            flash(_("Entry %(old)d loses the prize. No alternate is left: the prize is vacant until a supplementary draw fills it.",
+                    old=substitution["replaced_entry_id"]), "warning")
+        else:
+            flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"], new=substitution["by_entry_id"]), "success")
+    return redirect(url_for("admin.draw", contest_id=contest_id) + f"#draw-{the_draw.id}")
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/embed", methods=["GET", "POST"])
@@ -632,11 +667,10 @@ def _pdf(pdf: bytes, filename: str) -> Response:
         "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
-def _drawn_draw(contest: Contest):
-    the_draw = winners.draw_of(contest)
-    if the_draw is None or the_draw.state != "drawn":
-        abort(404)
-    return the_draw
+def _requested_draw(contest: Contest):
+    """The drawn draw named by ?draw= (the first draw without it)."""
+    raw = request.args.get("draw", "")
+    return _contest_draw(contest, int(raw) if raw.isdigit() else None)
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/certificate.pdf")
@@ -645,7 +679,7 @@ def draw_certificate(contest_id: int):
     from ..documents.certificates import draw_certificate_pdf
 
     contest = _contest(contest_id)
-    the_draw = _drawn_draw(contest)
+    the_draw = _requested_draw(contest)
     draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
     return _pdf(draw_certificate_pdf(contest, the_draw, draw_url, full_names=True), f"draw-{the_draw.id}-certificate-organizer.pdf")
 
@@ -656,7 +690,9 @@ def winner_certificate(contest_id: int, entry_id: int):
     from ..documents.certificates import NotAWinner, winner_certificate_pdf
 
     contest = _contest(contest_id)
-    the_draw = _drawn_draw(contest)
+    the_draw = winners.draw_won_by(contest, entry_id)
+    if the_draw is None:
+        abort(404)
     draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
     try:
         pdf = winner_certificate_pdf(contest, the_draw, entry_id, request.args.get("city") or "", draw_url)

@@ -65,7 +65,7 @@ def _display_name(entry: Entry | None, full: bool) -> str:
 def ranked_people(contest: Contest, record: dict, full_names: bool) -> tuple[list[dict], list[dict]]:
     """Current winners (substitutions applied) and alternates, with their prize and a name."""
     winners = current_winners(record)
-    ids = {w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}
+    ids = ({w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}) - {None}
     entries = {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()} if ids else {}
     prizes = list(contest.prizes)
     used = {s["by_entry_id"] for s in record["substitutions"]}
@@ -73,7 +73,7 @@ def ranked_people(contest: Contest, record: dict, full_names: bool) -> tuple[lis
     for w in winners:
         prize = prizes[w["prize_position"] - 1] if w["prize_position"] <= len(prizes) else None
         rows.append({"rank": w["rank"], "entry_id": w["entry_id"], "name": _display_name(entries.get(w["entry_id"]), full_names),
-                     "prize": prize, "substitutes": w.get("substitutes")})
+                     "prize": prize, "substitutes": w.get("substitutes"), "vacated": w.get("vacated")})
     alternates = [{"rank": a["rank"], "entry_id": a["entry_id"], "name": _display_name(entries.get(a["entry_id"]), full_names),
                    "used": a["entry_id"] in used} for a in record["alternates"]]
     return rows, alternates

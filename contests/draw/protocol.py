@@ -185,18 +185,20 @@ def build_record(spec: dict, server_secret_hex: str, entropy: list[str], entrant
 
 
 def substitute(record: dict, replaced_entry_id: int, reason: str, at: str) -> dict:
-    """Replace a current winner by the next unused alternate, in published order. No new randomness."""
+    """Replace a current winner by the next unused alternate, in published order. No new randomness.
+
+    With no alternate left the prize becomes vacant (``by_entry_id`` null): only a supplementary
+    draw, with its own commitment, may fill it (section 8 of docs/draw-protocol.md).
+    """
     current = current_winners(record)
     if replaced_entry_id not in {w["entry_id"] for w in current}:
         raise ValueError(f"entry {replaced_entry_id} is not a current winner")
-    used = len(record["substitutions"])
-    if used >= len(record["alternates"]):
-        raise LookupError("no alternate left: a supplementary draw with a new commitment is needed")
-    alternate = record["alternates"][used]
+    used = sum(1 for s in record["substitutions"] if s["by_entry_id"] is not None)
+    alternate = record["alternates"][used] if used < len(record["alternates"]) else None
     record["substitutions"].append({
         "replaced_entry_id": replaced_entry_id,
-        "by_entry_id": alternate["entry_id"],
-        "alternate_rank": alternate["rank"],
+        "by_entry_id": alternate["entry_id"] if alternate else None,
+        "alternate_rank": alternate["rank"] if alternate else None,
         "reason": reason,
         "at": at,
     })
@@ -204,12 +206,61 @@ def substitute(record: dict, replaced_entry_id: int, reason: str, at: str) -> di
 
 
 def current_winners(record: dict) -> list[dict]:
-    """The winners after substitutions: each replaced winner's prize goes to its substitute."""
+    """The winners after substitutions: each replaced winner's prize goes to its substitute.
+
+    A prize left vacant (no alternate remained) has ``entry_id`` None and ``vacated`` set to the
+    entry that lost it.
+    """
     winners = [dict(w) for w in record["winners"]]
     for substitution in record["substitutions"]:
         for winner in winners:
-            if winner["entry_id"] == substitution["replaced_entry_id"]:
-                winner["entry_id"] = substitution["by_entry_id"]
-                winner["substitutes"] = substitution["replaced_entry_id"]
+            if winner["entry_id"] is not None and winner["entry_id"] == substitution["replaced_entry_id"]:
+                if substitution["by_entry_id"] is None:
+                    winner["entry_id"], winner["vacated"] = None, substitution["replaced_entry_id"]
+                    winner.pop("substitutes", None)
+                else:
+                    winner["entry_id"] = substitution["by_entry_id"]
+                    winner["substitutes"] = substitution["replaced_entry_id"]
                 break
     return winners
+
+
+def vacancies(record: dict) -> list[dict]:
+    """The prizes left vacant, in the order they fell vacant: {entry_id (who lost it), prize_position}."""
+    return [{"entry_id": w["vacated"], "prize_position": w["prize_position"]}
+            for w in sorted((w for w in current_winners(record) if w["entry_id"] is None),
+                            key=lambda w: _vacated_order(record, w["vacated"]))]
+
+
+def _vacated_order(record: dict, entry_id: int) -> int:
+    return next(n for n, s in enumerate(record["substitutions"]) if s["replaced_entry_id"] == entry_id and s["by_entry_id"] is None)
+
+
+def ranked_ids(record: dict) -> set[int]:
+    """Every entry a draw ranked: its winners and all its alternates."""
+    return {w["entry_id"] for w in record["winners"]} | {a["entry_id"] for a in record["alternates"]}
+
+
+def supplementary_prizes(replaces: list[dict], titles: dict[int, str]) -> list[dict]:
+    """The prizes a supplementary draw fills, grouped by the position they hold in the contest."""
+    prizes: list[dict] = []
+    for vacancy in replaces:
+        if prizes and prizes[-1]["position"] == vacancy["prize_position"]:
+            prizes[-1]["quantity"] += 1
+        else:
+            prizes.append({"position": vacancy["prize_position"], "title": titles[vacancy["prize_position"]], "quantity": 1})
+    return prizes
+
+
+def derive_entrants(parent_file: bytes, excluded: Iterable[int]) -> bytes:
+    """A supplementary draw's entrant file: the parent's lines, in order, less the excluded ids."""
+    dropped = set(excluded)
+    lines = parse_entrant_file(parent_file)  # strict: a malformed parent file is an error, not a guess
+    kept = [line for line in lines if int(line.split(b",", 1)[0]) not in dropped]
+    return b"\n".join(kept) + b"\n" if kept else b""
+
+
+def filled_vacancies(spec: dict, record: dict) -> list[dict]:
+    """A supplementary draw's current winners, each with the vacated entry whose prize it fills."""
+    replaces = spec["supplementary"]["replaces"]
+    return [{**winner, "fills": vacancy["entry_id"]} for winner, vacancy in zip(current_winners(record), replaces)]

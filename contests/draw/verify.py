@@ -1,4 +1,7 @@
-"""Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE``.
+"""Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE [PARENT_ENTRANTS_FILE]``.
+
+A supplementary draw's list is its parent draw's list less the entries its specification
+excludes; given the parent's entrant file as well, the verifier checks that derivation too.
 
 Standard library only. Prints PASS, or FAIL with the first check that does not hold; exits
 0 or 1 (2 for unreadable input).
@@ -21,7 +24,31 @@ def _check(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
-def verify(record: dict, entrant_file: bytes) -> list[str]:
+def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | None) -> list[str]:
+    """What a supplementary specification promises: prizes that are the vacancies it fills, and a list
+    that is the parent's less the excluded entries."""
+    supplementary = spec["supplementary"]
+    replaces, excluded = supplementary["replaces"], supplementary["excluded"]
+    positions = [vacancy["prize_position"] for vacancy in replaces]
+    _check(positions == sorted(positions), "supplementary draw: the vacancies are not in prize order")
+    titles = {prize["position"]: prize["title"] for prize in spec["prizes"]}
+    _check(protocol.supplementary_prizes(replaces, titles) == spec["prizes"],
+           "supplementary draw: its prizes are not the vacancies it fills")
+    _check({vacancy["entry_id"] for vacancy in replaces} <= set(excluded),
+           "supplementary draw: an entry that lost its prize is not excluded")
+    passed = ["supplementary draw: prizes are the vacancies it fills"]
+    if parent_file is None:
+        passed.append("supplementary draw: derivation from the parent list NOT checked (give the parent's entrant file as a third argument)")
+        return passed
+    _check(protocol.sha256_hex(parent_file) == supplementary["parent_file_sha256"],
+           "the parent entrant file's SHA-256 differs from the one the specification names")
+    _check(protocol.derive_entrants(parent_file, excluded) == entrant_file,
+           "the entrant file is not the parent's list less the excluded entries")
+    passed.append("entrant file is the parent's list less the excluded entries")
+    return passed
+
+
+def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) -> list[str]:
     """Return the checks that passed; raise CheckFailed naming the first that does not."""
     passed = []
     _check(record.get("protocol") == protocol.PROTOCOL and record.get("version") == protocol.VERSION,
@@ -35,6 +62,13 @@ def verify(record: dict, entrant_file: bytes) -> list[str]:
     passed.append("server secret matches the commitment")
     _check(len(record["entropy"]) == len(spec["entropy_sources"]),
            "the number of public entropy values differs from the sources named in the specification")
+    if "supplementary" in spec:
+        try:
+            passed += _verify_supplementary(spec, entrant_file, parent_file)
+        except MalformedEntrantFile as error:
+            raise CheckFailed(f"parent entrant file: {error}") from None
+    elif parent_file is not None:
+        raise CheckFailed("a parent entrant file was given, but this is not a supplementary draw")
     try:
         frozen = protocol.FrozenList.from_file(entrant_file)
     except MalformedEntrantFile as error:
@@ -64,25 +98,31 @@ def verify(record: dict, entrant_file: bytes) -> list[str]:
             raise CheckFailed(f"substitution {number}: {error}") from None
         _check(replayed["substitutions"][-1] == substitution,
                f"substitution {number} does not take the next alternate in published order")
-    passed.append(f"{len(record['substitutions'])} substitution(s) in published order")
+    vacated = sum(1 for s in record["substitutions"] if s["by_entry_id"] is None)
+    passed.append(f"{len(record['substitutions'])} substitution(s) in published order"
+                  + (f", {vacated} prize(s) left vacant once the alternates ran out" if vacated else ""))
     return passed
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m contests.draw.verify RECORD.json ENTRANTS_FILE", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print("usage: python -m contests.draw.verify RECORD.json ENTRANTS_FILE [PARENT_ENTRANTS_FILE]", file=sys.stderr)
         return 2
     try:
         with open(args[0], "rb") as handle:
             record = json.loads(handle.read().decode("utf-8"))
         with open(args[1], "rb") as handle:
             entrant_file = handle.read()
+        parent_file = None
+        if len(args) == 3:
+            with open(args[2], "rb") as handle:
+                parent_file = handle.read()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         print(f"cannot read input: {error}", file=sys.stderr)
         return 2
     try:
-        passed = verify(record, entrant_file)
+        passed = verify(record, entrant_file, parent_file)
     except CheckFailed as error:
         print(f"FAIL: {error}")
         return 1

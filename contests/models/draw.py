@@ -1,9 +1,14 @@
-"""A contest's draw: the commitment published with it, then the frozen list and the record."""
+"""A contest's draws: the commitment published with it, then the frozen list and the record.
+
+Sequence 1 is the draw committed at publication. A later sequence is a supplementary draw, with
+its own commitment, for prizes left vacant once a draw's alternates ran out; its parent is the
+draw whose vacancies it fills.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -15,11 +20,16 @@ class Draw(db.Model):
     __table_args__ = (
         CheckConstraint("state IN ('committed', 'drawn')", name="state"),
         CheckConstraint("algorithm IN ('vdraw-v1', 'rfc3797')", name="algorithm"),
+        #: One commitment per contest and sequence, never replaced once published; of two
+        #: supplementary commitments made at once, the database keeps one.
+        UniqueConstraint("contest_id", "sequence"),
+        CheckConstraint("(sequence = 1) = (parent_id IS NULL) AND sequence >= 1", name="sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: UNIQUE: one commitment per contest, never replaced once published.
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), unique=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(default=1)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("draws.id", ondelete="CASCADE"))
     algorithm: Mapped[str] = mapped_column(String(20))
     #: The published specification, canonical JSON; its SHA-256 is spec_hash.
     spec: Mapped[str] = mapped_column(Text)
@@ -37,3 +47,8 @@ class Draw(db.Model):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest = relationship("Contest")
+    parent = relationship("Draw", remote_side=[id])
+
+    @property
+    def supplementary(self) -> bool:
+        return self.parent_id is not None
