@@ -321,6 +321,21 @@ def test_selection_equals_a_brute_force_sort_of_ticket_keys():
     assert [x["entry_id"] for x in record["winners"] + record["alternates"]] == by_hand
 
 
+@pytest.mark.parametrize("seed_length", [0, 1, 32, 63, 64, 65, 200])
+def test_ticket_keys_are_hmac_sha256(seed_length):
+    """The pads hashed once per seed give exactly the standard library's HMAC, for any key length."""
+    import hmac
+    import struct
+
+    from contests.draw.select import ticket_keys
+
+    seed = hashlib.sha256(b"%d" % seed_length).digest() * 7
+    seed = seed[:seed_length]
+    key = ticket_keys(seed)
+    for entry_id, ticket in ((0, 0), (1, 0), (41, 3), (2**64 - 1, 2**32 - 1)):
+        assert key(entry_id, ticket) == hmac.new(seed, b"ticket" + struct.pack(">QI", entry_id, ticket), hashlib.sha256).digest()
+
+
 def test_parallel_recompute_gives_what_one_core_gives(monkeypatch):
     """Forked workers (blocks of 2^16 leaves, ranges of the selection) change nothing in the result."""
     from contests.draw import parallel
