@@ -89,16 +89,31 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
     started = time.perf_counter()
     load_entries(app, contest_id, entries)
     load_seconds = time.perf_counter() - started
+    # A million rows written a second ago are not what a draw meets after weeks of entries: on
+    # PostgreSQL they have no statistics and no hint bits (the first scan would write every page
+    # back), on SQLite they sit in a write-ahead log as large as the database. Autovacuum and
+    # checkpoints would have settled them; the benchmark settles them before it measures.
+    from sqlalchemy import text
+
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if name == "postgresql":
+            connection.execute(text("VACUUM (ANALYZE) entries"))
+        else:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("ANALYZE"))
 
     with app.app_context():
         from contests.models import Contest
 
-        contest = db.session.get(Contest, contest_id)
-        # Timed without tracemalloc (it slows allocation several times); memory from a second, traced run.
-        started = time.perf_counter()
-        draw = perform_draw(contest, ["4 8 15 16 23 42"], None, now)
-        draw_seconds = time.perf_counter() - started
-        db.session.rollback()
+        # Timed without tracemalloc (it slows allocation several times), three times, each rolled
+        # back; memory from a fourth, traced run.
+        timings = []
+        for _ in range(3):
+            contest = db.session.get(Contest, contest_id)
+            started = time.perf_counter()
+            perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+            timings.append(time.perf_counter() - started)
+            db.session.rollback()
         contest = db.session.get(Contest, contest_id)
         tracemalloc.start()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -123,7 +138,7 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
     verify = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", str(record_path), str(entrants_path)],
                             cwd=ROOT, capture_output=True, text=True)
     verify_seconds = time.perf_counter() - started
-    return {"load": load_seconds, "draw": draw_seconds, "peak_mb": peak / 2**20,
+    return {"load": load_seconds, "draw": timings[0], "draw_median": sorted(timings)[1], "peak_mb": peak / 2**20,
             "rss_growth_mb": max(0, rss_after - rss_before) / 1024, "verify": verify_seconds,
             "verify_ok": verify.returncode == 0, "count": record["entrants"]["count"]}
 
@@ -158,8 +173,8 @@ def main() -> int:
         url = postgres_schema_url(args.postgres_url, "contests_drawbench")
     r = bench_backend(args.backend, url, args.entries)
     ok = r["draw"] <= 3 and r["peak_mb"] <= 300 and r["verify"] <= 3 and r["verify_ok"]
-    print(f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw {r['draw']:.2f} s "
-          f"(target 3 s), peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
+    print(f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw {r['draw']:.2f} s first, "
+          f"{r['draw_median']:.2f} s median of 3 (target 3 s), peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
           f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'})  {'ok' if ok else 'BELOW TARGET'}")
     if args.in_memory:
         seconds, peak = selection_in_memory(args.in_memory)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import json
 import secrets
+from functools import partial
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -276,6 +277,14 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     ).rowcount
     if claimed != 1:
         raise WrongState(_l("This contest has already been drawn."))
+    # PostgreSQL stores the file in its own process while the workers hash it (this process would
+    # only wait): 0.3 s less for a million entries. SQLite writes in this process, and overlapping
+    # measured slower there (2.4-2.8 s against 2.35 s), so it stores afterwards.
+    overlap = _on_postgresql()
+
+    def store(frozen: protocol.FrozenList) -> None:
+        _store_entrants_file(draw.id, frozen.file_bytes())
+
     try:
         if draw.parent_id is not None:
             frozen = protocol.FrozenList.from_file(
@@ -285,21 +294,23 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
         if not frozen:
             # Refused after the claim: the caller's rollback undoes it (no count query over every entry first).
             raise WrongState(_l("There is no eligible entry to draw from."))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
+        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL,
+                                       meanwhile=partial(store, frozen) if overlap else None)
     except MalformedEntrantFile:
         if draw.parent_id is not None:
             raise
         # A line without its commitment (a row written without the app) or, in theory, an aggregate
         # out of id order (SQLite does not promise one): read row by row, hashing what is missing.
         frozen = protocol.FrozenList.from_records(_eligible(contest, progress))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
-    entrants_file = frozen.file_bytes()
-    del frozen  # the file holds the lines now; a million separate ones weigh about 100 MB more
+        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL,
+                                       meanwhile=partial(store, frozen) if overlap else None)
     db.session.execute(
         update(Draw).where(Draw.id == draw.id).values(
             entropy=json.dumps(values, ensure_ascii=False), record=json.dumps(record, ensure_ascii=False))
     )
-    _store_entrants_file(draw.id, entrants_file)
+    if not overlap:
+        store(frozen)  # after the record: SQLite rewrites the whole row, file included, on every UPDATE
+    del frozen  # a million separate lines weigh about 100 MB
     contest.state = State.DRAWN
     db.session.flush()
     db.session.refresh(draw)
