@@ -7,6 +7,9 @@ and runs wrk on loopback:
   GET  /c/demo    vs  GET  /form   (a bare template render, no database)
   POST /c/demo    vs  POST /enter  (a bare insert of a row of the same shape)
 
+and, as context, POST /enter-same: the bare app doing an entry's database work (contest read,
+address count, entry, consents, outbox) with Core and no validation.
+
 Each POST is a new entrant (bench/post_entry.lua). Afterwards it checks that the entries table
 holds one row per answered POST (plus at most one per connection still in flight when wrk
 stopped) and that no identity appears twice. Figures go to standard output as a table.
@@ -137,6 +140,8 @@ def bench_backend(name: str, url: str, seconds: int, connections: int, threads: 
     run([str(BIN / "contests"), "db", "upgrade"], env)
     run([str(BIN / "contests"), "demo"], env)
     app_port, bare_port = free_port(), free_port()
+    # The bare app creates its tables on import: once here, not by two workers racing each other.
+    run([sys.executable, "-c", "import bench.bare_app"], env)
     servers = [gunicorn("wsgi:app", app_port, env, workers), gunicorn("bench.bare_app:app", bare_port, env, workers)]
     try:
         app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
@@ -149,6 +154,7 @@ def bench_backend(name: str, url: str, seconds: int, connections: int, threads: 
             "get_bare": wrk(bare_url + "/form", seconds, connections, threads),
             "get_app": wrk(app_url + "/c/demo", seconds, connections, threads),
             "post_bare": wrk(bare_url + "/enter", seconds, connections, threads, script, {"ENTRY_PATH": "/enter"}),
+            "post_same": wrk(bare_url + "/enter-same", seconds, connections, threads, script, {"ENTRY_PATH": "/enter-same"}),
             "post_app": wrk(app_url + "/c/demo", seconds, connections, threads, script,
                             {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"}),
         }
@@ -195,6 +201,10 @@ def main() -> int:
             failures += not ok
             print(f"{backend:<11}{label:<12}{a['rps']:>9.0f}{b['rps']:>10.0f}{ratio:>7.2f}{target:>7.1f}x"
                   f"{a['p50']:>8.1f}ms{a['p99']:>7.1f}ms{b['p99']:>7.1f}ms  {'ok' if ok else 'BELOW TARGET'}")
+        same = r["post_same"]
+        print(f"{backend:<11}{'POST same':<12}{same['rps']:>9.0f}{r['post_bare']['rps']:>10.0f}"
+              f"{same['rps'] / r['post_bare']['rps']:>7.2f}{'':>8}{same['p50']:>8.1f}ms{same['p99']:>7.1f}ms{'':>9}  "
+              f"reference: the bare app doing an entry's writes (app/this = {r['post_app']['rps'] / same['rps']:.2f})")
         answered = r["post_app"]["ok"]
         in_flight = r["rows"] - answered
         rows_ok = 0 <= in_flight <= args.connections and r["dupes"] == 0

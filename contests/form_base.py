@@ -34,4 +34,5 @@ _MESSAGES = _WTFormsMessages()
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
-            return _MESSAGES
+            # A form lives within one request, so within one language: resolved once, not per message.
+            return _catalog(str(get_locale())) if get_locale() is not None else _MESSAGES

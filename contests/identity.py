@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 import phonenumbers
@@ -72,8 +73,13 @@ class NormalizedEmail:
     domain: str
 
 
+@lru_cache(maxsize=256)
 def normalize_email(raw: str) -> NormalizedEmail:
-    """Validate an address and derive the key of the mailbox it delivers to."""
+    """Validate an address and derive the key of the mailbox it delivers to.
+
+    Cached (a pure function): the form's field check and the entry itself both ask, and
+    email-validator is the most expensive step of an entry after the database.
+    """
     text = unicodedata.normalize("NFKC", raw).strip()
     try:
         result = validate_email(text, check_deliverability=False)

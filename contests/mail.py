@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from .extensions import db
 from .models import OutboxMessage
@@ -50,11 +50,19 @@ class SmtpSettings:
         )
 
 
-def queue_mail(recipient: str, subject: str, body: str, entry=None) -> OutboxMessage:
-    """Write a message to the outbox in the current transaction."""
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, entry=entry, next_attempt_at=utcnow())
-    db.session.add(message)  # flushed with the rest of the caller's work
-    return message
+def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = None) -> None:
+    """Write a message to the outbox in the current transaction.
+
+    One Core INSERT, no ORM object: the entry form writes one message per entry, and nothing
+    reads the message back in the same request.
+    """
+    now = utcnow()
+    db.session.execute(_QUEUE, {"recipient": recipient, "subject": subject, "body": body, "entry_id": entry_id,
+                                "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""})
+
+
+#: Built once: constructing the statement cost more than running it.
+_QUEUE = insert(OutboxMessage.__table__)
 
 
 def _backoff(attempts: int) -> timedelta:

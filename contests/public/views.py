@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import embedding, entries
 from ..errors import ValidationFailed
@@ -31,9 +31,15 @@ log = logging.getLogger(__name__)
 VISIBLE = (State.PUBLISHED, State.DRAWN, State.ARCHIVED)
 
 
+#: Built once: every public request runs it.
+_BY_SLUG = select(Contest).where(Contest.slug == bindparam("slug"), Contest.state.in_(VISIBLE))
+
+
 def _contest(slug: str) -> Contest:
     """Load a public contest and switch the page to its language."""
-    contest = db.first_or_404(select(Contest).where(Contest.slug == slug, Contest.state.in_(VISIBLE)))
+    contest = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+    if contest is None:
+        abort(404)
     g.locale = contest.language
     refresh()
     return contest
