@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from .models import Contest, Entry
+from sqlalchemy.engine import Engine
+
+from .models import Contest
 
 #: Cells starting with these are formulas to Excel, LibreOffice and Google Sheets (OWASP).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -20,37 +22,69 @@ def neutralize(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
-def entry_rows(contest: Contest, entries: Iterable[Entry]) -> Iterator[list[str]]:
-    """Header then one row per entry, times in the contest's zone."""
+def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
+    """Header then one row per entry, times in the contest's zone.
+
+    ``entries`` are Entry objects or rows with the same column names. The contest's zone and
+    questions are read now, not when the first row is asked for: a streamed body outlives the
+    request's session.
+    """
     zone = ZoneInfo(contest.timezone)
-    questions = list(contest.questions)
-    yield [
+    questions = [(str(q.id), q.label) for q in contest.questions]
+    header = [
         "id", "receipt_code", "status", "flags", "created_at", "confirmed_at", "first_name", "last_name",
         "email", "phone", "postal_code", "birth_date", "marketing_opt_in", "tie_breaker",
-        *[q.label for q in questions], "disqualified_reason", "source",
+        *[label for _, label in questions], "disqualified_reason", "source",
     ]
-    for entry in entries:
-        answers = json.loads(entry.answers or "{}")
-        yield [
-            str(entry.id), entry.receipt_code, entry.status, entry.flags,
-            entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            entry.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if entry.confirmed_at else "",
-            entry.first_name, entry.last_name, entry.email, entry.phone or "", entry.postal_code,
-            entry.birth_date.isoformat() if entry.birth_date else "",
-            "yes" if entry.marketing_opt_in else "no",
-            "" if entry.tie_breaker is None else str(entry.tie_breaker),
-            *[answers.get(str(q.id), "") for q in questions], entry.disqualified_reason, entry.source,
-        ]
+
+    def rows() -> Iterator[list[str]]:
+        yield header
+        for entry in entries:
+            answers = json.loads(entry.answers or "{}")
+            yield [
+                str(entry.id), entry.receipt_code, entry.status, entry.flags,
+                entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if entry.confirmed_at else "",
+                entry.first_name, entry.last_name, entry.email, entry.phone or "", entry.postal_code,
+                entry.birth_date.isoformat() if entry.birth_date else "",
+                "yes" if entry.marketing_opt_in else "no",
+                "" if entry.tie_breaker is None else str(entry.tie_breaker),
+                *[answers.get(key, "") for key, _ in questions], entry.disqualified_reason, entry.source,
+            ]
+
+    return rows()
 
 
-def entries_csv(contest: Contest, entries: Iterable[Entry], separator: str = ",", bom: bool = True) -> Iterator[str]:
-    """Stream the CSV text: UTF-8 BOM first so Excel reads accents, every cell neutralized."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
-    if bom:
-        yield "\ufeff"
-    for row in entry_rows(contest, entries):
-        writer.writerow([neutralize(cell) for cell in row])
+#: Rows per chunk of the streamed body (and per fetch from the database).
+CHUNK_ROWS = 1000
+
+
+def entries_csv(contest: Contest, entries: Iterable, separator: str = ",", bom: bool = True) -> Iterator[str]:
+    """Stream the CSV text in chunks: UTF-8 BOM first so Excel reads accents, every cell neutralized."""
+    rows = entry_rows(contest, entries)
+
+    def chunks() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+        if bom:
+            buffer.write("\ufeff")
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([neutralize(cell) for cell in row])
+            if count % CHUNK_ROWS == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+
+    return chunks()
+
+
+def streamed_rows(engine: Engine, query) -> Iterator:
+    """The query's rows through a connection of its own, fetched in batches.
+
+    What a streamed response needs: the request's session is gone by the time the body is sent,
+    and a contest with a million entries must not be loaded whole to be exported.
+    """
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
+        yield from result

@@ -104,3 +104,31 @@ def test_cli_entries(app, runner, setup):
     assert result.output.count("\n") == 1
     result = runner.invoke(args=["entries", "nope"])
     assert result.exit_code == 2 and "no contest with slug" in result.output
+
+
+def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, setup, monkeypatch):
+    """A large contest is exported chunk by chunk, after the view has returned (its session gone)."""
+    import os
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from contests import entry_export
+
+    monkeypatch.setattr(entry_export, "CHUNK_ROWS", 100)
+    now = datetime.now(timezone.utc)
+    db.session.execute(insert(Entry), [{
+        "contest_id": setup["contest"].id, "status": "confirmed", "first_name": "Bulk", "last_name": str(n),
+        "email": f"bulk{n}@example.org", "email_key": f"bulk{n}@example.org", "identity_key": f"bulk-{n}",
+        "period": "all", "answers": "{}", "marketing_opt_in": False, "household_key": "", "ip_address": "",
+        "user_agent": "", "receipt_code": f"BULK{n:08d}", "flags": "", "disqualified_reason": "", "postal_code": "",
+        "salt": os.urandom(16), "weight": 1, "created_at": now, "entrant_commit": "0" * 64,
+    } for n in range(450)])
+    db.session.commit()
+    response = client.get(setup["base"] + "/entries.csv", buffered=False)
+    assert response.is_streamed
+    chunks = list(response.response)
+    assert len(chunks) == 5  # 455 rows and the header, 100 rows a chunk
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert len(rows) == 456 and rows[-1][rows[0].index("receipt_code")] == "BULK00000449"
+    response.close()
