@@ -90,15 +90,12 @@ def _workers(count: int, workers: int | None, threshold: int | None) -> int:
 
 
 def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: array | None, seed_for_root,
-                              count: int, workers: int | None = None, threshold: int | None = None,
-                              meanwhile=None):
+                              count: int, workers: int | None = None, threshold: int | None = None):
     """The Merkle root of ``lines``, then the ``count`` smallest (key, entry_id) under the seed.
 
     ``ids`` and ``weights`` may be None: they are then read from the lines (strictly, raising
     BadLine) by the workers, alongside the hashing. ``seed_for_root`` is called with the root and
     returns the seed (it depends on the root), so one pool of workers serves both steps.
-    ``meanwhile``, if given, is called in this process once the workers are forked and busy with
-    the tree (this process would only wait): the caller's own work, e.g. storing the file.
     Returns (root, seed, smallest, ids, weights).
     """
     global _LINES, _PARSE
@@ -108,15 +105,7 @@ def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: ar
     used = _workers(n, workers, threshold)
     pool = _pool(used) if used > 1 else None
     try:
-        if pool:
-            pending = pool.map_async(_block, range(0, n, BLOCK), chunksize=1)
-            if meanwhile is not None:
-                meanwhile()
-            blocks = pending.get()
-        else:
-            if meanwhile is not None:
-                meanwhile()
-            blocks = map(_block, range(0, n, BLOCK))
+        blocks = pool.map(_block, range(0, n, BLOCK), chunksize=1) if pool else map(_block, range(0, n, BLOCK))
         if parse:
             ids, weights = array("Q"), array("I")
         stack: list[tuple[int, bytes]] = []

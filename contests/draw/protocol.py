@@ -105,11 +105,10 @@ class FrozenList:
 
 
 def recompute(spec: dict, server_secret_hex: str, entropy: list[str], frozen: FrozenList,
-              workers: int | None = None, meanwhile=None) -> tuple[dict, bytes, list[dict]]:
+              workers: int | None = None) -> tuple[dict, bytes, list[dict]]:
     """The list's summary, the seed and the ordered result: what the draw publishes and the verifier redoes.
 
-    Spread over the cores for large lists (``parallel``), with the same result as one core; the
-    caller's ``meanwhile``, if any, runs while the workers hash.
+    Spread over the cores for large lists (``parallel``), with the same result as one core.
     """
     spec_digest = spec_hash(spec)
     data = frozen.file_bytes()
@@ -124,7 +123,7 @@ def recompute(spec: dict, server_secret_hex: str, entropy: list[str], frozen: Fr
     try:
         root, seed, smallest, ids, weights = parallel.merkle_root_and_selection(
             frozen.lines, frozen.ids if frozen.parsed else None, frozen.weights if frozen.parsed else None,
-            seed_for, wanted if vdraw else 0, workers=workers, meanwhile=meanwhile)
+            seed_for, wanted if vdraw else 0, workers=workers)
     except parallel.BadLine as error:
         raise MalformedEntrantFile(str(error)) from None
     if not frozen.parsed:
@@ -158,15 +157,14 @@ def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict
 
 
 def build_record(spec: dict, server_secret_hex: str, entropy: list[str], entrants, drawn_at: str, tool: str,
-                 workers: int | None = None, meanwhile=None) -> dict:
+                 workers: int | None = None) -> dict:
     """Everything a stranger needs, with the entrant file, to recompute the draw.
 
     ``entrants`` is a ``FrozenList``, or the canonical lines in entry id order
-    (``EntrantRecord.encode()``); the entrant file is ``FrozenList.file_bytes()``. ``meanwhile``:
-    see ``recompute``.
+    (``EntrantRecord.encode()``); the entrant file is ``FrozenList.file_bytes()``.
     """
     frozen = entrants if isinstance(entrants, FrozenList) else FrozenList.from_lines(entrants)
-    summary, seed, ordered = recompute(spec, server_secret_hex, entropy, frozen, workers, meanwhile)
+    summary, seed, ordered = recompute(spec, server_secret_hex, entropy, frozen, workers)
     winners, alternates = split_result(spec, ordered)
     spec_digest = spec_hash(spec)
     return {
