@@ -210,8 +210,14 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
         with raw.cursor() as cursor, cursor.copy(
                 "COPY (SELECT id::text || ',' || weight::text || ',' || entrant_commit FROM entries"
                 " WHERE contest_id = %s AND status = 'confirmed' ORDER BY id) TO STDOUT", (contest.id,)) as copy:
-            for block in copy:
-                buffer += block
+            if progress is None:
+                for block in copy:
+                    buffer += block
+            else:
+                for count, block in enumerate(copy, start=1):  # PostgreSQL sends one message per row
+                    buffer += block
+                    if count % PROGRESS_EVERY == 0:
+                        progress(count)
         data = bytes(buffer)
         del buffer
     else:
@@ -221,8 +227,8 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
                " || entrant_commit AS line FROM entries WHERE contest_id = :contest AND status = 'confirmed' ORDER BY id)")
         data = db.session.execute(text(sql), {"contest": contest.id}).scalar() or b""
     frozen = protocol.FrozenList.from_file(data)
-    if progress is not None and len(frozen) >= PROGRESS_EVERY:
-        progress(len(frozen))
+    if progress is not None and not _on_postgresql() and len(frozen) >= PROGRESS_EVERY:
+        progress(len(frozen))  # SQLite builds the file in one step: one report, once it is read
     return frozen
 
 
