@@ -317,6 +317,14 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     public = client.get(f"/d/{second.id}").get_data(as_text=True)
     winner = supplementary["winners"][0]["entry_id"]
     assert f"Participation n° {winner}" in public and f"/d/{first.id}/entrants.txt" in public
+    # The organizer's page, in French for a French-speaking organizer: both draws, who fills what.
+    from contests.models import User
+
+    db.session.execute(select(User).where(User.email == "alice@example.org")).scalar_one().ui_locale = "fr"
+    db.session.commit()
+    admin = client.get(page).get_data(as_text=True)
+    assert "Tirage complémentaire n° 1" in admin and "Premier tirage" in admin
+    assert f"reprend le lot perdu par la participation {protocol.vacancies(record)[0]['entry_id']}" in admin
     certificate = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw/winners/{winner}/certificate.pdf")
     assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
     organizer_copy = client.get(page + f"/certificate.pdf?draw={second.id}")
