@@ -117,37 +117,39 @@ CONSENTS = insert(BareConsent.__table__)
 OUTBOX = insert(BareOutbox.__table__)
 
 
-@app.post("/enter-same")
-def enter_same():
-    email, now = request.form["email"], datetime.now(timezone.utc).replace(tzinfo=None)
-    session = db.session
-    contest = session.execute(CONTEST, {"slug": "demo"}).first()
-    session.execute(BURST, {"contest": contest.id, "ip": request.remote_addr, "since": now - timedelta(minutes=10)}).scalar()
-    entry_id = session.execute(ENTRY, {
-        "contest_id": contest.id, "status": "confirmed", "first_name": request.form["first_name"],
+def _entry_and_mail(contest_id: int, now: datetime) -> int:
+    """The entry row and its receipt mail: what every entry writes, whatever else it does."""
+    email = request.form["email"]
+    entry_id = db.session.execute(ENTRY, {
+        "contest_id": contest_id, "status": "confirmed", "first_name": request.form["first_name"],
         "last_name": request.form["last_name"], "email": email, "email_key": email.lower(),
         "identity_key": email.lower()[:64], "period": "all", "answers": "{}", "marketing_opt_in": False,
         "receipt_code": secrets.token_hex(6), "ip_address": request.remote_addr, "created_at": now}).scalar()
+    db.session.execute(OUTBOX, {"recipient": email, "subject": "Your entry", "body": "Receipt " * 40,
+                                "entry_id": entry_id, "created_at": now})
+    return entry_id
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@app.post("/enter-same")
+def enter_same():
+    now, session = _now(), db.session
+    contest = session.execute(CONTEST, {"slug": "demo"}).first()
+    session.execute(BURST, {"contest": contest.id, "ip": request.remote_addr, "since": now - timedelta(minutes=10)}).scalar()
+    entry_id = _entry_and_mail(contest.id, now)
     session.execute(CONSENTS, [{"entry_id": entry_id, "kind": kind, "text_sha256": "0" * 64, "given_at": now}
                                for kind in ("rules", "age")])
-    session.execute(OUTBOX, {"recipient": email, "subject": "Your entry", "body": "Receipt " * 40,
-                             "entry_id": entry_id, "created_at": now})
     session.commit()
     return redirect("/form", 303)
 
 
 @app.post("/enter-min")
 def enter_min():
-    email, now = request.form["email"], datetime.now(timezone.utc).replace(tzinfo=None)
-    session = db.session
-    entry_id = session.execute(ENTRY, {
-        "contest_id": 1, "status": "confirmed", "first_name": request.form["first_name"],
-        "last_name": request.form["last_name"], "email": email, "email_key": email.lower(),
-        "identity_key": email.lower()[:64], "period": "all", "answers": "{}", "marketing_opt_in": False,
-        "receipt_code": secrets.token_hex(6), "ip_address": request.remote_addr, "created_at": now}).scalar()
-    session.execute(OUTBOX, {"recipient": email, "subject": "Your entry", "body": "Receipt " * 40,
-                             "entry_id": entry_id, "created_at": now})
-    session.commit()
+    _entry_and_mail(1, _now())
+    db.session.commit()
     return redirect("/form", 303)
 
 

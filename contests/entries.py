@@ -258,7 +258,9 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         # The UNIQUE constraint answers "already entered", races included, so no SELECT is
         # needed beforehand. A Core INSERT of every column, then the object joins the session as
         # the row it now is: the ORM's flush of one new object cost more than the INSERT.
-        entry.id = db.session.execute(_INSERT_ENTRY, {key: entry.__dict__[key] for key in _ENTRY_COLUMNS}).scalar_one()
+        # Columns left unset take their defaults, and load on first use.
+        entry.id = db.session.execute(
+            _INSERT_ENTRY, {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS}).scalar_one()
     except IntegrityError:
         # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
         raise AlreadyEntered(retry_at) from None
@@ -312,7 +314,7 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
             _add_flag(entry, "ip_burst")
 
 
-_ENTRY_COLUMNS = tuple(column.key for column in Entry.__table__.columns if column.key != "id")
+_ENTRY_COLUMNS = frozenset(column.key for column in Entry.__table__.columns if column.key != "id")
 _INSERT_ENTRY = insert(Entry.__table__).returning(Entry.__table__.c.id)
 
 #: Entries from one address in the window, counted up to the threshold only: an office or a

@@ -35,4 +35,5 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             # A form lives within one request, so within one language: resolved once, not per message.
-            return _catalog(str(get_locale())) if get_locale() is not None else _MESSAGES
+            locale = get_locale()
+            return _catalog(str(locale)) if locale is not None else _MESSAGES

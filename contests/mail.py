@@ -50,6 +50,10 @@ class SmtpSettings:
         )
 
 
+#: Built once: constructing the statement cost more than running it.
+_QUEUE = insert(OutboxMessage.__table__)
+
+
 def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = None) -> None:
     """Write a message to the outbox in the current transaction.
 
@@ -60,9 +64,6 @@ def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = N
     db.session.execute(_QUEUE, {"recipient": recipient, "subject": subject, "body": body, "entry_id": entry_id,
                                 "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""})
 
-
-#: Built once: constructing the statement cost more than running it.
-_QUEUE = insert(OutboxMessage.__table__)
 
 
 def _backoff(attempts: int) -> timedelta:

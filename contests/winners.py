@@ -43,6 +43,21 @@ def pending_draw(contest: Contest) -> Draw | None:
     ).scalar_one_or_none()
 
 
+def draw_summary(draw: Draw) -> dict:
+    """What the admin and public pages show of one draw: its specification and record, the
+    current winners (vacancies marked), for a supplementary draw whose lost prize each winner
+    fills (by rank), the alternates not yet called, and the prizes' titles by position."""
+    spec = json.loads(draw.spec)
+    record = json.loads(draw.record) if draw.record else None
+    return {
+        "draw": draw, "spec": spec, "record": record,
+        "winners": protocol.current_winners(record) if record else [],
+        "fills": {w["rank"]: w["fills"] for w in protocol.filled_vacancies(spec, record)} if record else {},
+        "alternates_left": protocol.alternates_left(record) if record else 0,
+        "prizes": {prize["position"]: prize["title"] for prize in spec["prizes"]},
+    }
+
+
 def draw_won_by(contest: Contest, entry_id: int) -> Draw | None:
     """The drawn draw of the contest in which this entry currently holds a prize, if any."""
     for draw in draws_of(contest):

@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from .. import entries, winners
 from ..audit import verify_chain
-from ..draw.protocol import current_winners, filled_vacancies
 from ..contest_editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, add_question, delete_question, create_contest, delete_prize, update_contest, update_prize
 from ..errors import ContestLocked, PublishRefused, ValidationFailed, WrongState
 from ..extensions import db, login_manager
@@ -125,7 +124,20 @@ def _apply_change(form, change) -> tuple[bool, object]:
     return True, result
 
 
-def _flash_refusal(error: ValidationFailed | WrongState) -> None:
+def _attempt(action) -> tuple[bool, object]:
+    """Run a domain action behind a button (no form to hold field errors): commit it, or roll
+    back and flash why it was refused."""
+    try:
+        result = action()
+    except (ValidationFailed, WrongState, ContestLocked) as error:
+        db.session.rollback()
+        _flash_refusal(error)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def _flash_refusal(error: ValidationFailed | WrongState | ContestLocked) -> None:
     """Show why an action was refused: a state error's sentence, or the first field message."""
     if isinstance(error, ValidationFailed):
         message = next(iter(error.errors.values()))[0]
@@ -499,15 +511,13 @@ def disqualify(contest_id: int, entry_id: int):
     contest = _contest(contest_id)
     entry = _entry(contest, entry_id)
     form = DisqualifyForm()
-    try:
+
+    def disqualify_it():
         if not form.validate_on_submit():
             raise ValidationFailed({"reason": form.reason.errors or [_("Say why this entry is disqualified.")]})
         entries.disqualify_entry(entry, form.reason.data, current_user, utcnow())
-    except (ValidationFailed, WrongState) as error:
-        db.session.rollback()
-        _flash_refusal(error)
-    else:
-        db.session.commit()
+
+    if _attempt(disqualify_it)[0]:
         flash(_("Entry %(id)d disqualified.", id=entry_id), "success")
     return redirect(_back_to(contest))
 
@@ -517,13 +527,7 @@ def clear(contest_id: int, entry_id: int):
     """Keep a flagged entry: dismiss its signals (recorded with who and when)."""
     contest = _contest(contest_id)
     entry = _entry(contest, entry_id)
-    try:
-        entries.clear_flags(entry, current_user, utcnow())
-    except WrongState as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    if _attempt(lambda: entries.clear_flags(entry, current_user, utcnow()))[0]:
         flash(_("Signals cleared for entry %(id)d.", id=entry_id), "success")
     return redirect(_back_to(contest))
 
@@ -544,31 +548,15 @@ def draw(contest_id: int):
     a supplementary draw for prizes left without an alternate."""
     contest = _contest(contest_id)
     if request.method == "POST":
-        try:
-            drawn = winners.perform_draw(contest, request.form.getlist("entropy"), current_user, utcnow())
-        except (ValidationFailed, WrongState) as error:
-            db.session.rollback()
-            _flash_refusal(error)
-        else:
-            db.session.commit()
-            flash(_("The winners are drawn and the record is published."), "success")
-            return redirect(url_for("admin.draw", contest_id=contest_id) + f"#draw-{drawn.id}")
-        return redirect(url_for("admin.draw", contest_id=contest_id))
+        done, drawn = _attempt(lambda: winners.perform_draw(contest, request.form.getlist("entropy"), current_user, utcnow()))
+        if not done:
+            return redirect(url_for("admin.draw", contest_id=contest_id))
+        flash(_("The winners are drawn and the record is published."), "success")
+        return redirect(url_for("admin.draw", contest_id=contest_id) + f"#draw-{drawn.id}")
     draws = winners.draws_of(contest)
     parent, vacant = winners.open_vacancies(draws)
-    shown = []
-    for one in draws:
-        spec = json.loads(one.spec)
-        record = json.loads(one.record) if one.record else None
-        shown.append({
-            "draw": one, "spec": spec, "record": record,
-            "winners": current_winners(record) if record else [],
-            "fills": {w["rank"]: w["fills"] for w in filled_vacancies(spec, record)} if record and one.parent_id else {},
-            "alternates_left": len(record["alternates"]) - sum(1 for s in record["substitutions"] if s["by_entry_id"]) if record else 0,
-            "prizes": {p["position"]: p["title"] for p in spec["prizes"]},
-        })
     return render_template(
-        "admin/draw.html", contest=contest, draws=shown, phase=contest.phase(utcnow()),
+        "admin/draw.html", contest=contest, draws=[winners.draw_summary(one) for one in draws], phase=contest.phase(utcnow()),
         vacancy_parent=parent, vacancies=vacant, pending=next((d for d in draws if d.state == "committed"), None),
         reasons=winners.SUBSTITUTION_REASONS,
     )
@@ -578,13 +566,8 @@ def draw(contest_id: int):
 def supplementary_draw(contest_id: int):
     """Commit a supplementary draw for the prizes left vacant: new secret, new public sources."""
     contest = _contest(contest_id)
-    try:
-        winners.commit_supplementary(contest, request.form.get("entropy_sources", "").splitlines(), current_user, utcnow())
-    except (ValidationFailed, WrongState) as error:
-        db.session.rollback()
-        _flash_refusal(error)
-    else:
-        db.session.commit()
+    sources = request.form.get("entropy_sources", "").splitlines()
+    if _attempt(lambda: winners.commit_supplementary(contest, sources, current_user, utcnow()))[0]:
         flash(_("The supplementary draw is committed; its specification is public. Draw it once its public values exist."), "success")
     return redirect(url_for("admin.draw", contest_id=contest_id))
 
@@ -608,13 +591,9 @@ def substitute(contest_id: int):
         flash(_("Choose the winner to replace."), "error")
         return redirect(url_for("admin.draw", contest_id=contest_id))
     the_draw = _contest_draw(contest, draw_id, drawn=False)
-    try:
-        substitution = winners.substitute_winner(the_draw, entry_id, request.form.get("reason", ""), current_user, utcnow())
-    except (ValidationFailed, WrongState) as error:
-        db.session.rollback()
-        _flash_refusal(error)
-    else:
-        db.session.commit()
+    reason = request.form.get("reason", "")
+    done, substitution = _attempt(lambda: winners.substitute_winner(the_draw, entry_id, reason, current_user, utcnow()))
+    if done:
         if substitution["by_entry_id"] is None:
             flash(_("Entry %(old)d loses the prize. No alternate is left: the prize is vacant until a supplementary draw fills it.",
                     old=substitution["replaced_entry_id"]), "warning")

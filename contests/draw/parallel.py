@@ -121,18 +121,13 @@ def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: ar
         root = fold(stack)
         seed = seed_for_root(root)
         if count <= 0 or n == 0:
-            if pool is not None:
-                pool.close()
             return root, seed, [], ids, weights
         step = -(-n // used)
         ranges = [(seed, ids[a:a + step], weights[a:a + step], count) for a in range(0, n, step)]
         parts = pool.map(_smallest, ranges, chunksize=1) if pool else map(_smallest, ranges)
-        result = root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
-        if pool is not None:
-            pool.close()
-        return result
+        return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
     finally:
         _LINES, _PARSE = [], False
         if pool is not None:
-            pool.terminate()  # after close(): the workers are done; after an error: no waiting for them
+            pool.terminate()  # idle workers after success; after an error, no waiting for their blocks
             pool.join()

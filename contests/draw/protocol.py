@@ -193,8 +193,8 @@ def substitute(record: dict, replaced_entry_id: int, reason: str, at: str) -> di
     current = current_winners(record)
     if replaced_entry_id not in {w["entry_id"] for w in current}:
         raise ValueError(f"entry {replaced_entry_id} is not a current winner")
-    used = sum(1 for s in record["substitutions"] if s["by_entry_id"] is not None)
-    alternate = record["alternates"][used] if used < len(record["alternates"]) else None
+    left = alternates_left(record)
+    alternate = record["alternates"][-left] if left else None
     record["substitutions"].append({
         "replaced_entry_id": replaced_entry_id,
         "by_entry_id": alternate["entry_id"] if alternate else None,
@@ -225,15 +225,16 @@ def current_winners(record: dict) -> list[dict]:
     return winners
 
 
+def alternates_left(record: dict) -> int:
+    """Alternates not yet called: each substitution that named one used the next in order."""
+    return len(record["alternates"]) - sum(1 for s in record["substitutions"] if s["by_entry_id"] is not None)
+
+
 def vacancies(record: dict) -> list[dict]:
     """The prizes left vacant, in the order they fell vacant: {entry_id (who lost it), prize_position}."""
-    return [{"entry_id": w["vacated"], "prize_position": w["prize_position"]}
-            for w in sorted((w for w in current_winners(record) if w["entry_id"] is None),
-                            key=lambda w: _vacated_order(record, w["vacated"]))]
-
-
-def _vacated_order(record: dict, entry_id: int) -> int:
-    return next(n for n, s in enumerate(record["substitutions"]) if s["replaced_entry_id"] == entry_id and s["by_entry_id"] is None)
+    positions = {w["vacated"]: w["prize_position"] for w in current_winners(record) if w["entry_id"] is None}
+    return [{"entry_id": s["replaced_entry_id"], "prize_position": positions[s["replaced_entry_id"]]}
+            for s in record["substitutions"] if s["by_entry_id"] is None]
 
 
 def ranked_ids(record: dict) -> set[int]:
@@ -261,6 +262,7 @@ def derive_entrants(parent_file: bytes, excluded: Iterable[int]) -> bytes:
 
 
 def filled_vacancies(spec: dict, record: dict) -> list[dict]:
-    """A supplementary draw's current winners, each with the vacated entry whose prize it fills."""
-    replaces = spec["supplementary"]["replaces"]
+    """A supplementary draw's current winners, each with the vacated entry whose prize it fills
+    (none for a first draw)."""
+    replaces = spec.get("supplementary", {}).get("replaces", [])
     return [{**winner, "fills": vacancy["entry_id"]} for winner, vacancy in zip(current_winners(record), replaces)]

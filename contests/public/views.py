@@ -16,11 +16,10 @@ from .. import embedding, entries
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
 from ..form_tokens import FormTokenError, check_token, issue_shared_token, issue_token
-from ..draw.protocol import current_winners, filled_vacancies
 from ..models import Contest, Draw, Entry, Phase, State
 from ..models.types import utcnow
 from ..rules_versions import all_versions, current_version, rules_language, rules_pdf, version
-from ..winners import draw_of, draws_of, receipt_inclusion
+from ..winners import draw_of, draw_summary, draws_of, receipt_inclusion
 from .forms import ResendForm, entry_form_class
 from .page_cache import TOKEN_SLOT, contest_pages
 
@@ -377,16 +376,13 @@ def draw_page(draw_id: int):
         spec = json.loads(committed.spec)
         return render_template("public/draw_pending.html", contest=contest, draw=committed, spec=spec)
     draw, contest = _drawn(draw_id)
-    record = json.loads(draw.record)
+    summary = draw_summary(draw)
     receipt = (request.args.get("receipt") or "").strip()[:20]
     inclusion = receipt_inclusion(draw, contest, receipt) if receipt else None
-    prizes = {p["position"]: p["title"] for p in record["spec"]["prizes"]}
-    # A supplementary draw's winners say whose vacant prize they fill; a parent links to its supplementary draws.
-    fills = {w["rank"]: w["fills"] for w in filled_vacancies(record["spec"], record)} if draw.parent_id else {}
-    children = [d for d in draws_of(contest) if d.parent_id == draw.id]
-    return render_template("public/draw.html", contest=contest, draw=draw, record=record, prizes=prizes,
-                           winners=current_winners(record), receipt=receipt, inclusion=inclusion,
-                           fills=fills, children=children)
+    children = [d for d in draws_of(contest) if d.parent_id == draw.id]  # its supplementary draws
+    return render_template("public/draw.html", contest=contest, draw=draw, record=summary["record"],
+                           prizes=summary["prizes"], winners=summary["winners"], fills=summary["fills"],
+                           receipt=receipt, inclusion=inclusion, children=children)
 
 
 @bp.route("/d/<int:draw_id>/certificate.pdf")
