@@ -6,28 +6,35 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-draw bench-documents install install-dev translations extract-messages clean
+# setuptools warns on every editable install that a folder named like the package could shadow
+# it; ours is that folder, on purpose (migrations/ and rules_templates/ are read from the checkout).
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet
+
+.PHONY: run test test-fast lint bench bench-draw bench-documents install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
+	@echo "Creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	@$(PIP_INSTALL) --upgrade pip setuptools wheel
 
 # Reinstall only when the declared dependencies change.
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "Installing contests and its dependencies into $(VENV) (a minute or two the first time)"
+	@$(PIP_INSTALL) -e .
+	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed setup.cfg
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "Installing the test extras (pytest, Playwright, ruff...)"
+	@$(PIP_INSTALL) -e '.[dev]'
+	@touch $@
 
 install: $(VENV)/.installed translations
 
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d contests/translations --statistics
+	@$(BIN)/pybabel compile --use-fuzzy -d contests/translations --statistics
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o contests/translations/messages.pot .
@@ -41,13 +48,24 @@ run: install
 
 # axe-core and the Nu HTML Checker, pinned in package-lock.json, for the browser tests.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --ignore-scripts
-	touch $@
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+# Lint and format check (ruff, configured in pyproject.toml); part of `make test`, hence of CI.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: install-dev
 	scripts/system-packages.sh test
-	$(MAKE) node_modules/.installed
+	@$(MAKE) --no-print-directory node_modules/.installed
+	#LINT#
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the tests marked slow (real Chromium, subprocesses that install or serve the
+# app): for the edit-test loop. `make test` runs everything.
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # Loads the app with wrk on SQLite and PostgreSQL against a bare reference (bench/entry_load.py).
 bench: install-dev

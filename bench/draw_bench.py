@@ -63,7 +63,7 @@ from datetime import datetime
 from contests import create_app
 from contests.extensions import db
 from contests.models import Contest
-from contests.winners import perform_draw
+from contests.winners.drawing import perform_draw
 app = create_app()
 with app.app_context():
     contest = db.session.get(Contest, int(sys.argv[1]))
@@ -88,12 +88,12 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
                        "CONTESTS_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789abcdef"})
     subprocess.run([str(Path(sys.executable).with_name("contests")), "db", "upgrade"], check=True, capture_output=True)
     from contests import create_app
-    from contests.contest_editing import add_prize, create_contest
+    from contests.contest.editing import add_prize, create_contest
     from contests.extensions import db
     from contests.organizations import create_organization
-    from contests.publishing import publish_contest
+    from contests.contest.publishing import publish_contest
     from contests.timezones import utc_to_local
-    from contests.winners import perform_draw
+    from contests.winners.drawing import perform_draw
 
     app = create_app()
     now = datetime.now(timezone.utc)

@@ -44,15 +44,15 @@ def build_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
+    from .admin import bp as admin_bp
     from .auth.views import bp as auth_bp
-    from .admin.views import bp as admin_bp
-    from .public.views import bp as public_bp
+    from .public import bp as public_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
 
-    from . import error_pages, formatting, security_headers
+    from .web import error_pages, formatting, security_headers
 
     security_headers.install(app)
     error_pages.install(app)

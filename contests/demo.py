@@ -9,14 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .contest_editing import add_prize, create_contest
-from .entries import EntryInput, submit_entry
-from .winners import draw_of, perform_draw
+from .contest.editing import add_prize, create_contest
+from .contest.publishing import publish_contest
+from .entries.submission import EntryInput, submit_entry
 from .extensions import db
-from .models import Contest, Membership, Organization, User
+from .models import Contest, DrawState, Membership, Organization, User
 from .organizations import create_organization, set_password
-from .publishing import publish_contest
 from .timezones import utc_to_local
+from .winners.drawing import perform_draw
+from .winners.records import draw_of
 
 DEMO_EMAIL = "demo@example.org"
 DEMO_ORGANIZATION = "Musée des Demos (demo)"
@@ -81,7 +82,7 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
         created = True
     db.session.flush()
     draw = draw_of(finished)
-    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created, draw.id if draw and draw.state == "drawn" else None)
+    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created, draw.id if draw and draw.state == DrawState.DRAWN else None)
 
 
 def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:

@@ -5,6 +5,10 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of the errors a user can fix; the message is already translated (lazily)."""
 
+    def messages(self) -> list[str]:
+        """Every problem, one sentence each, in the current language."""
+        return [str(self)]
+
 
 class ValidationFailed(DomainError):
     """Values were refused; ``errors`` maps a field name to its messages."""
@@ -16,6 +20,9 @@ class ValidationFailed(DomainError):
     def __str__(self) -> str:
         # Rendered on demand: the messages are lazy translations that need a locale.
         return "; ".join(f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in self.errors.items())
+
+    def messages(self) -> list[str]:
+        return [str(message) for messages in self.errors.values() for message in messages]
 
 
 class ContestLocked(DomainError):
@@ -31,6 +38,9 @@ class PublishRefused(DomainError):
 
     def __str__(self) -> str:
         return ", ".join(str(m) for m in self.missing)
+
+    def messages(self) -> list[str]:
+        return [str(m) for m in self.missing]
 
 
 class WrongState(DomainError):

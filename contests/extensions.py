@@ -1,4 +1,8 @@
 """Flask extensions, created unbound so that models and blueprints can import them."""
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,3 +33,19 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+T = TypeVar("T")
+
+
+def app_cache(key: str, factory: Callable[[], T]) -> T:
+    """What the running app remembers between requests (``app.extensions[key]``), made on first use.
+
+    On the app rather than in a module global, so that two apps in one process (the tests,
+    each on its own database) never share what one of them cached.
+    """
+    extensions = current_app.extensions
+    try:
+        return extensions[key]
+    except KeyError:
+        return extensions.setdefault(key, factory())

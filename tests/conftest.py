@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,11 +17,13 @@ from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import create_engine, text
 
 from contests import create_app
+from contests.contest.editing import add_prize, create_contest
+from contests.contest.publishing import publish_contest
 from contests.extensions import db as _db
+from helpers import PASSWORD
 
 POSTGRES_URL = os.environ.get("CONTESTS_TEST_POSTGRES_URL", "")
 BACKENDS = ("sqlite", "postgresql")
-PASSWORD = "correct horse battery staple"
 _ran: Counter = Counter()
 
 
@@ -100,16 +101,6 @@ def app(request, database_url, backend, tmp_path):
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
         _db.engine.dispose()
-    # The process remembers which consent texts are stored; those rows were just wiped.
-    from contests import entries
-
-    entries.STORED_CONSENT_TEXTS.clear()
-    from contests.public.page_cache import contest_pages
-
-    contest_pages.clear()
-    from contests.documents.certificates import PUBLIC_COPIES
-
-    PUBLIC_COPIES.clear()
 
 
 def _outside_test_context(call, *args, **kwargs):
@@ -178,46 +169,10 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
-# --- helpers -------------------------------------------------------------------------------
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1) or match.group(2)
-
-
-def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
-    """Post like a browser: fetch the form page first and send its CSRF token back."""
-    html = client.get(page or url).get_data(as_text=True)
-    payload = {"csrf_token": csrf_from(html), **(data or {})}
-    return client.post(url, data=payload, **kwargs)
-
-
-_FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
-
-
-def enter(client, slug: str, headers: dict | None = None, **fields):
-    """Fill a contest's public entry form like a browser: fetch it, send its token back."""
-    html = client.get(f"/c/{slug}").get_data(as_text=True)
-    match = _FORM_TOKEN.search(html)
-    assert match, "no entry form on the page"
-    data = {"form_token": match.group(1), "first_name": "Zoé", "last_name": "Durand",
-            "email": "zoe@example.org", "accept_rules": "y", **fields}
-    data = {key: value for key, value in data.items() if value is not None}
-    return client.post(f"/c/{slug}", data=data, headers=headers or {})
-
-
-def sign_in(client, email: str, password: str = PASSWORD):
-    return post_form(client, "/auth/login", {"email": email, "password": password})
-
-
 @pytest.fixture
 def factory(app):
     """Builders that go through the real domain functions, committing like a request would."""
-    from contests import contest_editing, organizations, publishing
+    from contests import organizations
 
     class Factory:
         now = datetime.now(timezone.utc)
@@ -272,19 +227,19 @@ def factory(app):
             return values
 
         def contest(self, organization, prizes=1, publish=False, **overrides):
-            contest = contest_editing.create_contest(organization, self.contest_values(**overrides), None)
+            contest = create_contest(organization, self.contest_values(**overrides), None)
             for n in range(prizes):
-                contest_editing.add_prize(
+                add_prize(
                     contest, {"title": f"Lot {n + 1}", "quantity": 1, "unit_value": 5000, "currency": "EUR"}, None
                 )
             if publish:
-                publishing.publish_contest(contest, None, self.now)
+                publish_contest(contest, None, self.now)
             _db.session.commit()
             return contest
 
         def entry(self, contest, email="entrant@example.org", now=None, **fields):
             """An entry through the real submission path (dedup, consents, signals)."""
-            from contests.entries import EntryInput, submit_entry
+            from contests.entries.submission import EntryInput, submit_entry
 
             data = {"first_name": "Zoé", "last_name": "Durand", "email": email,
                     "consent_texts": {"rules": "I have read and accept the contest rules."}, **fields}

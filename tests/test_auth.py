@@ -1,7 +1,7 @@
 """Sign-in, throttling, session cookie flags, CSRF, redirects."""
 from sqlalchemy import select
 
-from conftest import PASSWORD, csrf_from, post_form, sign_in
+from helpers import PASSWORD, csrf_from, post_form, sign_in
 from contests.models import AuditEvent, User
 
 

@@ -21,9 +21,10 @@ from playwright import sync_api as playwright_api  # the test extras: pip instal
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from conftest import sign_in
-from contests import winners
+from helpers import sign_in
 from contests.models import Entry
+from contests.winners.drawing import perform_draw
+from contests.winners.records import draw_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CONTESTS_CHROMIUM", "/usr/bin/chromium")
@@ -201,9 +202,9 @@ def _drawn_contest(factory, museum, db, slug, language):
         factory.entry(contest, email=f"{slug}{n}@example.org")
     contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
     db.session.commit()
-    winners.perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(timezone.utc))
+    perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(timezone.utc))
     db.session.commit()
-    return winners.draw_of(contest)
+    return draw_of(contest)
 
 
 def _public_pages(factory, museum, db) -> list[str]:

@@ -16,11 +16,12 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
-from conftest import enter, sign_in
-from contests import entries as entries_module
-from contests import winners
+from helpers import enter, sign_in
 from contests.documents.pdf import html_to_pdf
 from contests.models import Entry, User
+from contests.entries.review import disqualify_entry
+from contests.winners.drawing import perform_draw
+from contests.winners.substitution import substitute_winner
 
 VALUES = ["3 14 25 36 47"]
 
@@ -53,10 +54,10 @@ def drawn(factory, museum, db):
               for n in range(10)]
     people[8].status, people[8].confirmed_at = "pending", None
     alice = db.session.execute(select(User)).scalar_one()
-    entries_module.disqualify_entry(people[9], "Compte en double", alice, datetime.now(timezone.utc))
+    disqualify_entry(people[9], "Compte en double", alice, datetime.now(timezone.utc))
     contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
     db.session.commit()
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     return contest, draw
 
@@ -82,7 +83,7 @@ def test_public_draw_certificate_has_the_figures_pseudonyms_and_a_working_qr(app
 
 
 def contest_rules_hash(contest):
-    from contests.rules_versions import current_version
+    from contests.rules.versions import current_version
 
     return current_version(contest).sha256
 
@@ -141,9 +142,9 @@ def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client,
     assert enter(client, "affiche", email="a@example.org").status_code == 303  # direct
     html = client.get("/c/affiche?src=poster-metro").get_data(as_text=True)
     assert 'name="source" type="hidden" value="poster-metro"' in html
-    from conftest import _FORM_TOKEN
+    from helpers import FORM_TOKEN
 
-    token = _FORM_TOKEN.search(html).group(1)
+    token = FORM_TOKEN.search(html).group(1)
     response = client.post("/c/affiche", data={"form_token": token, "source": "poster-metro", "first_name": "Léa",
                                                "last_name": "Petit", "email": "b@example.org", "accept_rules": "y"})
     assert response.status_code == 303
@@ -166,7 +167,7 @@ def test_public_certificate_follows_substitutions(app, client, db, drawn):
     assert client.get(f"/d/{draw.id}/certificate.pdf").data  # served again (from the kept copy)
     record = json.loads(draw.record)
     replaced = record["winners"][0]["entry_id"]
-    winners.substitute_winner(draw, replaced, "unclaimed", None, datetime.now(timezone.utc))
+    substitute_winner(draw, replaced, "unclaimed", None, datetime.now(timezone.utc))
     db.session.commit()
     after = pdf_text(client.get(f"/d/{draw.id}/certificate.pdf").data)
     by = record["alternates"][0]["entry_id"]

@@ -73,7 +73,7 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
     secret = os.stat(os.path.join(app.instance_path, "demo-login.txt"))
     assert stat.S_IMODE(secret.st_mode) == 0o600
 
-    from conftest import sign_in
+    from helpers import sign_in
 
     assert sign_in(client, "demo@example.org", password).status_code == 302
     contest = db.session.execute(select(Contest).where(Contest.slug == "demo")).scalar_one()
@@ -152,7 +152,7 @@ def test_import_lists_every_problem_and_writes_nothing(app, runner, db, factory,
     assert _count(db, Contest) == 0 and _count(db, Prize) == 0 and _count(db, AuditEvent) == before
 
 
-@pytest.mark.parametrize("content, message", [(b"{not json", "not valid UTF-8 JSON"), (b"\xff\xfe", "not valid UTF-8 JSON"), (b"[1, 2]", "must hold a JSON object")])
+@pytest.mark.parametrize("content, message", [(b"{not json", "not a valid JSON file"), (b"\xff\xfe", "not a valid JSON file"), (b"[1, 2]", "must hold a JSON object")])
 def test_import_refuses_unreadable_files(app, runner, db, factory, tmp_path, content, message):
     factory.organization("Théâtre")
     path = tmp_path / "file.json"
@@ -173,7 +173,7 @@ def test_unknown_slug_and_organization_are_usage_errors(app, runner, tmp_path):
 def test_admin_import_upload(app, client, db, factory):
     from io import BytesIO
 
-    from conftest import csrf_from, sign_in
+    from helpers import csrf_from, sign_in
 
     alice = factory.user("alice@example.org")
     museum = factory.organization("Musée", owner=alice)

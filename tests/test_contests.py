@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from conftest import post_form, sign_in
+from helpers import post_form, sign_in
 from contests.models import AuditEvent, Contest, Prize
 
 
@@ -188,7 +188,7 @@ def test_publish_lists_what_is_missing(app, client, museum, factory, db):
 
 
 def test_skill_contest_needs_tie_breaker_and_jury(app, factory, museum):
-    from contests.publishing import missing_for_publish
+    from contests.contest.publishing import missing_for_publish
 
     contest = factory.contest(museum, mechanic="skill")
     missing = [str(m) for m in missing_for_publish(contest, factory.now)]
@@ -265,7 +265,7 @@ def test_dashboard_groups_by_phase_with_entry_counts(app, client, museum, factor
 def test_slug_race_lost_at_the_database_is_a_field_error(app, client, museum, factory, db, monkeypatch):
     """If another request claims the slug between our check and our insert, the UNIQUE
     constraint refuses it and the organizer sees the same field error, not a 500."""
-    import contests.contest_editing as editing
+    import contests.contest.editing as editing
 
     factory.contest(museum, slug="noel")
     monkeypatch.setattr(editing, "slug_taken", lambda slug, exclude_id=None: False)

@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import post_form, sign_in
-from contests import winners
+from helpers import post_form, sign_in
 from contests.draw import merkle, protocol
 from contests.errors import ValidationFailed, WrongState
 from contests.models import AuditEvent, Draw, Entry
+from contests.winners.commitment import commit_draw, commit_supplementary
+from contests.winners import drawing
+from contests.winners.drawing import perform_draw
+from contests.winners.records import draw_of, draws_of, open_vacancies
+from contests.winners.substitution import substitute_winner
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = ["3 14 25 36 47"]
@@ -34,14 +38,14 @@ def contest(factory, museum, db):
 
 def test_publishing_commits_the_draw_and_shows_its_hash(app, client, db, factory, museum):
     contest = factory.contest(museum, publish=True, slug="pub", min_age=0)
-    draw = winners.draw_of(contest)
+    draw = draw_of(contest)
     assert draw.state == "committed" and len(draw.spec_hash) == 64
     spec = json.loads(draw.spec)
     assert spec["commitment"] == __import__("hashlib").sha256(bytes.fromhex(draw.server_secret)).hexdigest()
     assert spec["entropy_sources"] == ["EuroMillions draw after the close: the five main numbers"]
     assert draw.spec_hash in client.get("/c/pub").get_data(as_text=True)
     with pytest.raises(WrongState):
-        winners.commit_draw(contest, None, datetime.now(timezone.utc))
+        commit_draw(contest, None, datetime.now(timezone.utc))
     db.session.rollback()
     from sqlalchemy.exc import IntegrityError
 
@@ -52,7 +56,7 @@ def test_publishing_commits_the_draw_and_shows_its_hash(app, client, db, factory
 
 
 def test_publish_needs_named_sources(app, factory, museum):
-    from contests.publishing import missing_for_publish
+    from contests.contest.publishing import missing_for_publish
 
     contest = factory.contest(museum, entropy_sources="")
     assert "Public sources of randomness for the draw" in [str(m) for m in missing_for_publish(contest, factory.now)]
@@ -62,13 +66,13 @@ def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
     open_contest = factory.contest(museum, publish=True, slug="ouvert", min_age=0)
     now = datetime.now(timezone.utc)
     with pytest.raises(WrongState, match="after the contest closes"):
-        winners.perform_draw(open_contest, VALUES, None, now)
+        perform_draw(open_contest, VALUES, None, now)
     open_contest.ends_at = now - timedelta(seconds=1)
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        winners.perform_draw(open_contest, [], None, now)
+        perform_draw(open_contest, [], None, now)
     with pytest.raises(WrongState, match="no eligible entry"):
-        winners.perform_draw(open_contest, VALUES, None, now)
+        perform_draw(open_contest, VALUES, None, now)
 
 
 def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest, tmp_path):
@@ -77,7 +81,7 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
     response = post_form(client, base, {"entropy": VALUES[0]})
     assert response.status_code == 302
     db.session.expire_all()
-    draw = winners.draw_of(contest)
+    draw = draw_of(contest)
     assert draw.state == "drawn" and contest.state == "drawn"
     record = json.loads(client.get(f"/d/{draw.id}.json").get_data(as_text=True))
     entrants = client.get(f"/d/{draw.id}/entrants.txt").data
@@ -97,7 +101,7 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
 
 
 def test_receipt_check_gives_a_valid_inclusion_proof(app, client, db, contest):
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     record = json.loads(draw.record)
     entry = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id.desc())).scalars().first()
@@ -112,7 +116,7 @@ def test_receipt_check_gives_a_valid_inclusion_proof(app, client, db, contest):
 
 
 def test_substitutions_through_admin_and_cli(app, client, runner, db, contest, tmp_path):
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     record = json.loads(draw.record)
     first, second = record["winners"][0]["entry_id"], record["winners"][1]["entry_id"]
@@ -122,19 +126,19 @@ def test_substitutions_through_admin_and_cli(app, client, runner, db, contest, t
     result = runner.invoke(args=["substitute", str(draw.id), str(second), "--reason", "declined"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
-    record = json.loads(winners.draw_of(contest).record)
+    record = json.loads(draw_of(contest).record)
     assert [s["by_entry_id"] for s in record["substitutions"]] == [a["entry_id"] for a in record["alternates"][:2]]
     result = runner.invoke(args=["substitute", str(draw.id), str(first), "--reason", "unclaimed"])
     assert result.exit_code == 1 and "not a current winner" in result.output
-    (tmp_path / "r.json").write_text(winners.draw_of(contest).record)
-    (tmp_path / "e.txt").write_bytes(winners.draw_of(contest).entrants_file)
+    (tmp_path / "r.json").write_text(draw_of(contest).record)
+    (tmp_path / "e.txt").write_bytes(draw_of(contest).entrants_file)
     result = runner.invoke(args=["verify-draw", str(tmp_path / "r.json"), str(tmp_path / "e.txt")])
     assert result.exit_code == 0 and "2 substitution(s) in published order" in result.output
 
 
 def test_cli_commit_and_draw(app, runner, db, contest):
     result = runner.invoke(args=["commit", "noel"])
-    assert result.exit_code == 0 and winners.draw_of(contest).spec_hash in result.output
+    assert result.exit_code == 0 and draw_of(contest).spec_hash in result.output
     result = runner.invoke(args=["draw", "noel"])
     assert result.exit_code == 2  # --entropy is required
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
@@ -155,7 +159,7 @@ def test_two_organizers_pressing_draw_at_once_make_one_draw(app, db, contest, ba
             try:
                 mine = db.session.get(Contest, contest_id)
                 barrier.wait()
-                winners.perform_draw(mine, VALUES, None, datetime.now(timezone.utc))
+                perform_draw(mine, VALUES, None, datetime.now(timezone.utc))
                 db.session.commit()
                 results.append("drawn")
             except WrongState:
@@ -185,10 +189,10 @@ def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch)
 
     monkeypatch.setattr(protocol, "build_record", crash)
     with pytest.raises(RuntimeError):
-        winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+        perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.rollback()
     db.session.expire_all()
-    draw = winners.draw_of(contest)
+    draw = draw_of(contest)
     assert draw.state == "committed" and draw.record is None and contest.state == "published"
 
 
@@ -212,7 +216,7 @@ def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest
 
     db.session.execute(sql_update(Entry).values(entrant_commit=""))
     db.session.commit()
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     entries = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id)).scalars().all()
     expected = b"".join(b"%d,1,%s\n" % (e.id, entrant_commit(e.salt, e.identity_key).encode()) for e in entries)
@@ -228,8 +232,8 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
             Entry.contest_id == contest.id, Entry.status == "confirmed").order_by(Entry.id.desc())).all()
         return protocol.FrozenList.from_file(b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows))
 
-    monkeypatch.setattr(winners, "_frozen_list", shuffled)
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    monkeypatch.setattr(drawing, "_frozen_list", shuffled)
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
     assert ids == sorted(ids) and len(ids) == 10
@@ -241,14 +245,14 @@ def _lose_every_prize(draw, db):
         current = [w for w in protocol.current_winners(json.loads(draw.record)) if w["entry_id"] is not None]
         if not current:
             return
-        winners.substitute_winner(draw, current[0]["entry_id"], "unclaimed", None, datetime.now(timezone.utc))
+        substitute_winner(draw, current[0]["entry_id"], "unclaimed", None, datetime.now(timezone.utc))
         db.session.commit()
 
 
 def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db, contest, tmp_path):
     """1 prize x 2 positions, 4 alternates, 10 eligible entries: all 6 ranked entries fail to claim,
     a supplementary draw with a new commitment fills both prizes from the 4 others."""
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     record = json.loads(draw.record)
     ranked = protocol.ranked_ids(record)
@@ -258,10 +262,10 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     # Nothing vacant yet: no supplementary draw on offer, and the domain refuses one.
     assert 'id="supplementary"' not in client.get(page).get_data(as_text=True)
     with pytest.raises(WrongState, match="No prize is vacant"):
-        winners.commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))
+        commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))
     db.session.rollback()
     _lose_every_prize(draw, db)
-    record = json.loads(winners.draw_of(contest).record)
+    record = json.loads(draw_of(contest).record)
     assert [s["by_entry_id"] for s in record["substitutions"][-2:]] == [None, None]
     assert [v["prize_position"] for v in protocol.vacancies(record)] == [1, 2]
     # An entry disqualified after the draw stays out of the supplementary draw too.
@@ -274,10 +278,10 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     html = client.get(page).get_data(as_text=True)
     assert 'id="supplementary"' in html and "Vacant" in html
     post_form(client, page + "/supplementary", {"entropy_sources": " \n"}, page=page)
-    assert len(winners.draws_of(contest)) == 1  # no source named: refused
+    assert len(draws_of(contest)) == 1  # no source named: refused
     post_form(client, page + "/supplementary", {"entropy_sources": "Loto of 2 February 2027: the five numbers\n"}, page=page)
     db.session.expire_all()
-    first, second = winners.draws_of(contest)
+    first, second = draws_of(contest)
     assert (second.sequence, second.parent_id, second.state) == (2, first.id, "committed")
     spec = json.loads(second.spec)
     assert spec["prizes"] == [{"position": 1, "title": record["spec"]["prizes"][0]["title"], "quantity": 1},
@@ -285,7 +289,7 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     assert set(spec["supplementary"]["excluded"]) == ranked | {unranked[0].id}
     assert spec["commitment"] != record["spec"]["commitment"] and second.server_secret != first.server_secret
     with pytest.raises(WrongState):
-        winners.commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))  # one pending at a time
+        commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))  # one pending at a time
     db.session.rollback()
     pending = client.get(f"/d/{second.id}").get_data(as_text=True)
     assert second.spec_hash in pending and "7 participations exclues" in pending
@@ -294,12 +298,12 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
-    second = winners.draws_of(contest)[1]
+    second = draws_of(contest)[1]
     supplementary = json.loads(second.record)
     drawn = protocol.ranked_ids(supplementary)
     assert drawn and drawn <= {e.id for e in unranked[1:]}
     assert [f["fills"] for f in protocol.filled_vacancies(spec, supplementary)] == [v["entry_id"] for v in protocol.vacancies(record)]
-    assert winners.open_vacancies(winners.draws_of(contest)) == (None, [])
+    assert open_vacancies(draws_of(contest)) == (None, [])
 
     # Anyone can check it: the verifier, given the first draw's list, rebuilds the supplementary list.
     (tmp_path / "s.json").write_text(second.record)
@@ -337,7 +341,7 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
 def test_supplementary_commitments_are_unique_per_contest_and_sequence(app, db, contest):
     from sqlalchemy.exc import IntegrityError
 
-    first = winners.draw_of(contest)
+    first = draw_of(contest)
     for values in ({"sequence": 2, "parent_id": None}, {"sequence": 1, "parent_id": first.id}):
         db.session.add(Draw(contest_id=contest.id, algorithm="vdraw-v1", spec="{}", spec_hash="0" * 64,
                             server_secret="0" * 64, **values))
@@ -353,7 +357,7 @@ def test_supplementary_commitments_are_unique_per_contest_and_sequence(app, db, 
 
 
 def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
-    draw = winners.perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
     db.session.commit()
     result = runner.invoke(args=["commit", "noel", "--supplementary", "--source", "Loto"])
     assert result.exit_code == 1 and "No prize is vacant" in result.output
@@ -368,7 +372,7 @@ def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
 
 def test_long_draws_report_progress(app, runner, db, contest, backend, monkeypatch):
     """The CLI shows how far the freeze has gone (every 100,000 entries; every 3 here)."""
-    monkeypatch.setattr(winners, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(drawing, "PROGRESS_EVERY", 3)
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
     assert result.exit_code == 0, result.output
     reported = re.findall(r"(\d+) entries frozen", result.output)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, select
 
-from conftest import post_form, sign_in
+from helpers import post_form, sign_in
 from contests.models import AuditEvent, Entry
 
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')

@@ -5,7 +5,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from conftest import post_form, sign_in
+from helpers import post_form, sign_in
 from contests.models import AuditEvent, Entry
 
 
@@ -113,7 +113,7 @@ def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, s
 
     from sqlalchemy import insert
 
-    from contests import entry_export
+    from contests.entries import export as entry_export
 
     monkeypatch.setattr(entry_export, "CHUNK_ROWS", 100)
     now = datetime.now(timezone.utc)

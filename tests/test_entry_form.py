@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from conftest import enter
+from helpers import enter
 from contests.models import Consent, Entry
 
 
@@ -57,7 +57,7 @@ def test_daily_contest_says_when_to_come_back(app, client, db, factory, museum):
     assert response.status_code == 409 and "You can enter once a day. Come back from" in html
     assert "12:00\u202fAM (Europe/Paris)" in html
     # The next day in Paris, the same person may enter again.
-    from contests.entries import EntryInput, period_for, submit_entry
+    from contests.entries.submission import EntryInput, period_for, submit_entry
 
     tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
     submit_entry(contest, EntryInput(first_name="Zoé", last_name="Durand", email="zoe@example.org"), tomorrow)
@@ -135,7 +135,7 @@ def test_phone_postal_code_birth_date_questions_and_tie_breaker(app, client, db,
         Question(contest_id=contest.id, position=2, label="How did you hear of us?", kind="choice",
                  choices="Poster\nNewsletter\nFriends", required=True),
     ])
-    from contests.publishing import publish_contest
+    from contests.contest.publishing import publish_contest
 
     publish_contest(contest, None, datetime.now(timezone.utc))
     db.session.commit()
@@ -205,7 +205,7 @@ def test_cross_site_post_is_refused(app, client, db, open_contest):
 
 
 def test_html_in_fields_is_stored_as_typed_and_shown_escaped(app, client, db, factory, museum, open_contest):
-    from conftest import sign_in
+    from helpers import sign_in
     from contests.organizations import add_member
 
     assert enter(client, "noel", first_name="<script>alert(1)</script>", last_name="=HYPERLINK(\"x\")").status_code == 303

@@ -24,8 +24,8 @@ field_values = st.one_of(
 
 @pytest.fixture
 def strict_contest(factory, db):
-    from contests.contest_editing import add_question
-    from contests.publishing import publish_contest
+    from contests.contest.editing import add_question
+    from contests.contest.publishing import publish_contest
 
     contest = factory.contest(factory.organization("Musée"), slug="robuste", min_age=18, ask_birth_date=True,
                               phone_field="optional", postal_code_field="required", mechanic="skill",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from conftest import post_form, sign_in
+from helpers import post_form, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from conftest import enter
+from helpers import enter
 from contests.models import Entry, OutboxMessage
 
 

@@ -1,7 +1,7 @@
 """Organizations and their members, from the organizer's workspace."""
 from sqlalchemy import func, select
 
-from conftest import post_form, sign_in
+from helpers import post_form, sign_in
 from contests.models import Membership, Organization, User
 
 
@@ -51,7 +51,7 @@ def test_oversized_upload_is_refused_cleanly(app, client, factory):
     museum = factory.organization("Musée", owner=alice)
     sign_in(client, "alice@example.org")
 
-    from conftest import csrf_from
+    from helpers import csrf_from
 
     url = f"/admin/o/{museum.id}/contests/import"
     token = csrf_from(client.get(url).get_data(as_text=True))

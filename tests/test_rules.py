@@ -9,11 +9,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from conftest import post_form
-from contests import contest_editing, publishing, rules_versions
+from helpers import post_form
 from contests.documents.pdf import html_to_pdf
-from contests.documents.rules import load_templates
+from contests.rules.templates import load_templates
 from contests.models import AuditEvent, RulesVersion
+from contests.contest.amendment import amend_rules
+from contests.contest.editing import add_prize
+from contests.contest.publishing import missing_for_publish, publish_contest
+from contests.rules.versions import all_versions, current_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +79,7 @@ def publish(factory, organization, **overrides):
     from contests.extensions import db
 
     contest = factory.contest(organization, **overrides)
-    publishing.publish_contest(contest, None, factory.now, "http://localhost/")
+    publish_contest(contest, None, factory.now, "http://localhost/")
     db.session.commit()
     return contest
 
@@ -93,7 +96,7 @@ def test_every_template_has_a_valid_manifest_and_text(app):
 @pytest.mark.parametrize("key", sorted(JURISDICTIONS))
 def test_each_template_prints_every_mandatory_mention_in_its_pdf(app, client, factory, museum, key):
     contest = publish(factory, museum, slug=key.replace("/", "-"), **JURISDICTIONS[key])
-    row = rules_versions.current_version(contest)
+    row = current_version(contest)
     assert row.number == 1 and row.template == key
     response = client.get(f"/c/{contest.slug}/rules.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -101,7 +104,7 @@ def test_each_template_prints_every_mandatory_mention_in_its_pdf(app, client, fa
     missing = [m for m in MENTIONS[key] if m not in text]
     assert not missing, f"{key}: missing {missing}"
     if contest.mechanic == "random_draw":
-        from contests.winners import draw_of
+        from contests.winners.records import draw_of
 
         commitment = draw_of(contest)
         assert commitment.spec_hash in text
@@ -185,13 +188,13 @@ def test_safe_url_fetcher_reads_no_file_and_no_network(app, tmp_path):
 def test_publish_refuses_with_the_exact_list_of_missing_fields(app, client, factory, museum, db, runner):
     contest = factory.contest(museum, slug="incomplet", language="en", jurisdiction="US", territory="US",
                               claim_days=None, governing_law="", free_entry_route="", draw_at=None)
-    missing = [str(m) for m in publishing.missing_for_publish(contest, factory.now)]
+    missing = [str(m) for m in missing_for_publish(contest, factory.now)]
     assert missing == ["Winners selected on", "Days to claim a prize", "Free alternate method of entry (AMOE)",
                        "Governing law (state)"]
     result = runner.invoke(args=["publish", "incomplet"])
     assert result.exit_code == 1
     assert [line.strip("- ").strip() for line in result.output.splitlines()[1:]] == missing
-    from conftest import sign_in
+    from helpers import sign_in
 
     sign_in(client, "alice@example.org")
     page = f"/admin/o/{museum.id}/contests/{contest.id}"
@@ -199,7 +202,7 @@ def test_publish_refuses_with_the_exact_list_of_missing_fields(app, client, fact
     html = client.get(page).get_data(as_text=True)
     assert "Cannot publish yet. Missing: Winners selected on, Days to claim a prize, Free alternate method of entry (AMOE), Governing law (state)." in html
     db.session.expire_all()
-    assert contest.state == "draft" and rules_versions.current_version(contest) is None
+    assert contest.state == "draft" and current_version(contest) is None
 
 
 def test_missing_fields_are_named_in_french_for_a_french_organizer(app, factory, museum):
@@ -207,13 +210,13 @@ def test_missing_fields_are_named_in_french_for_a_french_organizer(app, factory,
 
     contest = factory.contest(museum, claim_days=None, dpo_contact="")
     with force_locale("fr"):
-        assert [str(m) for m in publishing.missing_for_publish(contest, factory.now)] == [
+        assert [str(m) for m in missing_for_publish(contest, factory.now)] == [
             "Délai de réclamation des lots (jours)", "Contact protection des données"]
 
 
 def test_no_template_for_a_combination_is_refused(app, factory, museum):
     contest = factory.contest(museum, jurisdiction="US", mechanic="skill", tie_breaker_question="?", jury_description="J")
-    assert [str(m) for m in publishing.missing_for_publish(contest, factory.now)] == [
+    assert [str(m) for m in missing_for_publish(contest, factory.now)] == [
         "Rules template for this jurisdiction and mechanic (US, skill)"]
 
 
@@ -224,9 +227,9 @@ def test_no_template_for_a_combination_is_refused(app, factory, museum):
 ])
 def test_us_registration_follows_the_prize_values(app, client, db, factory, museum, unit_value, registered, expected, absent):
     contest = factory.contest(museum, prizes=0, slug="usa", ny_fl_registered=registered, **JURISDICTIONS["us/sweepstakes"])
-    contest_editing.add_prize(contest, {"title": "Car", "quantity": 1, "unit_value": unit_value, "currency": "USD"}, None)
+    add_prize(contest, {"title": "Car", "quantity": 1, "unit_value": unit_value, "currency": "USD"}, None)
     db.session.commit()
-    publishing.publish_contest(contest, None, factory.now)
+    publish_contest(contest, None, factory.now)
     db.session.commit()
     html = " ".join(client.get("/c/usa/rules").get_data(as_text=True).split())
     if expected:
@@ -235,10 +238,10 @@ def test_us_registration_follows_the_prize_values(app, client, db, factory, muse
 
 
 def test_amendment_creates_a_dated_version_and_keeps_the_history(app, client, factory, museum, db):
-    from conftest import sign_in
+    from helpers import sign_in
 
     contest = publish(factory, museum, slug="avenant")
-    v1 = rules_versions.current_version(contest)
+    v1 = current_version(contest)
     sign_in(client, "alice@example.org")
     page = f"/admin/o/{museum.id}/contests/{contest.id}/rules/amend"
     form = client.get(page).get_data(as_text=True)
@@ -257,7 +260,7 @@ def test_amendment_creates_a_dated_version_and_keeps_the_history(app, client, fa
                                         "data_retention_months": "12", "draw_at": _local(contest, "draw_at")}, page=page)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     db.session.expire_all()
-    v2 = rules_versions.current_version(contest)
+    v2 = current_version(contest)
     assert v2.number == 2 and v2.summary == "Délai de réclamation porté à 45 jours." and v2.sha256 != v1.sha256
     assert "45 jours" in v2.html and "30 jours" in v1.html
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "rules.amended")).scalar_one()
@@ -281,10 +284,10 @@ def test_amending_committed_terms_is_refused(app, factory, museum, db):
 
     contest = publish(factory, museum, slug="fige")
     with pytest.raises(ValidationFailed) as refused:
-        rules_versions.amend_rules(contest, {"ends_at": None, "claim_days": 10}, "Prolongation", None, factory.now)
+        amend_rules(contest, {"ends_at": None, "claim_days": 10}, "Prolongation", None, factory.now)
     assert "ends_at" in refused.value.errors
     db.session.rollback()
-    assert rules_versions.current_version(contest).number == 1
+    assert current_version(contest).number == 1
 
 
 def test_cli_lists_versions_and_writes_a_pdf(app, factory, museum, runner, tmp_path):
@@ -303,15 +306,15 @@ def test_meta_statement_when_promoted_on_facebook_or_instagram(app, client, fact
     assert "in no way sponsored, endorsed, administered by or associated with Facebook, Instagram or Meta" in text
     assert "releases Meta Platforms, Inc." in text
     plain = publish(factory, museum, slug="sans-meta")
-    assert "Meta" not in rules_versions.current_version(plain).html
+    assert "Meta" not in current_version(plain).html
 
 
 def test_the_draw_address_printed_in_the_rules_exists_before_the_draw(app, client, factory, museum):
-    from contests.winners import draw_of
+    from contests.winners.records import draw_of
 
     contest = publish(factory, museum, slug="avant-tirage")
     draw = draw_of(contest)
-    assert f"http://localhost/d/{draw.id}" in rules_versions.current_version(contest).html
+    assert f"http://localhost/d/{draw.id}" in current_version(contest).html
     page = client.get(f"/d/{draw.id}")
     assert page.status_code == 200 and draw.spec_hash in page.get_data(as_text=True)
     assert client.get(f"/d/{draw.id}.json").status_code == 404  # nothing drawn, nothing to verify yet
@@ -353,7 +356,7 @@ def test_two_organizers_publishing_at_once_publish_once(app, factory, museum, db
 
     contest = factory.contest(museum, slug="course", mechanic=mechanic, tie_breaker_question="Combien ?",
                               jury_description="Le jury du musée.")
-    results, run = _race(app, 3, lambda c: publishing.publish_contest(c, None, factory.now))
+    results, run = _race(app, 3, lambda c: publish_contest(c, None, factory.now))
     threads = [threading.Thread(target=run, args=(contest.id,)) for _ in range(3)]
     for thread in threads:
         thread.start()
@@ -361,7 +364,7 @@ def test_two_organizers_publishing_at_once_publish_once(app, factory, museum, db
         thread.join()
     assert sorted(results) == ["done", "refused", "refused"], results
     db.session.expire_all()
-    assert [v.number for v in rules_versions.all_versions(contest)] == [1]
+    assert [v.number for v in all_versions(contest)] == [1]
 
 
 def test_amendments_saved_at_once_become_successive_versions(app, factory, museum, db):
@@ -374,7 +377,7 @@ def test_amendments_saved_at_once_become_successive_versions(app, factory, museu
     def amend(c):
         with lock:
             value = next(days)
-        rules_versions.amend_rules(c, {"claim_days": value}, f"Délai porté à {value} jours.", None, factory.now)
+        amend_rules(c, {"claim_days": value}, f"Délai porté à {value} jours.", None, factory.now)
 
     results, run = _race(app, 3, amend)
     threads = [threading.Thread(target=run, args=(contest.id,)) for _ in range(3)]
@@ -384,6 +387,6 @@ def test_amendments_saved_at_once_become_successive_versions(app, factory, museu
         thread.join()
     assert sorted(results) == ["done", "done", "done"], results
     db.session.expire_all()
-    versions = rules_versions.all_versions(contest)
+    versions = all_versions(contest)
     assert [v.number for v in versions] == [1, 2, 3, 4]
     assert len({v.sha256 for v in versions}) == 4

@@ -1,7 +1,7 @@
 """Security headers on every kind of page."""
 import pytest
 
-from conftest import sign_in
+from helpers import sign_in
 
 
 @pytest.mark.parametrize("path", ["/auth/login", "/c/does-not-exist", "/static/app.css"])
@@ -45,7 +45,7 @@ def test_organizer_text_is_escaped(app, client, factory):
 
 def test_typed_values_echoed_in_error_messages_are_escaped(app, client, factory):
     """Validation messages quote what was typed; that text must not become markup."""
-    from conftest import post_form
+    from helpers import post_form
 
     alice = factory.user("alice@example.org")
     organization = factory.organization(owner=alice)

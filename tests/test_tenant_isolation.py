@@ -1,7 +1,7 @@
 """An organizer never reaches another organization's data: every admin route answers 404."""
 import pytest
 
-from conftest import sign_in
+from helpers import sign_in
 
 #: Admin routes that take no organization id; each must be safe for any signed-in organizer.
 UNSCOPED_ADMIN_ENDPOINTS = {"admin.home", "admin.organizations"}
@@ -20,8 +20,8 @@ def two_tenants(app, factory, db):
     theatre = factory.organization("Théâtre", owner=bob)
     museum_contest = factory.contest(museum, title="Jeu du musée")
     theatre_contest = factory.contest(theatre, title="Jeu du théâtre", slug="theatre", min_age=0)
-    from contests.contest_editing import add_question
-    from contests.publishing import publish_contest
+    from contests.contest.editing import add_question
+    from contests.contest.publishing import publish_contest
 
     add_question(theatre_contest, {"label": "Pièce préférée ?", "kind": "text", "required": True}, None)
     publish_contest(theatre_contest, None, factory.now)
@@ -64,7 +64,7 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             # A valid CSRF token so that a 404 cannot come from a CSRF refusal instead.
             html = client.get("/admin/organizations").get_data(as_text=True)
-            from conftest import csrf_from
+            from helpers import csrf_from
 
             response = client.open(url, method=method, data={"csrf_token": csrf_from(html)})
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"

@@ -1,12 +1,12 @@
-"""Forms of the organizer workspace (contest and prize fields live in contest_fields)."""
+"""Forms of the organizer workspace (contest and prize fields live in contest/fields.py)."""
 from flask_babel import lazy_gettext as _l
-from ..form_base import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..contest_fields import ContestFields, PrizeFields
-from ..rules_versions import AMENDABLE_FIELDS
+from ..contest.amendment import AMENDABLE_FIELDS
+from ..contest.fields import ContestFields, PrizeFields
+from ..web.forms import Form
 
 ContestForm = ContestFields
 PrizeForm = PrizeFields
@@ -61,7 +61,7 @@ class QuestionForm(Form):
 
 
 class AmendRulesForm(Form):
-    """The terms an amendment may change (rules_versions.AMENDABLE_FIELDS), plus what changed and why."""
+    """The terms an amendment may change (contest.amendment.AMENDABLE_FIELDS), plus what changed and why."""
 
     summary = TextAreaField(
         _l("What the amendment changes"),

@@ -1,8 +1,9 @@
 """Sign-in and language forms."""
 from flask_babel import lazy_gettext as _l
-from ..form_base import Form
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from ..web.forms import Form
 
 
 class LoginForm(Form):

@@ -9,8 +9,9 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..organizations import authenticate
+from ..transaction import unit_of_work
 from .forms import LanguageForm, LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -53,8 +54,8 @@ def login():
             if language:
                 session["lang"] = language
             login_user(user)
-            audit.record("user.signed_in", actor=user)
-            db.session.commit()
+            with unit_of_work():
+                audit.record("user.signed_in", actor=user)
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.home"))
         form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), 401
@@ -77,7 +78,7 @@ def set_language():
     if form.validate_on_submit():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
-            current_user.ui_locale = form.lang.data
-            db.session.commit()
+            with unit_of_work():
+                current_user.ui_locale = form.lang.data
         refresh()
     return redirect(_safe_next(request.form.get("next")) or url_for("admin.home"))

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select
 
 from ..draw.protocol import current_winners
-from ..extensions import db
+from ..extensions import app_cache, db
 from ..models import Contest, Draw, Entry, RulesVersion
 from .pdf import html_to_pdf
 from .qr import qr_data_uri
@@ -87,20 +87,20 @@ def rules_version_at(contest: Contest, instant: datetime) -> RulesVersion | None
     ).scalar_one_or_none()
 
 
-#: Public copies already rendered, by (draw, record digest): the page is public and a rendering
-#: costs about 200 ms; a substitution changes the record, hence the key.
-PUBLIC_COPIES: OrderedDict[tuple[int, str, str], bytes] = OrderedDict()
+#: Public copies kept per process: the page is public and a rendering costs about 200 ms.
 PUBLIC_COPIES_MAX = 32
 
 
 def public_draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str) -> bytes:
     """The public copy of the procès-verbal (first names and initials), rendered once per record."""
+    # Keyed by the record's digest: a substitution changes the record, hence the certificate.
     key = (draw.id, hashlib.sha256(draw.record.encode()).hexdigest(), draw_url)
-    pdf = PUBLIC_COPIES.get(key)
+    copies: OrderedDict[tuple[int, str, str], bytes] = app_cache("contests.public_certificates", OrderedDict)
+    pdf = copies.get(key)
     if pdf is None:
-        pdf = PUBLIC_COPIES[key] = draw_certificate_pdf(contest, draw, draw_url, full_names=False)
-        while len(PUBLIC_COPIES) > PUBLIC_COPIES_MAX:
-            PUBLIC_COPIES.popitem(last=False)
+        pdf = copies[key] = draw_certificate_pdf(contest, draw, draw_url, full_names=False)
+        while len(copies) > PUBLIC_COPIES_MAX:
+            copies.popitem(last=False)
     return pdf
 
 

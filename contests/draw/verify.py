@@ -8,6 +8,7 @@ Standard library only. Prints PASS, or FAIL with the first check that does not h
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -104,11 +105,22 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
     return passed
 
 
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m contests.draw.verify",
+        description="Re-run a published draw offline from its record and its entrant file; prints PASS or FAIL "
+                    "with the first check that does not hold (exit 0 or 1; 2 for unreadable input).",
+    )
+    parser.add_argument("record", metavar="RECORD.json", help="the draw record (https://HOST/d/ID.json)")
+    parser.add_argument("entrants", metavar="ENTRANTS_FILE", help="the entrant file (https://HOST/d/ID/entrants.txt)")
+    parser.add_argument("parent", metavar="PARENT_ENTRANTS_FILE", nargs="?",
+                        help="for a supplementary draw: the earlier draw's entrant file, to check how its list was derived")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 3):
-        print("usage: python -m contests.draw.verify RECORD.json ENTRANTS_FILE [PARENT_ENTRANTS_FILE]", file=sys.stderr)
-        return 2
+    options = _arguments(argv)
+    args = [options.record, options.entrants] + ([options.parent] if options.parent else [])
     try:
         with open(args[0], "rb") as handle:
             record = json.loads(handle.read().decode("utf-8"))

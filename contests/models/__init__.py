@@ -1,8 +1,8 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 from .audit import AuditEvent
-from .draw import Draw
+from .draw import Draw, DrawState
 from .contest import Contest, Phase, Prize, Question, State
-from .entry import Consent, ConsentText, Entry, OutboxMessage
+from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
 from .organization import Membership, Organization, User
 from .rules import RulesVersion
 
@@ -14,7 +14,9 @@ __all__ = [
     "Question",
     "Contest",
     "Draw",
+    "DrawState",
     "Entry",
+    "EntryStatus",
     "Membership",
     "Organization",
     "Phase",

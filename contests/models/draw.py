@@ -7,6 +7,7 @@ draw whose vacancies it fills.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -15,10 +16,17 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 
+class DrawState(StrEnum):
+    """A draw is committed (specification public, values awaited) and then drawn, once."""
+
+    COMMITTED = "committed"
+    DRAWN = "drawn"
+
+
 class Draw(db.Model):
     __tablename__ = "draws"
     __table_args__ = (
-        CheckConstraint("state IN ('committed', 'drawn')", name="state"),
+        CheckConstraint("state IN (" + ", ".join(repr(str(s)) for s in DrawState) + ")", name="state"),
         CheckConstraint("algorithm IN ('vdraw-v1', 'rfc3797')", name="algorithm"),
         #: One commitment per contest and sequence, never replaced once published; of two
         #: supplementary commitments made at once, the database keeps one.
@@ -36,7 +44,7 @@ class Draw(db.Model):
     spec_hash: Mapped[str] = mapped_column(String(64))
     #: Hex of the 32 secret bytes whose hash the spec publishes; revealed in the record at the draw.
     server_secret: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(10), default="committed")
+    state: Mapped[str] = mapped_column(String(10), default=DrawState.COMMITTED)
     #: The public values entered for the named sources (JSON list), once they exist.
     entropy: Mapped[str | None] = mapped_column(Text)
     #: The draw record (JSON), substitutions included.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-ENTRY_STATUSES = ("pending", "confirmed", "disqualified")
+
+class EntryStatus(StrEnum):
+    """Where an entry stands; only confirmed entries go into a draw's frozen list."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISQUALIFIED = "disqualified"
 
 
 class Entry(db.Model):
@@ -30,7 +37,7 @@ class Entry(db.Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint("status IN (" + ", ".join(repr(s) for s in ENTRY_STATUSES) + ")", name="status"),
+        CheckConstraint("status IN (" + ", ".join(repr(str(s)) for s in EntryStatus) + ")", name="status"),
         #: The guarantee: one identity per contest and period, whatever the concurrency.
         UniqueConstraint("contest_id", "identity_key", "period", name="uq_entries_identity_period"),
         Index("ix_entries_contest_phone", "contest_id", "phone"),
@@ -41,7 +48,7 @@ class Entry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.PENDING)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     #: The address mail is sent to, as the entrant typed it (validated).

@@ -4,13 +4,13 @@ from __future__ import annotations
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from ..form_base import Form
 from wtforms import BooleanField, SelectChoice, DateField, EmailField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..entries import birth_date_problem, default_region, email_problem, phone_problem
+from ..entries.submission import birth_date_problem, default_region, email_problem, phone_problem
 from ..models import Contest
 from ..models.types import utcnow
+from ..web.forms import Form
 
 
 def _no_control_characters(form, field):

@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from ..extensions import app_cache
+
 #: Stands in for the token while rendering; random so no organizer text can contain it.
 TOKEN_SLOT = f"form-token-slot-{secrets.token_hex(12)}"
 
@@ -41,4 +43,6 @@ class RenderedPages:
             self._pages.clear()
 
 
-contest_pages = RenderedPages()
+def contest_pages() -> RenderedPages:
+    """The running app's rendered contest pages."""
+    return app_cache("contests.contest_pages", RenderedPages)

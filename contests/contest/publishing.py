@@ -7,12 +7,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from . import audit
-from .errors import PublishRefused, WrongState
-from .extensions import db
-from .documents.rules import missing_fields
-from .models import Contest, State, User
-from .rules_versions import contest_template, no_template_label, publish_rules
+from .. import audit
+from ..errors import PublishRefused, WrongState
+from ..extensions import db
+from ..models import Contest, Phase, State, User
+from ..rules.templates import missing_fields
+from ..rules.versions import contest_template, no_template_label, publish_rules
+from ..winners.commitment import commit_draw
 
 
 def missing_for_publish(contest: Contest, now: datetime) -> list:
@@ -59,8 +60,6 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime, base_ur
     contest.published_at = now
     audit.record("contest.published", actor=actor, contest=contest, slug=contest.slug)
     if contest.mechanic == "random_draw":
-        from .winners import commit_draw
-
         commit_draw(contest, actor, now)  # the specification is fixed before any entry
     publish_rules(contest, actor, now, base_url)  # after the commitment: the rules print its hash
     return contest
@@ -69,7 +68,7 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime, base_ur
 def archive_contest(contest: Contest, actor: User | None, now: datetime) -> Contest:
     """Hide a finished or abandoned contest from the dashboard's working lists."""
     phase = contest.phase(now)
-    if phase not in ("draft", "closed", "drawn"):
+    if phase not in (Phase.DRAFT, Phase.CLOSED, Phase.DRAWN):
         raise WrongState(_l("An open or upcoming contest cannot be archived; wait until it closes."))
     contest.state = State.ARCHIVED
     contest.archived_at = now

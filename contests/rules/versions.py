@@ -12,24 +12,11 @@ from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from . import audit
-from .contest_editing import apply_values
-from .documents.rules import (RulesLinks, RulesTemplate, content_hash, load_templates, missing_fields, render_rules,
-                              rules_context, template_for)
-from .errors import PublishRefused, ValidationFailed, WrongState
-from .extensions import db
-from .models import Contest, Draw, RulesVersion, State, User
-from .timezones import NonexistentLocalTime
-
-#: What an amendment may change. Dates, prizes, eligibility of the draw and its sources are in the
-#: published draw commitment, so changing them would break the promise made to entrants.
-AMENDABLE_FIELDS = (
-    "description", "exclusions", "legal_name", "legal_form", "share_capital", "registration_number",
-    "legal_address", "contact_email", "agency", "dpo_contact", "data_retention_months", "data_recipients",
-    "data_transfers", "bailiff", "claim_days", "draw_at", "governing_law", "free_entry_route",
-    "promoted_on_meta", "ny_fl_registered", "skill_testing_question",
-)
-
+from .. import audit
+from ..errors import PublishRefused
+from ..extensions import db
+from ..models import Contest, Draw, RulesVersion, User
+from .templates import RulesLinks, RulesTemplate, content_hash, load_templates, render_rules, rules_context, template_for
 
 def templates_root() -> Path:
     return Path(current_app.config["RULES_TEMPLATES_PATH"])
@@ -49,7 +36,7 @@ def links_for(contest: Contest, draw: Draw | None, base_url: str | None = None) 
 
 def render_current_terms(contest: Contest, template: RulesTemplate, base_url: str | None = None) -> str:
     """The rules text as the contest's terms stand now (a preview for drafts, the text of a new version)."""
-    from .winners import draw_of
+    from ..winners.records import draw_of
 
     draw = draw_of(contest)
     context = rules_context(contest, draw, links_for(contest, draw, base_url), template.language)
@@ -74,7 +61,7 @@ def version(contest: Contest, number: int) -> RulesVersion | None:
     ).scalar_one_or_none()
 
 
-def _add_version(contest: Contest, template: RulesTemplate, html: str, summary: str, actor: User | None,
+def add_version(contest: Contest, template: RulesTemplate, html: str, summary: str, actor: User | None,
                  now: datetime) -> RulesVersion:
     """Freeze ``html`` as the contest's next version (UNIQUE contest + number backs the numbering)."""
     number = (db.session.execute(
@@ -93,7 +80,7 @@ def publish_rules(contest: Contest, actor: User | None, now: datetime, base_url:
     template = contest_template(contest)
     if template is None:
         raise PublishRefused([no_template_label(contest)])
-    row = _add_version(contest, template, render_current_terms(contest, template, base_url), "", actor, now)
+    row = add_version(contest, template, render_current_terms(contest, template, base_url), "", actor, now)
     audit.record("rules.published", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
                  template=template.key)
     return row
@@ -102,46 +89,6 @@ def publish_rules(contest: Contest, actor: User | None, now: datetime, base_url:
 def no_template_label(contest: Contest):
     return _l("Rules template for this jurisdiction and mechanic (%(jurisdiction)s, %(mechanic)s)",
               jurisdiction=contest.jurisdiction, mechanic=contest.mechanic)
-
-
-def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None, now: datetime,
-                base_url: str | None = None) -> RulesVersion:
-    """Change amendable terms of a published contest and freeze the new text as the next version."""
-    if contest.state != State.PUBLISHED:
-        raise WrongState(_l("Only the rules of a published contest can be amended."))
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationFailed({"summary": [_l("Say in a sentence what the amendment changes.")]})
-    unknown = set(values) - set(AMENDABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed({name: [_l("This term is part of the published draw commitment and cannot be amended.")]
-                                for name in sorted(unknown)})
-    # Lock the contest row first (SQLite: the write lock) so that amendments saved at the same
-    # moment run one after the other, each numbered after the one before.
-    db.session.execute(update(Contest).where(Contest.id == contest.id).values(updated_at=now)
-                       .execution_options(synchronize_session=False))
-    template = contest_template(contest)
-    previous = current_version(contest)
-    if template is None or previous is None:
-        raise WrongState(_l("This contest has no published rules to amend."))
-    try:
-        apply_values(contest, values)
-    except NonexistentLocalTime:
-        raise ValidationFailed({"draw_at": [_l("This time does not exist in %(zone)s (the clocks go forward). Pick another time.",
-                                               zone=contest.timezone)]}) from None
-    missing = missing_fields(contest, template)
-    if missing:
-        raise ValidationFailed({f.name: [_l("This field is required.")] for f in missing})
-    if contest.selects_before_close:
-        raise ValidationFailed({"draw_at": [_l("The winners cannot be selected before the closing date.")]})
-    html = render_current_terms(contest, template, base_url)
-    if content_hash(html) == previous.sha256:
-        raise ValidationFailed({"summary": [_l("These changes leave the rules text as it is; there is nothing to amend.")]})
-    row = _add_version(contest, template, html, summary, actor, now)
-    audit.record("rules.amended", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
-                 summary=summary, fields=sorted(values))
-    return row
-
 
 
 def _version_template(row: RulesVersion) -> RulesTemplate | None:
@@ -162,7 +109,7 @@ def rules_pdf(contest: Contest, row: RulesVersion) -> bytes:
     """
     if row.pdf is not None:
         return row.pdf
-    from .documents.pdf import html_to_pdf  # WeasyPrint loads Pango: only when a PDF is made
+    from ..documents.pdf import html_to_pdf  # WeasyPrint loads Pango: only when a PDF is made
 
     template = _version_template(row)
     html = render_template(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from .form_base import Form
+from ..web.forms import Form
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -20,9 +20,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from .models.contest import CURRENCIES
-from .money import MalformedAmount, format_amount_plain, parse_amount
-from .timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
+from ..models.contest import CURRENCIES
+from ..money import MalformedAmount, format_amount_plain, parse_amount
+from ..timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

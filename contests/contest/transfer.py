@@ -11,16 +11,18 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from .contest_editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, create_contest, slug_taken
-from .contest_fields import DATETIME_FORMAT, ContestFields, PrizeFields
-from .errors import ValidationFailed
-from .models import Contest, Organization, User
-from .money import format_amount_plain
-from .timezones import utc_to_local
+from ..errors import ValidationFailed
+from ..models import Contest, Organization, User
+from ..money import format_amount_plain
+from ..timezones import utc_to_local
+from .editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, create_contest, slug_taken
+from .fields import DATETIME_FORMAT, ContestFields, PrizeFields
 
 FORMAT = "contests/contest"
 VERSION = 1
 MAX_PRIZES = 100
+#: A contest file is a few kilobytes; anything near this is not one.
+MAX_FILE_BYTES = 2_000_000
 
 
 def export_contest(contest: Contest) -> dict[str, Any]:
@@ -41,6 +43,16 @@ def export_contest(contest: Contest) -> dict[str, Any]:
         for p in contest.prizes
     ]
     return {"format": FORMAT, "version": VERSION, "contest": body, "prizes": prizes}
+
+
+def read_contest_file(raw: bytes) -> Any:
+    """Decode an uploaded contest file (read up to MAX_FILE_BYTES + 1 bytes), or say what is wrong."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationFailed({"file": [_l("The file is larger than 2 MB.")]})
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationFailed({"file": [_l("This is not a valid JSON file (%(error)s).", error=str(error))]}) from None
 
 
 def _as_formdata(obj: dict) -> MultiDict:

@@ -6,11 +6,11 @@ from slugify import slugify
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
-from .errors import ContestLocked, ValidationFailed
-from .extensions import db
-from .models import Contest, Organization, Prize, Question, State, User
-from .timezones import local_to_utc
+from .. import audit
+from ..errors import ContestLocked, ValidationFailed
+from ..extensions import db
+from ..models import Contest, Organization, Prize, Question, State, User
+from ..timezones import local_to_utc
 
 #: Contest columns a form or an import may set (the rest is state the app manages).
 EDITABLE_FIELDS = (

@@ -15,21 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
-from . import audit
-from .draw.canonical import entrant_commit
-from .errors import DomainError, ValidationFailed, WrongState
-from .extensions import db
-from .identity import (
+from ..draw.canonical import entrant_commit
+from ..errors import DomainError, ValidationFailed
+from ..extensions import app_cache, db
+from ..identity import (
     DisposableEmail,
     InvalidEmail,
     InvalidPhone,
@@ -39,13 +36,12 @@ from .identity import (
     normalize_phone,
     normalize_postal_code,
 )
-from .mail import queue_mail
-from .models import Consent, ConsentText, Contest, Entry, Phase, User
-from .models.types import utcnow
+from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
+from ..models.types import utcnow
+from .confirmation import queue_confirmation, queue_receipt
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CONFIRM_SALT = "entry-confirm"
 
 
 class AlreadyEntered(DomainError):
@@ -122,18 +118,23 @@ def default_region(contest: Contest) -> str:
     return codes[0] if codes else contest.jurisdiction
 
 
-#: Hashes of consent texts seen committed; the same few texts back every entry of a contest.
-#: Rows are never deleted (consents point at them), so a hash once seen stays valid.
-STORED_CONSENT_TEXTS: set[str] = set()
+def _stored_consent_texts() -> set[str]:
+    """Hashes of consent texts seen committed; the same few texts back every entry of a contest.
+
+    Rows are never deleted (consents point at them), so a hash once seen stays valid. Kept on
+    the app, not the module: two apps in one process (the tests) each have their database.
+    """
+    return app_cache("contests.consent_texts", set)
 
 
 def _store_consent_text(text: str, language: str) -> str:
     """Store a consent wording once (concurrent writers welcome) and return its SHA-256."""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest in STORED_CONSENT_TEXTS:
+    seen = _stored_consent_texts()
+    if digest in seen:
         return digest
     if db.session.get(ConsentText, digest) is not None:
-        STORED_CONSENT_TEXTS.add(digest)  # committed by an earlier request: remember it
+        seen.add(digest)  # committed by an earlier request: remember it
         return digest
     # Not cached yet: this transaction may still roll back, so the next request checks again.
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -221,7 +222,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
 
     entry = Entry(
         contest_id=contest.id,
-        status="pending" if contest.double_opt_in else "confirmed",
+        status=EntryStatus.PENDING if contest.double_opt_in else EntryStatus.CONFIRMED,
         confirmed_at=None if contest.double_opt_in else now,
         first_name=data.first_name.strip(),
         last_name=data.last_name.strip(),
@@ -324,183 +325,3 @@ _BURST_COUNT = select(func.count()).select_from(
     select(Entry.id).where(Entry.contest_id == bindparam("contest"), Entry.ip_address == bindparam("ip"),
                            Entry.created_at >= bindparam("since")).limit(bindparam("limit")).subquery()
 )
-
-
-# --- confirmation (double opt-in) ----------------------------------------------------------
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
-
-
-def confirmation_token(entry: Entry) -> str:
-    return _serializer().dumps({"e": entry.id, "k": entry.identity_key[:16]})
-
-
-def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
-    """Mail the signed confirmation link, in the contest's language."""
-    url = f"{base_url.rstrip('/')}/c/{contest.slug}/confirm/{confirmation_token(entry)}"
-    with force_locale(contest.language):
-        subject = str(_l("Confirm your entry: %(title)s", title=contest.title))
-        body = render_template("mail/confirm.txt", contest=contest, entry=entry, url=url,
-                               hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
-
-
-def queue_receipt(contest: Contest, entry: Entry) -> None:
-    with force_locale(contest.language):
-        subject = str(_l("Your entry is recorded: %(title)s", title=contest.title))
-        body = render_template("mail/receipt.txt", contest=contest, entry=entry)
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
-
-
-class InvalidConfirmation(DomainError):
-    def __init__(self, expired: bool):
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
-
-
-def entry_for_token(contest: Contest, token: str) -> Entry:
-    """Resolve a confirmation link to its entry (signed, expiring, bound to the identity)."""
-    max_age = current_app.config["CONFIRM_MAX_AGE_HOURS"] * 3600
-    try:
-        payload = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise InvalidConfirmation(expired=True) from None
-    except BadSignature:
-        raise InvalidConfirmation(expired=False) from None
-    entry = db.session.get(Entry, payload.get("e")) if isinstance(payload, dict) else None
-    if entry is None or entry.contest_id != contest.id or entry.identity_key[:16] != payload.get("k"):
-        raise InvalidConfirmation(expired=False)
-    return entry
-
-
-def confirm_entry(contest: Contest, token: str, now: datetime) -> Entry:
-    """Confirm a pending entry (idempotent); a disqualified one stays disqualified."""
-    entry = entry_for_token(contest, token)
-    if entry.status == "pending":
-        entry.status = "confirmed"
-        entry.confirmed_at = now
-        queue_receipt(contest, entry)
-        db.session.flush()
-    return entry
-
-
-def resend_confirmation(contest: Contest, email: str, base_url: str, now: datetime) -> bool:
-    """Queue the link again for a pending entry of this address; say nothing about others."""
-    try:
-        key = identity_key(normalize_email(email).key)
-    except (InvalidEmail, DisposableEmail):
-        return False
-    entry = db.session.execute(
-        select(Entry).where(
-            Entry.contest_id == contest.id, Entry.identity_key == key, Entry.status == "pending"
-        ).order_by(Entry.id.desc())
-    ).scalars().first()
-    if entry is None:
-        return False
-    queue_confirmation(contest, entry, base_url)
-    return True
-
-
-# --- review --------------------------------------------------------------------------------
-
-STATUS_FILTERS = ("pending", "confirmed", "flagged", "disqualified")
-
-
-def entries_query(contest: Contest, status: str | None = None, search: str = ""):
-    """The admin list: optional status filter ("flagged" = has an uncleared signal) and search."""
-    query = select(Entry).where(Entry.contest_id == contest.id)
-    if status == "flagged":
-        query = query.where(Entry.flags != "", Entry.status != "disqualified")
-    elif status in ("pending", "confirmed", "disqualified"):
-        query = query.where(Entry.status == status)
-    search = search.strip()
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Entry.email).like(pattern),
-                func.lower(Entry.first_name).like(pattern),
-                func.lower(Entry.last_name).like(pattern),
-                Entry.receipt_code == search.upper(),
-                Entry.phone.like(f"%{search.replace(' ', '')}%"),
-            )
-        )
-    return query.order_by(Entry.id)
-
-
-def status_counts(contest: Contest) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Entry.status, func.count()).where(Entry.contest_id == contest.id).group_by(Entry.status)
-    ).all()
-    counts = {status: 0 for status in STATUS_FILTERS}
-    counts.update({status: n for status, n in rows})
-    counts["flagged"] = db.session.execute(
-        select(func.count()).select_from(Entry).where(
-            Entry.contest_id == contest.id, Entry.flags != "", Entry.status != "disqualified"
-        )
-    ).scalar()
-    counts["all"] = sum(n for status, n in rows)
-    return counts
-
-
-def source_counts(contest: Contest) -> list[tuple[str, int]]:
-    """Entries per channel (poster, flyer... from the QR codes; "" for the plain address), largest first."""
-    return [(source, n) for source, n in db.session.execute(
-        select(Entry.source, func.count()).where(Entry.contest_id == contest.id)
-        .group_by(Entry.source).order_by(func.count().desc(), Entry.source)
-    ).all()]
-
-
-@dataclass
-class Cluster:
-    reason: str
-    value: str
-    entries: list[Entry]
-
-
-def review_clusters(contest: Contest) -> list[Cluster]:
-    """Group flagged entries by what links them: a phone, a household, an IP address."""
-    flagged = db.session.execute(
-        select(Entry).where(Entry.contest_id == contest.id, Entry.flags != "").order_by(Entry.id)
-    ).scalars().all()
-    groups: dict[tuple[str, str], list[Entry]] = {}
-    for entry in flagged:
-        for flag in entry.flag_list:
-            value = {"phone": entry.phone, "household": entry.household_key, "ip_burst": entry.ip_address}.get(flag)
-            if value:
-                groups.setdefault((flag, value), []).append(entry)
-    return [Cluster(reason, value, entries) for (reason, value), entries in groups.items()]
-
-
-def disqualify_entry(entry: Entry, reason: str, actor: User, now: datetime) -> None:
-    """Exclude an entry from the draw, saying why; recorded with who and when."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed({"reason": [_l("Say why this entry is disqualified.")]})
-    if entry.status == "disqualified":
-        raise WrongState(_l("This entry is already disqualified."))
-    previous = entry.status
-    entry.status = "disqualified"
-    entry.disqualified_at = now
-    entry.disqualified_by_id = actor.id
-    entry.disqualified_reason = reason[:2000]
-    db.session.flush()
-    audit.record("entry.disqualified", actor=actor, contest=_contest_of(entry),
-                 entry_id=entry.id, reason=entry.disqualified_reason, previous_status=previous)
-
-
-def clear_flags(entry: Entry, actor: User, now: datetime) -> None:
-    """Keep a flagged entry: the signals are dismissed, the decision recorded."""
-    if not entry.flags:
-        raise WrongState(_l("This entry has no signal to clear."))
-    cleared = entry.flags
-    entry.flags = ""
-    entry.flag_cleared_at = now
-    entry.flag_cleared_by_id = actor.id
-    db.session.flush()
-    audit.record("entry.flags_cleared", actor=actor, contest=_contest_of(entry), entry_id=entry.id, flags=cleared)
-
-
-def _contest_of(entry: Entry) -> Contest:
-    return db.session.get(Contest, entry.contest_id)

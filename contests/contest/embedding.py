@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from . import audit
-from .errors import ValidationFailed
-from .models import Contest, User
+from .. import audit
+from ..errors import ValidationFailed
+from ..models import Contest, User
 
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 _COLOR = re.compile(r"^#[0-9a-f]{6}$")

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
+from ..transaction import discard
 
 
 def install(app: Flask) -> None:
@@ -36,6 +36,6 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
-        db.session.rollback()
+        discard()
         message = _("Something went wrong on our side; nothing was saved. Try again in a moment.")
         return render_template("errors/error.html", code=500, title=_("Server error"), message=message), 500

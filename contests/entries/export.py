@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from .models import Contest
+from ..models import Contest
 
 #: Cells starting with these are formulas to Excel, LibreOffice and Google Sheets (OWASP).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Contest, Entry, Organization, Phase
+from ..extensions import db
+from ..models import Contest, Entry, Organization, Phase
 
 #: The order of the dashboard's sections: what needs attention first.
 PHASE_ORDER = (Phase.OPEN, Phase.UPCOMING, Phase.DRAFT, Phase.CLOSED, Phase.DRAWN, Phase.ARCHIVED)

@@ -1,0 +1,1 @@
+"""A contest's terms and life cycle: drafting, fields, publishing, amendments, JSON transfer, embedding."""

@@ -1,0 +1,1 @@
+"""Taking entries and handling them: submission, double opt-in, review, CSV export."""

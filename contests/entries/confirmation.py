@@ -1,0 +1,96 @@
+"""Double opt-in: the signed, expiring link mailed to an entrant, and what happens when it is used.
+
+The link names the entry and the first bytes of its identity key, signed with the app's secret:
+it cannot be forged, and it stops working once the entry is erased or the delay has passed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..errors import DomainError
+from ..extensions import db
+from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
+from ..mail import queue_mail
+from ..models import Contest, Entry, EntryStatus
+
+CONFIRM_SALT = "entry-confirm"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def confirmation_token(entry: Entry) -> str:
+    return _serializer().dumps({"e": entry.id, "k": entry.identity_key[:16]})
+
+
+def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
+    """Mail the signed confirmation link, in the contest's language."""
+    url = f"{base_url.rstrip('/')}/c/{contest.slug}/confirm/{confirmation_token(entry)}"
+    with force_locale(contest.language):
+        subject = str(_l("Confirm your entry: %(title)s", title=contest.title))
+        body = render_template("mail/confirm.txt", contest=contest, entry=entry, url=url,
+                               hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+    queue_mail(entry.email, subject, body, entry_id=entry.id)
+
+
+def queue_receipt(contest: Contest, entry: Entry) -> None:
+    with force_locale(contest.language):
+        subject = str(_l("Your entry is recorded: %(title)s", title=contest.title))
+        body = render_template("mail/receipt.txt", contest=contest, entry=entry)
+    queue_mail(entry.email, subject, body, entry_id=entry.id)
+
+
+class InvalidConfirmation(DomainError):
+    def __init__(self, expired: bool):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def entry_for_token(contest: Contest, token: str) -> Entry:
+    """Resolve a confirmation link to its entry (signed, expiring, bound to the identity)."""
+    max_age = current_app.config["CONFIRM_MAX_AGE_HOURS"] * 3600
+    try:
+        payload = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidConfirmation(expired=True) from None
+    except BadSignature:
+        raise InvalidConfirmation(expired=False) from None
+    entry = db.session.get(Entry, payload.get("e")) if isinstance(payload, dict) else None
+    if entry is None or entry.contest_id != contest.id or entry.identity_key[:16] != payload.get("k"):
+        raise InvalidConfirmation(expired=False)
+    return entry
+
+
+def confirm_entry(contest: Contest, token: str, now: datetime) -> Entry:
+    """Confirm a pending entry (idempotent); a disqualified one stays disqualified."""
+    entry = entry_for_token(contest, token)
+    if entry.status == EntryStatus.PENDING:
+        entry.status = EntryStatus.CONFIRMED
+        entry.confirmed_at = now
+        queue_receipt(contest, entry)
+        db.session.flush()
+    return entry
+
+
+def resend_confirmation(contest: Contest, email: str, base_url: str, now: datetime) -> bool:
+    """Queue the link again for a pending entry of this address; say nothing about others."""
+    try:
+        key = identity_key(normalize_email(email).key)
+    except (InvalidEmail, DisposableEmail):
+        return False
+    entry = db.session.execute(
+        select(Entry).where(
+            Entry.contest_id == contest.id, Entry.identity_key == key, Entry.status == EntryStatus.PENDING
+        ).order_by(Entry.id.desc())
+    ).scalars().first()
+    if entry is None:
+        return False
+    queue_confirmation(contest, entry, base_url)
+    return True

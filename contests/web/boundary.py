@@ -1,0 +1,87 @@
+"""The web side of the transaction boundary: a view runs its domain change inside ``change()``.
+
+Every view that writes does::
+
+    with change(form) as outcome:
+        contest = create_contest(g.org, form.values(), current_user)
+    if outcome.ok:
+        ...
+
+On success the change is committed. A :class:`~contests.errors.DomainError` rolls it back and
+is shown to the user, field errors on the form's fields and anything else as a flash message,
+then swallowed so the view can render the form again or redirect. Any other exception rolls
+back and propagates (a 500 page, nothing saved). Views never call ``commit()`` or
+``rollback()`` themselves (``tests/test_architecture.py`` greps for it).
+"""
+from __future__ import annotations
+
+from types import TracebackType
+
+from flask import flash
+from flask_babel import gettext as _
+
+from ..errors import DomainError, PublishRefused, ValidationFailed
+from ..extensions import db
+
+
+class Outcome:
+    """What became of a change: ``ok`` once committed, ``error`` when the domain refused it."""
+
+    def __init__(self, form=None, show: bool = True):
+        self.form = form
+        self.show = show
+        self.ok = False
+        self.error: DomainError | None = None
+
+    def __enter__(self) -> Outcome:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> bool:
+        if error is None:
+            db.session.commit()
+            self.ok = True
+            return False
+        # The rollback also expires the objects, so the page shows what is stored, not the refused values.
+        db.session.rollback()
+        if not isinstance(error, DomainError):
+            return False
+        self.error = error
+        if self.show:
+            show_refusal(error, self.form)
+        return True
+
+
+def change(form=None, show: bool = True) -> Outcome:
+    """Run the block as one unit of work; show a domain refusal on ``form`` (or flashed)."""
+    return Outcome(form, show)
+
+
+def attach_errors(form, error: ValidationFailed) -> list[str]:
+    """Put each message on its field; return those that have no field on the form."""
+    orphans = []
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(messages)
+        else:
+            orphans += [str(message) for message in messages]
+    return orphans
+
+
+def refusal_message(error: DomainError) -> str:
+    """One sentence for a refusal with no field to sit on."""
+    if isinstance(error, PublishRefused):
+        return _("Cannot publish yet. Missing: %(fields)s.", fields=", ".join(str(m) for m in error.missing))
+    if isinstance(error, ValidationFailed):
+        return str(next(iter(error.errors.values()))[0])
+    return str(error)
+
+
+def show_refusal(error: DomainError, form=None) -> None:
+    """Field errors on the form; whatever has no field (or no form) as flash messages."""
+    if isinstance(error, ValidationFailed):
+        for message in attach_errors(form, error) if form is not None else [refusal_message(error)]:
+            flash(message, "error")
+    else:
+        flash(refusal_message(error), "error")
