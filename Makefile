@@ -59,7 +59,7 @@ lint: install-dev
 test: install-dev
 	scripts/system-packages.sh test
 	@$(MAKE) --no-print-directory node_modules/.installed
-	#LINT#
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite without the tests marked slow (real Chromium, subprocesses that install or serve the

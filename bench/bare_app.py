@@ -10,9 +10,10 @@ only what no design can drop: the entry row and its mail in the outbox, in one t
 POST /enter-checked adds to it only what the issue names as required libraries: a Flask-WTF form
 whose email field is checked by email-validator, a Flask-Limiter limit, an itsdangerous token.
 """
+
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, redirect, render_template_string, request
 from flask_limiter import Limiter
@@ -20,10 +21,23 @@ from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Email, Length
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, bindparam, func, insert, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -73,8 +87,12 @@ class BareOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-PAGE = "<!doctype html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>" + (
-    "<p>{{ text }}</p>" * 40) + "<form method=post>{% for f in fields %}<label>{{ f }}<input name={{ f }}></label>{% endfor %}</form></body></html>"
+PAGE = (
+    "<!doctype html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>"
+    + ("<p>{{ text }}</p>" * 40)
+    + "<form method=post>{% for f in fields %}<label>{{ f }}<input name={{ f }}></label>"
+    + "{% endfor %}</form></body></html>"
+)
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BARE_DATABASE_URL"]
@@ -88,30 +106,50 @@ class CheckedForm(FlaskForm):
     form_token = StringField()
     first_name = StringField(validators=[DataRequired(), Length(max=100)])
     last_name = StringField(validators=[DataRequired(), Length(max=100)])
-    email = StringField(validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = StringField(
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
     accept_rules = BooleanField(validators=[DataRequired()])
 
 
 @app.get("/form")
 def form():
-    return render_template_string(PAGE, title="Grand jeu", text="Lorem ipsum dolor sit amet " * 4,
-                                  fields=["first_name", "last_name", "email"])
+    return render_template_string(
+        PAGE,
+        title="Grand jeu",
+        text="Lorem ipsum dolor sit amet " * 4,
+        fields=["first_name", "last_name", "email"],
+    )
 
 
 @app.post("/enter")
 def enter():
     email = request.form["email"]
-    db.session.add(BareEntry(first_name=request.form["first_name"], last_name=request.form["last_name"],
-                             email=email, email_key=email.lower(), identity_key=email.lower()[:64],
-                             receipt_code=secrets.token_hex(6)))
+    db.session.add(
+        BareEntry(
+            first_name=request.form["first_name"],
+            last_name=request.form["last_name"],
+            email=email,
+            email_key=email.lower(),
+            identity_key=email.lower()[:64],
+            receipt_code=secrets.token_hex(6),
+        )
+    )
     db.session.commit()
     return redirect("/form", 303)
 
 
 CONTEST = text("SELECT * FROM contests WHERE slug = :slug")
 BURST = select(func.count()).select_from(
-    select(BareEntry.id).where(BareEntry.contest_id == bindparam("contest"), BareEntry.ip_address == bindparam("ip"),
-                               BareEntry.created_at >= bindparam("since")).limit(5).subquery())
+    select(BareEntry.id)
+    .where(
+        BareEntry.contest_id == bindparam("contest"),
+        BareEntry.ip_address == bindparam("ip"),
+        BareEntry.created_at >= bindparam("since"),
+    )
+    .limit(5)
+    .subquery()
+)
 ENTRY = insert(BareEntry).returning(BareEntry.id)
 CONSENTS = insert(BareConsent.__table__)
 OUTBOX = insert(BareOutbox.__table__)
@@ -120,28 +158,57 @@ OUTBOX = insert(BareOutbox.__table__)
 def _entry_and_mail(contest_id: int, now: datetime) -> int:
     """The entry row and its receipt mail: what every entry writes, whatever else it does."""
     email = request.form["email"]
-    entry_id = db.session.execute(ENTRY, {
-        "contest_id": contest_id, "status": "confirmed", "first_name": request.form["first_name"],
-        "last_name": request.form["last_name"], "email": email, "email_key": email.lower(),
-        "identity_key": email.lower()[:64], "period": "all", "answers": "{}", "marketing_opt_in": False,
-        "receipt_code": secrets.token_hex(6), "ip_address": request.remote_addr, "created_at": now}).scalar()
-    db.session.execute(OUTBOX, {"recipient": email, "subject": "Your entry", "body": "Receipt " * 40,
-                                "entry_id": entry_id, "created_at": now})
+    entry_id = db.session.execute(
+        ENTRY,
+        {
+            "contest_id": contest_id,
+            "status": "confirmed",
+            "first_name": request.form["first_name"],
+            "last_name": request.form["last_name"],
+            "email": email,
+            "email_key": email.lower(),
+            "identity_key": email.lower()[:64],
+            "period": "all",
+            "answers": "{}",
+            "marketing_opt_in": False,
+            "receipt_code": secrets.token_hex(6),
+            "ip_address": request.remote_addr,
+            "created_at": now,
+        },
+    ).scalar()
+    db.session.execute(
+        OUTBOX,
+        {
+            "recipient": email,
+            "subject": "Your entry",
+            "body": "Receipt " * 40,
+            "entry_id": entry_id,
+            "created_at": now,
+        },
+    )
     return entry_id
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @app.post("/enter-same")
 def enter_same():
     now, session = _now(), db.session
     contest = session.execute(CONTEST, {"slug": "demo"}).first()
-    session.execute(BURST, {"contest": contest.id, "ip": request.remote_addr, "since": now - timedelta(minutes=10)}).scalar()
+    session.execute(
+        BURST,
+        {"contest": contest.id, "ip": request.remote_addr, "since": now - timedelta(minutes=10)},
+    ).scalar()
     entry_id = _entry_and_mail(contest.id, now)
-    session.execute(CONSENTS, [{"entry_id": entry_id, "kind": kind, "text_sha256": "0" * 64, "given_at": now}
-                               for kind in ("rules", "age")])
+    session.execute(
+        CONSENTS,
+        [
+            {"entry_id": entry_id, "kind": kind, "text_sha256": "0" * 64, "given_at": now}
+            for kind in ("rules", "age")
+        ],
+    )
     session.commit()
     return redirect("/form", 303)
 

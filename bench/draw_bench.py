@@ -7,6 +7,7 @@ memory of that process step (tracemalloc) and the wall time of the offline verif
 result; finally it streams 10,000,000 in-memory (entry_id, weight) records through the selection
 and reports its peak memory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,20 +35,37 @@ def load_entries(app, contest_id: int, count: int) -> None:
     from contests.extensions import db
     from contests.models import Entry
 
-    now = datetime.now(timezone.utc) - timedelta(days=1)
+    now = datetime.now(UTC) - timedelta(days=1)
     batch = []
     with app.app_context():
         for n in range(count):
             email = f"b{n}@example.org"
             salt, identity = os.urandom(16), hashlib.sha256(email.encode()).hexdigest()
-            batch.append({
-                "contest_id": contest_id, "status": "confirmed", "first_name": "B", "last_name": str(n),
-                "email": email, "email_key": email, "identity_key": identity,
-                "period": "all", "answers": "{}", "marketing_opt_in": False, "household_key": "",
-                "ip_address": "", "user_agent": "", "receipt_code": f"B{n:011d}"[:14], "flags": "",
-                "disqualified_reason": "", "postal_code": "", "salt": salt, "weight": 1, "created_at": now,
-                "entrant_commit": entrant_commit(salt, identity),  # as submit_entry stores it
-            })
+            batch.append(
+                {
+                    "contest_id": contest_id,
+                    "status": "confirmed",
+                    "first_name": "B",
+                    "last_name": str(n),
+                    "email": email,
+                    "email_key": email,
+                    "identity_key": identity,
+                    "period": "all",
+                    "answers": "{}",
+                    "marketing_opt_in": False,
+                    "household_key": "",
+                    "ip_address": "",
+                    "user_agent": "",
+                    "receipt_code": f"B{n:011d}"[:14],
+                    "flags": "",
+                    "disqualified_reason": "",
+                    "postal_code": "",
+                    "salt": salt,
+                    "weight": 1,
+                    "created_at": now,
+                    "entrant_commit": entrant_commit(salt, identity),  # as submit_entry stores it
+                }
+            )
             if len(batch) == 20000:
                 db.session.execute(insert(Entry), batch)
                 batch.clear()
@@ -76,38 +94,73 @@ with app.app_context():
 
 def draw_rss_in_fresh_process(contest_id: int, now: datetime) -> tuple[float, float]:
     """(resident MB before the draw, peak resident MB of the process) for one draw, rolled back."""
-    result = subprocess.run([sys.executable, "-c", _RSS_SNIPPET, str(contest_id), now.isoformat()],
-                            cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _RSS_SNIPPET, str(contest_id), now.isoformat()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     before, peak = json.loads(result.stdout.strip().splitlines()[-1])
     return before, peak
 
 
 def bench_backend(name: str, url: str, entries: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix=f"contests-drawbench-{name}-"))
-    os.environ.update({"CONTESTS_DATABASE_URL": url, "CONTESTS_INSTANCE_PATH": str(instance),
-                       "CONTESTS_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789abcdef"})
-    subprocess.run([str(Path(sys.executable).with_name("contests")), "db", "upgrade"], check=True, capture_output=True)
+    os.environ.update(
+        {
+            "CONTESTS_DATABASE_URL": url,
+            "CONTESTS_INSTANCE_PATH": str(instance),
+            "CONTESTS_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789abcdef",
+        }
+    )
+    subprocess.run(
+        [str(Path(sys.executable).with_name("contests")), "db", "upgrade"],
+        check=True,
+        capture_output=True,
+    )
     from contests import create_app
     from contests.contest.editing import add_prize, create_contest
+    from contests.contest.publishing import publish_contest
     from contests.extensions import db
     from contests.organizations import create_organization
-    from contests.contest.publishing import publish_contest
     from contests.timezones import utc_to_local
     from contests.winners.drawing import perform_draw
 
     app = create_app()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         organization = create_organization("Bench")
-        start = utc_to_local(now - timedelta(days=3), "Europe/Paris").replace(second=0, microsecond=0)
-        contest = create_contest(organization, {
-            "title": "Bench", "slug": "bench", "timezone": "Europe/Paris", "starts_at": start,
-            "ends_at": start + timedelta(days=1), "min_age": 0, "territory": "FR", "legal_name": "B", "legal_form": "B",
-            "registration_number": "B", "legal_address": "B", "contact_email": "b@example.org", "dpo_contact": "b",
-            "data_retention_months": 1, "alternates_per_prize": 10, "entropy_sources": "numbers",
-            "draw_at": start + timedelta(days=2), "claim_days": 30,
-        }, None)
-        add_prize(contest, {"title": "Lot", "quantity": 10, "unit_value": 100, "currency": "EUR"}, None)
+        start = utc_to_local(now - timedelta(days=3), "Europe/Paris").replace(
+            second=0, microsecond=0
+        )
+        contest = create_contest(
+            organization,
+            {
+                "title": "Bench",
+                "slug": "bench",
+                "timezone": "Europe/Paris",
+                "starts_at": start,
+                "ends_at": start + timedelta(days=1),
+                "min_age": 0,
+                "territory": "FR",
+                "legal_name": "B",
+                "legal_form": "B",
+                "registration_number": "B",
+                "legal_address": "B",
+                "contact_email": "b@example.org",
+                "dpo_contact": "b",
+                "data_retention_months": 1,
+                "alternates_per_prize": 10,
+                "entropy_sources": "numbers",
+                "draw_at": start + timedelta(days=2),
+                "claim_days": 30,
+            },
+            None,
+        )
+        add_prize(
+            contest, {"title": "Lot", "quantity": 10, "unit_value": 100, "currency": "EUR"}, None
+        )
         publish_contest(contest, None, contest.starts_at - timedelta(days=1))
         db.session.commit()
         contest_id = contest.id
@@ -120,7 +173,10 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
     # checkpoints would have settled them; the benchmark settles them before it measures.
     from sqlalchemy import text
 
-    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with (
+        app.app_context(),
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+    ):
         if name == "postgresql":
             connection.execute(text("VACUUM (ANALYZE) entries"))
             try:
@@ -128,7 +184,9 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
                 # the one they trigger lands in the middle of the measured draw.
                 connection.execute(text("CHECKPOINT"))
             except Exception as error:  # noqa: BLE001 - needs superuser or pg_checkpoint; the figure is then noisier
-                print(f"(no CHECKPOINT before the draw: {error.__class__.__name__})", file=sys.stderr)
+                print(
+                    f"(no CHECKPOINT before the draw: {error.__class__.__name__})", file=sys.stderr
+                )
         else:
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             connection.execute(text("ANALYZE"))
@@ -165,16 +223,29 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
         entrants_path.write_bytes(draw.entrants_file)
         record = json.loads(draw.record)
     started = time.perf_counter()
-    verify = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", str(record_path), str(entrants_path)],
-                            cwd=ROOT, capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-S", "-m", "contests.draw.verify", str(record_path), str(entrants_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     verify_seconds = time.perf_counter() - started
-    return {"load": load_seconds, "draw": timings[0], "draw_median": sorted(timings)[1], "peak_mb": peak / 2**20,
-            "rss_before_mb": rss[0], "rss_peak_mb": rss[1], "verify": verify_seconds,
-            "verify_ok": verify.returncode == 0, "count": record["entrants"]["count"]}
+    return {
+        "load": load_seconds,
+        "draw": timings[0],
+        "draw_median": sorted(timings)[1],
+        "peak_mb": peak / 2**20,
+        "rss_before_mb": rss[0],
+        "rss_peak_mb": rss[1],
+        "verify": verify_seconds,
+        "verify_ok": verify.returncode == 0,
+        "count": record["entrants"]["count"],
+    }
 
 
 def selection_in_memory(count: int) -> tuple[float, float]:
-    """Stream `count` (entry_id, weight) pairs through vdraw-v1 selection; return seconds and peak MB."""
+    """Stream `count` (entry_id, weight) pairs through vdraw-v1 selection; return seconds and peak
+    MB."""
     import hashlib
 
     from contests.draw.select import select
@@ -189,11 +260,18 @@ def selection_in_memory(count: int) -> tuple[float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--in-memory", type=int, default=10_000_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], required=True)
-    parser.add_argument("--postgres-url", default=os.environ.get("CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
     if args.backend == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-drawbench-db-')}/bench.sqlite3"
@@ -202,16 +280,29 @@ def main() -> int:
 
         url = postgres_schema_url(args.postgres_url, "contests_drawbench")
     r = bench_backend(args.backend, url, args.entries)
-    ok = (r["draw"] <= 3 and r["peak_mb"] <= 300 and r["rss_peak_mb"] - r["rss_before_mb"] <= 300
-          and r["verify"] <= 3 and r["verify_ok"])
-    print(f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw {r['draw']:.2f} s first, "
-          f"{r['draw_median']:.2f} s median of 3 (target 3 s), resident {r['rss_peak_mb'] - r['rss_before_mb']:.0f} MB "
-          f"above the app's {r['rss_before_mb']:.0f} MB (process peak {r['rss_peak_mb']:.0f} MB), peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
-          f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'})  {'ok' if ok else 'BELOW TARGET'}")
+    ok = (
+        r["draw"] <= 3
+        and r["peak_mb"] <= 300
+        and r["rss_peak_mb"] - r["rss_before_mb"] <= 300
+        and r["verify"] <= 3
+        and r["verify_ok"]
+    )
+    print(
+        f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw "
+        f"{r['draw']:.2f} s first, "
+        f"{r['draw_median']:.2f} s median of 3 (target 3 s), resident "
+        f"{r['rss_peak_mb'] - r['rss_before_mb']:.0f} MB "
+        f"above the app's {r['rss_before_mb']:.0f} MB (process peak {r['rss_peak_mb']:.0f} MB), "
+        f"peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
+        f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'})  {'ok' if ok else 'BELOW TARGET'}"
+    )
     if args.in_memory:
         seconds, peak = selection_in_memory(args.in_memory)
-        print(f"in-memory  selection over {args.in_memory} records: {seconds:.1f} s, peak {peak:.1f} MB traced (target 500 MB)"
-              f"  {'ok' if peak <= 500 else 'BELOW TARGET'}")
+        print(
+            f"in-memory  selection over {args.in_memory} records: {seconds:.1f} s, peak "
+            f"{peak:.1f} MB traced (target 500 MB)"
+            f"  {'ok' if peak <= 500 else 'BELOW TARGET'}"
+        )
         ok = ok and peak <= 500
     return 0 if ok else 1
 

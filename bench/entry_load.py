@@ -16,6 +16,7 @@ Each POST is a new entrant (bench/post_entry.lua). Afterwards it checks that the
 holds one row per answered POST (plus at most one per connection still in flight when wrk
 stopped) and that no identity appears twice. Figures go to standard output as a table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,21 @@ def run(cmd: list[str], env: dict) -> str:
 
 def gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -72,11 +86,28 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None, extra_env: dict | None = None) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    threads: int,
+    script: str | None = None,
+    extra_env: dict | None = None,
+) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
     if script:
         cmd += ["-s", script]
-    output = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(extra_env or {})}).stdout
+    output = subprocess.run(
+        cmd + [url], capture_output=True, text=True, env={**os.environ, **(extra_env or {})}
+    ).stdout
     return parse_wrk(output)
 
 
@@ -88,7 +119,9 @@ def _ms(value: str) -> float:
 def parse_wrk(output: str) -> dict:
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)),
@@ -122,29 +155,46 @@ def count_rows(url: str) -> tuple[int, int]:
 
     engine = create_engine(database_uri(url, Path(".")))
     with engine.connect() as connection:
-        demo = "(SELECT id FROM contests WHERE slug = 'demo')"  # the demo's finished contest has entries too
-        rows = connection.execute(text(f"SELECT count(*) FROM entries WHERE contest_id = {demo}")).scalar()
-        dupes = connection.execute(text(
-            "SELECT count(*) FROM (SELECT identity_key, period FROM entries GROUP BY contest_id, identity_key, period"
-            " HAVING count(*) > 1) AS d")).scalar()
+        # Only the demo contest: the demo's finished contest has entries too.
+        demo = "(SELECT id FROM contests WHERE slug = 'demo')"
+        rows = connection.execute(
+            text(f"SELECT count(*) FROM entries WHERE contest_id = {demo}")
+        ).scalar()
+        dupes = connection.execute(
+            text(
+                "SELECT count(*) FROM "
+                "(SELECT identity_key, period FROM entries"
+                " GROUP BY contest_id, identity_key, period HAVING count(*) > 1) AS d"
+            )
+        ).scalar()
     engine.dispose()
     return rows, dupes
 
 
-def bench_backend(name: str, url: str, seconds: int, connections: int, threads: int, workers: int) -> dict:
+def bench_backend(
+    name: str, url: str, seconds: int, connections: int, threads: int, workers: int
+) -> dict:
     instance = Path(tempfile.mkdtemp(prefix=f"contests-bench-{name}-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
-    env.update({
-        "CONTESTS_DATABASE_URL": url, "CONTESTS_INSTANCE_PATH": str(instance), "CONTESTS_SECRET_KEY": SECRET,
-        "CONTESTS_MIN_FILL_SECONDS": "0", "CONTESTS_ENTRY_LIMIT_PER_IP": "10000000 per minute",
-        "BARE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
-    })
+    env.update(
+        {
+            "CONTESTS_DATABASE_URL": url,
+            "CONTESTS_INSTANCE_PATH": str(instance),
+            "CONTESTS_SECRET_KEY": SECRET,
+            "CONTESTS_MIN_FILL_SECONDS": "0",
+            "CONTESTS_ENTRY_LIMIT_PER_IP": "10000000 per minute",
+            "BARE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
+        }
+    )
     run([str(BIN / "contests"), "db", "upgrade"], env)
     run([str(BIN / "contests"), "demo"], env)
     app_port, bare_port = free_port(), free_port()
     # The bare app creates its tables on import: once here, not by two workers racing each other.
     run([sys.executable, "-c", "import bench.bare_app"], env)
-    servers = [gunicorn("wsgi:app", app_port, env, workers), gunicorn("bench.bare_app:app", bare_port, env, workers)]
+    servers = [
+        gunicorn("wsgi:app", app_port, env, workers),
+        gunicorn("bench.bare_app:app", bare_port, env, workers),
+    ]
     try:
         app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
         wait_for(app_url + "/c/demo")
@@ -155,13 +205,44 @@ def bench_backend(name: str, url: str, seconds: int, connections: int, threads: 
         results = {
             "get_bare": wrk(bare_url + "/form", seconds, connections, threads),
             "get_app": wrk(app_url + "/c/demo", seconds, connections, threads),
-            "post_bare": wrk(bare_url + "/enter", seconds, connections, threads, script, {"ENTRY_PATH": "/enter"}),
-            "post_same": wrk(bare_url + "/enter-same", seconds, connections, threads, script, {"ENTRY_PATH": "/enter-same"}),
-            "post_min": wrk(bare_url + "/enter-min", seconds, connections, threads, script, {"ENTRY_PATH": "/enter-min"}),
-            "post_checked": wrk(bare_url + "/enter-checked", seconds, connections, threads, script, {
-                "ENTRY_PATH": "/enter-checked", "FORM_TOKEN": urllib.request.urlopen(bare_url + "/token").read().decode()}),
-            "post_app": wrk(app_url + "/c/demo", seconds, connections, threads, script,
-                            {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"}),
+            "post_bare": wrk(
+                bare_url + "/enter", seconds, connections, threads, script, {"ENTRY_PATH": "/enter"}
+            ),
+            "post_same": wrk(
+                bare_url + "/enter-same",
+                seconds,
+                connections,
+                threads,
+                script,
+                {"ENTRY_PATH": "/enter-same"},
+            ),
+            "post_min": wrk(
+                bare_url + "/enter-min",
+                seconds,
+                connections,
+                threads,
+                script,
+                {"ENTRY_PATH": "/enter-min"},
+            ),
+            "post_checked": wrk(
+                bare_url + "/enter-checked",
+                seconds,
+                connections,
+                threads,
+                script,
+                {
+                    "ENTRY_PATH": "/enter-checked",
+                    "FORM_TOKEN": urllib.request.urlopen(bare_url + "/token").read().decode(),
+                },
+            ),
+            "post_app": wrk(
+                app_url + "/c/demo",
+                seconds,
+                connections,
+                threads,
+                script,
+                {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"},
+            ),
         }
     finally:
         for server in servers:
@@ -173,20 +254,33 @@ def bench_backend(name: str, url: str, seconds: int, connections: int, threads: 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each server")
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--postgres-url", default=os.environ.get("CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "CONTESTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: run `make bench`, which installs it", file=sys.stderr)
         return 2
 
-    print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on loopback; gunicorn {args.workers} sync workers per server")
-    header = f"{'backend':<11}{'request':<12}{'app rps':>9}{'bare rps':>10}{'ratio':>7}{'target':>8}{'app p50':>9}{'app p99':>9}{'bare p99':>9}  verdict"
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on loopback; gunicorn "
+        f"{args.workers} sync workers per server"
+    )
+    header = (
+        f"{'backend':<11}{'request':<12}{'app rps':>9}{'bare rps':>10}{'ratio':>7}{'target':>8}"
+        f"{'app p50':>9}{'app p99':>9}{'bare p99':>9}  verdict"
+    )
     print(header)
     print("-" * len(header))
     failures = 0
@@ -202,26 +296,46 @@ def main() -> int:
         ):
             a, b = r[app_key], r[bare_key]
             ratio = a["rps"] / b["rps"]
-            ok = ratio >= target and (p99_limit is None or a["p99"] < p99_limit) and a["ok"] == a["requests"]
+            ok = (
+                ratio >= target
+                and (p99_limit is None or a["p99"] < p99_limit)
+                and a["ok"] == a["requests"]
+            )
             failures += not ok
-            print(f"{backend:<11}{label:<12}{a['rps']:>9.0f}{b['rps']:>10.0f}{ratio:>7.2f}{target:>7.1f}x"
-                  f"{a['p50']:>8.1f}ms{a['p99']:>7.1f}ms{b['p99']:>7.1f}ms  {'ok' if ok else 'BELOW TARGET'}")
-        for label, key, what in (("POST same", "post_same", "the bare app doing an entry's writes"),
-                                 ("POST min", "post_min", "the bare app writing only the entry and its outbox mail"),
-                                 ("POST chk", "post_checked", "the same with a Flask-WTF form, email-validator, Flask-Limiter, a token")):
+            print(
+                f"{backend:<11}{label:<12}{a['rps']:>9.0f}{b['rps']:>10.0f}{ratio:>7.2f}{target:>7.1f}x"
+                f"{a['p50']:>8.1f}ms{a['p99']:>7.1f}ms{b['p99']:>7.1f}ms  "
+                f"{'ok' if ok else 'BELOW TARGET'}"
+            )
+        for label, key, what in (
+            ("POST same", "post_same", "the bare app doing an entry's writes"),
+            ("POST min", "post_min", "the bare app writing only the entry and its outbox mail"),
+            (
+                "POST chk",
+                "post_checked",
+                "the same with a Flask-WTF form, email-validator, Flask-Limiter, a token",
+            ),
+        ):
             ref = r[key]
-            print(f"{backend:<11}{label:<12}{ref['rps']:>9.0f}{r['post_bare']['rps']:>10.0f}"
-                  f"{ref['rps'] / r['post_bare']['rps']:>7.2f}{'':>8}{ref['p50']:>8.1f}ms{ref['p99']:>7.1f}ms{'':>9}  "
-                  f"reference: {what} (app/this = {r['post_app']['rps'] / ref['rps']:.2f}; "
-                  f"non-2xx/3xx: {ref['requests'] - ref['ok']})")
+            print(
+                f"{backend:<11}{label:<12}{ref['rps']:>9.0f}{r['post_bare']['rps']:>10.0f}"
+                f"{ref['rps'] / r['post_bare']['rps']:>7.2f}{'':>8}"
+                f"{ref['p50']:>8.1f}ms{ref['p99']:>7.1f}ms{'':>9}  "
+                f"reference: {what} (app/this = {r['post_app']['rps'] / ref['rps']:.2f}; "
+                f"non-2xx/3xx: {ref['requests'] - ref['ok']})"
+            )
         answered = r["post_app"]["ok"]
         in_flight = r["rows"] - answered
         rows_ok = 0 <= in_flight <= args.connections and r["dupes"] == 0
         failures += not rows_ok
-        print(f"{backend:<11}rows: {r['rows']} entries for {answered} answered POSTs ({in_flight} in flight when wrk stopped,"
-              f" at most {args.connections}); duplicate identities: {r['dupes']}; non-2xx/3xx: "
-              f"{r['post_app']['requests'] - answered}; socket errors: {r['post_app']['socket_errors']}  "
-              f"{'ok' if rows_ok else 'MISMATCH'}")
+        print(
+            f"{backend:<11}rows: {r['rows']} entries for {answered} answered POSTs "
+            f"({in_flight} in flight when wrk stopped,"
+            f" at most {args.connections}); duplicate identities: {r['dupes']}; non-2xx/3xx: "
+            f"{r['post_app']['requests'] - answered}; socket errors: "
+            f"{r['post_app']['socket_errors']}  "
+            f"{'ok' if rows_ok else 'MISMATCH'}"
+        )
     return 1 if failures else 0
 
 

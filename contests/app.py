@@ -1,4 +1,5 @@
 """Assembly of the Flask application: configuration, extensions, blueprints, headers."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -26,7 +27,9 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 def build_app(test_config: dict | None = None) -> Flask:
     import os
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("CONTESTS_INSTANCE_PATH") or None
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH") or os.environ.get("CONTESTS_INSTANCE_PATH") or None
+    )
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     if app.config["PROXY_COUNT"]:

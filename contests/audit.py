@@ -4,6 +4,7 @@ Each event's hash covers its content and the previous event's hash, and ``prev_h
 UNIQUE: rewriting or deleting an event breaks the chain, and two concurrent writers cannot
 both append after the same event (one gets an integrity error and its transaction rolls back).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,13 +53,17 @@ def record(action: str, *, actor=None, organization_id=None, contest=None, **dat
         # A write statement (touching no row) takes SQLite's write lock now, waiting for the
         # busy timeout, so the head we read next cannot change before we insert.
         db.session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
-    last = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    last = db.session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar()
     prev = last or GENESIS
     event = AuditEvent(
         created_at=utcnow(),
         action=action,
         actor_id=actor.id if actor is not None else None,
-        organization_id=organization_id if organization_id is not None else getattr(contest, "organization_id", None),
+        organization_id=organization_id
+        if organization_id is not None
+        else getattr(contest, "organization_id", None),
         contest_id=contest.id if contest is not None else None,
         data=json.dumps(data, sort_keys=True, separators=(",", ":"), default=str),
         prev_hash=prev,

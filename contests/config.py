@@ -1,4 +1,5 @@
 """Configuration: built-in defaults, then ``instance/config.py``, then ``CONTESTS_*`` variables."""
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,8 @@ class Defaults:
     IP_BURST_WINDOW_SECONDS = 600
     #: Validity of the double opt-in link, in hours.
     CONFIRM_MAX_AGE_HOURS = 72
-    #: Outgoing mail: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://...; empty keeps
+    #: Outgoing mail: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://...; empty
+    #: keeps
     #: mail in the outbox until `contests send-mail` runs with a server configured.
     SMTP_URL = ""
     MAIL_FROM = "contests@localhost"
@@ -58,7 +60,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("CONTESTS")
-        # from_prefixed_env parses JSON-looking values; RATELIMIT_STORAGE_URL is the documented name.
+        # from_prefixed_env parses JSON-looking values; RATELIMIT_STORAGE_URL is the documented
+        # name.
         if "RATELIMIT_STORAGE_URL" in app.config:
             app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     else:
@@ -77,7 +80,7 @@ def database_uri(url: str, instance_path: Path) -> str:
         return f"sqlite:///{instance_path / 'contests.sqlite3'}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -90,7 +93,9 @@ def instance_secret_key(instance_path: Path) -> str:
     except FileExistsError:
         key = key_file.read_text().strip()
         if len(key) < 32:
-            raise RuntimeError(f"{key_file} is shorter than 32 characters; delete it to regenerate")
+            raise RuntimeError(
+                f"{key_file} is shorter than 32 characters; delete it to regenerate"
+            ) from None
         return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as handle:

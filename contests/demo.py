@@ -1,4 +1,5 @@
 """A demo organization, organizer and open contest, so a fresh install has something to show."""
+
 from __future__ import annotations
 
 import os
@@ -61,34 +62,55 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
         set_password(user, password)
     db.session.flush()
 
-    organization = db.session.execute(
-        select(Organization).where(Organization.name == DEMO_ORGANIZATION)
-    ).scalars().first()
+    organization = (
+        db.session.execute(select(Organization).where(Organization.name == DEMO_ORGANIZATION))
+        .scalars()
+        .first()
+    )
     if organization is None:
         organization = create_organization(DEMO_ORGANIZATION, owner=user)
         created = True
-    elif db.session.execute(
-        select(Membership).where(Membership.user_id == user.id, Membership.organization_id == organization.id)
-    ).scalar_one_or_none() is None:
+    elif (
+        db.session.execute(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.organization_id == organization.id
+            )
+        ).scalar_one_or_none()
+        is None
+    ):
         db.session.add(Membership(user=user, organization=organization, role="owner"))
 
-    contest = db.session.execute(select(Contest).where(Contest.slug == DEMO_SLUG)).scalar_one_or_none()
+    contest = db.session.execute(
+        select(Contest).where(Contest.slug == DEMO_SLUG)
+    ).scalar_one_or_none()
     if contest is None:
         _create_demo_contest(organization, user, now)
         created = True
-    finished = db.session.execute(select(Contest).where(Contest.slug == FINISHED_SLUG)).scalar_one_or_none()
+    finished = db.session.execute(
+        select(Contest).where(Contest.slug == FINISHED_SLUG)
+    ).scalar_one_or_none()
     if finished is None:
         finished = _create_finished_contest(organization, user, now)
         created = True
     db.session.flush()
     draw = draw_of(finished)
-    return DemoLogin(DEMO_EMAIL, password, DEMO_SLUG, created, draw.id if draw and draw.state == DrawState.DRAWN else None)
+    return DemoLogin(
+        DEMO_EMAIL,
+        password,
+        DEMO_SLUG,
+        created,
+        draw.id if draw and draw.state == DrawState.DRAWN else None,
+    )
 
 
 def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:
     zone = "Europe/Paris"
-    start = utc_to_local(now - timedelta(days=1), zone).replace(hour=9, minute=0, second=0, microsecond=0)
-    end = utc_to_local(now + timedelta(days=30), zone).replace(hour=23, minute=59, second=0, microsecond=0)
+    start = utc_to_local(now - timedelta(days=1), zone).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    end = utc_to_local(now + timedelta(days=30), zone).replace(
+        hour=23, minute=59, second=0, microsecond=0
+    )
     contest = create_contest(
         organization,
         {
@@ -115,7 +137,7 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
             "dpo_contact": "dpo@example.org",
             "data_retention_months": 12,
             "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
-                               "EuroMillions, même tirage : les deux étoiles",
+            "EuroMillions, même tirage : les deux étoiles",
             "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0),
             "claim_days": 15,
         },
@@ -126,44 +148,91 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
         ("Visite guidée privée pour 6 personnes", 2, 9000),
         ("Catalogue de l'exposition", 5, 3900),
     ):
-        add_prize(contest, {"title": title, "description": "", "quantity": quantity, "unit_value": value, "currency": "EUR"}, user)
+        add_prize(
+            contest,
+            {
+                "title": title,
+                "description": "",
+                "quantity": quantity,
+                "unit_value": value,
+                "currency": "EUR",
+            },
+            user,
+        )
     db.session.refresh(contest)
     publish_contest(contest, user, now)
     return contest
 
 
 def _create_finished_contest(organization: Organization, user: User, now: datetime) -> Contest:
-    """A contest that ran last month, with a few hundred entries and its published, verifiable draw."""
+    """A contest that ran last month, with a few hundred entries and its published, verifiable
+    draw."""
     zone = "Europe/Paris"
-    start = utc_to_local(now - timedelta(days=40), zone).replace(hour=9, minute=0, second=0, microsecond=0)
-    end = utc_to_local(now - timedelta(days=10), zone).replace(hour=23, minute=59, second=0, microsecond=0)
+    start = utc_to_local(now - timedelta(days=40), zone).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    end = utc_to_local(now - timedelta(days=10), zone).replace(
+        hour=23, minute=59, second=0, microsecond=0
+    )
     contest = create_contest(
         organization,
         {
             "title": "Jeu-concours de la rentrée (terminé)",
             "slug": FINISHED_SLUG,
             "description": "Un jeu terminé, pour voir un tirage vérifiable publié.",
-            "language": "fr", "jurisdiction": "FR", "mechanic": "random_draw", "timezone": zone,
-            "starts_at": start, "ends_at": end, "min_age": 18, "territory": "FR",
-            "entry_policy": "once", "alternates_per_prize": 2,
-            "legal_name": "Association des Amis du Musée des Démos", "legal_form": "Association loi 1901",
-            "registration_number": "RNA W751234567", "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
-            "contact_email": "jeu@example.org", "dpo_contact": "dpo@example.org", "data_retention_months": 12,
+            "language": "fr",
+            "jurisdiction": "FR",
+            "mechanic": "random_draw",
+            "timezone": zone,
+            "starts_at": start,
+            "ends_at": end,
+            "min_age": 18,
+            "territory": "FR",
+            "entry_policy": "once",
+            "alternates_per_prize": 2,
+            "legal_name": "Association des Amis du Musée des Démos",
+            "legal_form": "Association loi 1901",
+            "registration_number": "RNA W751234567",
+            "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
+            "contact_email": "jeu@example.org",
+            "dpo_contact": "dpo@example.org",
+            "data_retention_months": 12,
             "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
-                               "EuroMillions, même tirage : les deux étoiles",
-            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0), "claim_days": 15,
+            "EuroMillions, même tirage : les deux étoiles",
+            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0),
+            "claim_days": 15,
         },
         user,
     )
-    for title, quantity, value in (("Pass annuel duo", 1, 18000), ("Catalogue de l'exposition", 2, 3900)):
-        add_prize(contest, {"title": title, "description": "", "quantity": quantity, "unit_value": value, "currency": "EUR"}, user)
+    for title, quantity, value in (
+        ("Pass annuel duo", 1, 18000),
+        ("Catalogue de l'exposition", 2, 3900),
+    ):
+        add_prize(
+            contest,
+            {
+                "title": title,
+                "description": "",
+                "quantity": quantity,
+                "unit_value": value,
+                "currency": "EUR",
+            },
+            user,
+        )
     db.session.refresh(contest)
     opened = contest.starts_at
     publish_contest(contest, user, opened - timedelta(days=1))
     consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
     for n in range(FINISHED_ENTRIES):
-        submit_entry(contest, EntryInput(first_name="Participant", last_name=f"n°{n + 1}",
-                                         email=f"participant{n + 1}@example.org", consent_texts=consent),
-                     opened + timedelta(minutes=7 * n))
+        submit_entry(
+            contest,
+            EntryInput(
+                first_name="Participant",
+                last_name=f"n°{n + 1}",
+                email=f"participant{n + 1}@example.org",
+                consent_texts=consent,
+            ),
+            opened + timedelta(minutes=7 * n),
+        )
     perform_draw(contest, ["7 19 23 38 44", "2 9"], user, now)
     return contest

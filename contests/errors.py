@@ -1,4 +1,5 @@
 """Typed errors the domain functions raise and the views and CLI turn into messages."""
+
 from __future__ import annotations
 
 
@@ -19,7 +20,9 @@ class ValidationFailed(DomainError):
 
     def __str__(self) -> str:
         # Rendered on demand: the messages are lazy translations that need a locale.
-        return "; ".join(f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in self.errors.items())
+        return "; ".join(
+            f"{field}: {', '.join(str(m) for m in msgs)}" for field, msgs in self.errors.items()
+        )
 
     def messages(self) -> list[str]:
         return [str(message) for messages in self.errors.values() for message in messages]

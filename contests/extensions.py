@@ -1,4 +1,5 @@
 """Flask extensions, created unbound so that models and blueprints can import them."""
+
 from collections.abc import Callable
 from typing import TypeVar
 

@@ -3,13 +3,14 @@
 Pure functions (no Flask, no database) so that the entry form, the CLI and the tests agree.
 Provider rules are documented in docs/deduplication.md; keep the two in step.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from disposable_email_domains import blocklist as _DISPOSABLE
@@ -28,7 +29,8 @@ class InvalidPhone(ValueError):
     pass
 
 
-#: Mailbox providers whose alias rules are known: domain -> (canonical domain, drop dots, tag separator).
+#: Mailbox providers whose alias rules are known: domain -> (canonical domain, drop dots, tag
+#: separator).
 _GOOGLE = ("gmail.com", True, "+")
 _MICROSOFT_TAG = "+"
 PROVIDER_RULES: dict[str, tuple[str, bool, str]] = {
@@ -54,13 +56,39 @@ PROVIDER_RULES: dict[str, tuple[str, bool, str]] = {
 }
 #: Outlook.com family: each domain is its own mailbox space; "+tag" is an alias.
 for _domain in (
-    "outlook.com", "outlook.fr", "outlook.be", "outlook.de", "outlook.es", "outlook.it",
-    "hotmail.com", "hotmail.fr", "hotmail.be", "hotmail.co.uk", "hotmail.de", "hotmail.es", "hotmail.it",
-    "live.com", "live.fr", "live.be", "live.co.uk", "live.ca", "msn.com",
+    "outlook.com",
+    "outlook.fr",
+    "outlook.be",
+    "outlook.de",
+    "outlook.es",
+    "outlook.it",
+    "hotmail.com",
+    "hotmail.fr",
+    "hotmail.be",
+    "hotmail.co.uk",
+    "hotmail.de",
+    "hotmail.es",
+    "hotmail.it",
+    "live.com",
+    "live.fr",
+    "live.be",
+    "live.co.uk",
+    "live.ca",
+    "msn.com",
 ):
     PROVIDER_RULES[_domain] = (_domain, False, _MICROSOFT_TAG)
 #: Yahoo family: disposable addresses are "base-keyword@"; the base is the mailbox.
-for _domain in ("yahoo.com", "yahoo.fr", "yahoo.co.uk", "yahoo.ca", "yahoo.de", "yahoo.es", "yahoo.it", "ymail.com", "rocketmail.com"):
+for _domain in (
+    "yahoo.com",
+    "yahoo.fr",
+    "yahoo.co.uk",
+    "yahoo.ca",
+    "yahoo.de",
+    "yahoo.es",
+    "yahoo.it",
+    "ymail.com",
+    "rocketmail.com",
+):
     PROVIDER_RULES[_domain] = (_domain, False, "-")
 
 

@@ -3,6 +3,7 @@
 Nothing is lost when the SMTP server is down: the row stays, and ``contests send-mail`` (or the
 next request that delivers) tries again with a growing delay.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,11 +36,14 @@ class SmtpSettings:
 
     @classmethod
     def from_url(cls, url: str) -> SmtpSettings:
-        """Read ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URLs, with optional credentials."""
+        """Read ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URLs, with optional
+        credentials."""
         parts = urlsplit(url)
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
         if security is None or not parts.hostname:
-            raise ValueError(f"unsupported SMTP URL {url!r}: use smtp://, smtp+starttls:// or smtps://host:port")
+            raise ValueError(
+                f"unsupported SMTP URL {url!r}: use smtp://, smtp+starttls:// or smtps://host:port"
+            )
         default_port = {"plain": 25, "starttls": 587, "tls": 465}[security]
         return cls(
             host=parts.hostname,
@@ -61,13 +65,23 @@ def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = N
     reads the message back in the same request.
     """
     now = utcnow()
-    db.session.execute(_QUEUE, {"recipient": recipient, "subject": subject, "body": body, "entry_id": entry_id,
-                                "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""})
-
+    db.session.execute(
+        _QUEUE,
+        {
+            "recipient": recipient,
+            "subject": subject,
+            "body": body,
+            "entry_id": entry_id,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "last_error": "",
+        },
+    )
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** attempts, 240))
+    return timedelta(minutes=min(2**attempts, 240))
 
 
 def _build(message: OutboxMessage, sender: str) -> EmailMessage:
@@ -80,15 +94,25 @@ def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def deliver_pending(smtp_url: str, sender: str, now: datetime | None = None, limit: int = 100, timeout: float = 10) -> tuple[int, int]:
+def deliver_pending(
+    smtp_url: str, sender: str, now: datetime | None = None, limit: int = 100, timeout: float = 10
+) -> tuple[int, int]:
     """Send due messages; return (sent, failed). Commits after each message so progress is kept."""
     now = now or utcnow()
-    due = db.session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).scalars().all()
+    due = (
+        db.session.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     if not due:
         return 0, 0
     settings = SmtpSettings.from_url(smtp_url)
@@ -124,7 +148,9 @@ def _failed(message: OutboxMessage, now: datetime, error: str) -> None:
 
 def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
     if settings.security == "tls":
-        connection = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=ssl.create_default_context())
+        connection = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         connection = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
         if settings.security == "starttls":

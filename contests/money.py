@@ -1,4 +1,5 @@
 """Amounts as organizers type them, stored as integer minor units."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Organizers, the organizations they work for, and who may see what."""
+
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,13 +22,19 @@ def normalize_login_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ValidationFailed({"email": [_l("Enter a valid email address, such as contact@example.org.")]})
+        raise ValidationFailed(
+            {"email": [_l("Enter a valid email address, such as contact@example.org.")]}
+        ) from None
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            {"password": [_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
+            {
+                "password": [
+                    _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+                ]
+            }
         )
 
 
@@ -50,14 +57,18 @@ def set_password(user: User, password: str) -> None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.execute(select(User).where(User.email == normalize_login_email(email))).scalar_one_or_none()
+    return db.session.execute(
+        select(User).where(User.email == normalize_login_email(email))
+    ).scalar_one_or_none()
 
 
 def create_organization(name: str, owner: User | None = None) -> Organization:
     """Create a client organization; its creator becomes its owner."""
     name = " ".join(name.split())
     if not name or len(name) > 200:
-        raise ValidationFailed({"name": [_l("Give the organization a name of at most 200 characters.")]})
+        raise ValidationFailed(
+            {"name": [_l("Give the organization a name of at most 200 characters.")]}
+        )
     organization = Organization(name=name)
     db.session.add(organization)
     db.session.flush()
@@ -69,17 +80,30 @@ def create_organization(name: str, owner: User | None = None) -> Organization:
 
 def organization_named(name: str) -> Organization | None:
     """Find an organization by exact name (what the CLI accepts besides an id)."""
-    rows = db.session.execute(select(Organization).where(Organization.name == " ".join(name.split()))).scalars().all()
+    rows = (
+        db.session.execute(select(Organization).where(Organization.name == " ".join(name.split())))
+        .scalars()
+        .all()
+    )
     return rows[0] if len(rows) == 1 else None
 
 
-def add_member(organization: Organization, email: str, password: str | None, actor: User | None) -> User:
+def add_member(
+    organization: Organization, email: str, password: str | None, actor: User | None
+) -> User:
     """Give an organizer access to an organization, creating the account if a password is given."""
     user = find_user(email)
     if user is None:
         if not password:
             raise ValidationFailed(
-                {"password": [_l("No organizer has this email yet: give an initial password to create the account.")]}
+                {
+                    "password": [
+                        _l(
+                            "No organizer has this email yet: give an initial password to create "
+                            "the account."
+                        )
+                    ]
+                }
             )
         user = User(email=normalize_login_email(email))
         set_password(user, password)
@@ -87,16 +111,25 @@ def add_member(organization: Organization, email: str, password: str | None, act
         db.session.flush()
         audit.record("user.created", actor=actor, organization_id=organization.id, user_id=user.id)
     already = db.session.execute(
-        select(Membership).where(Membership.user_id == user.id, Membership.organization_id == organization.id)
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organization_id == organization.id
+        )
     ).scalar_one_or_none()
     if already is None:
         db.session.add(Membership(user=user, organization=organization, role="member"))
         db.session.flush()
-        audit.record("organization.member_added", actor=actor, organization_id=organization.id, user_id=user.id)
+        audit.record(
+            "organization.member_added",
+            actor=actor,
+            organization_id=organization.id,
+            user_id=user.id,
+        )
     return user
 
 
-def create_organizer(email: str, password: str, organization_name: str) -> tuple[User, Organization]:
+def create_organizer(
+    email: str, password: str, organization_name: str
+) -> tuple[User, Organization]:
     """Create an organizer account in the named organization (created if it does not exist)."""
     email = normalize_login_email(email)
     check_password_strength(password)
@@ -138,6 +171,9 @@ def membership_organization(user: User, organization_id: int) -> Organization | 
 def members_of(organization: Organization) -> list[Membership]:
     return list(
         db.session.execute(
-            select(Membership).join(User).where(Membership.organization_id == organization.id).order_by(User.email)
+            select(Membership)
+            .join(User)
+            .where(Membership.organization_id == organization.id)
+            .order_by(User.email)
         ).scalars()
     )

@@ -1,13 +1,15 @@
 """Conversions between a contest's wall-clock times and stored UTC instants."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 
 class NonexistentLocalTime(ValueError):
-    """The wall-clock time falls in a daylight-saving gap (e.g. 02:30 on the last Sunday of March in Paris)."""
+    """The wall-clock time falls in a daylight-saving gap (e.g. 02:30 on the last Sunday of March in
+    Paris)."""
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +30,7 @@ def local_to_utc(wall_clock: datetime, tz_name: str) -> datetime:
     """
     zone = ZoneInfo(tz_name)
     aware = wall_clock.replace(tzinfo=zone, fold=0)
-    as_utc = aware.astimezone(timezone.utc)
+    as_utc = aware.astimezone(UTC)
     if as_utc.astimezone(zone).replace(tzinfo=None) != wall_clock.replace(tzinfo=None):
         raise NonexistentLocalTime(f"{wall_clock:%Y-%m-%d %H:%M} does not exist in {tz_name}")
     return as_utc

@@ -5,6 +5,7 @@ and the CLI boundary (``cli/boundary.py``) run them inside :func:`unit_of_work`,
 stored whole or not at all, whatever raised in the middle. The mail sender (one commit per
 message delivered, so progress survives a crash) is the only other place that commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -4,49 +4,26 @@ Every test that touches the database runs once per backend. The PostgreSQL half 
 CONTESTS_TEST_POSTGRES_URL is set (``.ci/run`` sets it) and then fails loudly rather than
 skipping if the server cannot be reached.
 """
+
 from __future__ import annotations
 
 import contextvars
 import os
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskCliRunner, FlaskClient
-from sqlalchemy import create_engine, text
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from contests import create_app
 from contests.contest.editing import add_prize, create_contest
 from contests.contest.publishing import publish_contest
 from contests.extensions import db as _db
-from helpers import PASSWORD
+from helpers import PASSWORD, POSTGRES_URL, fresh_postgres_schema, worker_name
 
-POSTGRES_URL = os.environ.get("CONTESTS_TEST_POSTGRES_URL", "")
 BACKENDS = ("sqlite", "postgresql")
 _ran: Counter = Counter()
-
-
-def _pg_schema_url(base: str, schema: str) -> str:
-    """Point every connection at a private schema, so the suite never touches other tables."""
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}"
-
-
-def fresh_postgres_schema(name: str) -> str:
-    """Drop and recreate a schema in the test database; return a URL whose connections use it."""
-    from contests.config import database_uri
-
-    engine = create_engine(database_uri(POSTGRES_URL, Path(".")))
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    engine.dispose()
-    return _pg_schema_url(POSTGRES_URL, name)
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -57,7 +34,7 @@ def database_url(request, tmp_path_factory):
     else:
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL half skipped: CONTESTS_TEST_POSTGRES_URL is not set")
-        url = fresh_postgres_schema(f"contests_test_{_worker()}")
+        url = fresh_postgres_schema(f"contests_test_{worker_name()}")
     app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         from flask_migrate import upgrade
@@ -133,7 +110,8 @@ def client(app):
 
 @pytest.fixture
 def museum(factory):
-    """An organization owned by alice@example.org (password PASSWORD); modules may define their own."""
+    """An organization owned by alice@example.org (password PASSWORD); modules may define their
+    own."""
     return factory.organization("Musée", owner=factory.user("alice@example.org"))
 
 
@@ -159,14 +137,21 @@ def pytest_terminal_summary(terminalreporter):
     ran = ", ".join(f"{name}: {_ran[name]} passed" for name in BACKENDS if _ran[name]) or "none"
     terminalreporter.write_line(f"database backends ran: {ran}")
     if POSTGRES_URL and not _ran["postgresql"]:
-        terminalreporter.write_line("ERROR: CONTESTS_TEST_POSTGRES_URL was set but no PostgreSQL test passed")
+        terminalreporter.write_line(
+            "ERROR: CONTESTS_TEST_POSTGRES_URL was set but no PostgreSQL test passed"
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
     """With a PostgreSQL URL given, a run where no PostgreSQL test passed is a failure."""
-    if POSTGRES_URL and not _ran["postgresql"] and exitstatus == 0 and session.testscollected:
-        if not os.environ.get("PYTEST_XDIST_WORKER"):
-            session.exitstatus = 1
+    collected = exitstatus == 0 and session.testscollected
+    if (
+        POSTGRES_URL
+        and not _ran["postgresql"]
+        and collected
+        and not os.environ.get("PYTEST_XDIST_WORKER")
+    ):
+        session.exitstatus = 1
 
 
 @pytest.fixture
@@ -175,7 +160,7 @@ def factory(app):
     from contests import organizations
 
     class Factory:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
 
         def user(self, email="owner@example.org", password=PASSWORD):
             from contests.models import User
@@ -194,7 +179,9 @@ def factory(app):
         def contest_values(self, **overrides):
             from contests.timezones import utc_to_local
 
-            start = utc_to_local(self.now - timedelta(days=1), "Europe/Paris").replace(second=0, microsecond=0)
+            start = utc_to_local(self.now - timedelta(days=1), "Europe/Paris").replace(
+                second=0, microsecond=0
+            )
             values = {
                 "title": "Jeu de Noël",
                 "slug": None,
@@ -230,7 +217,9 @@ def factory(app):
             contest = create_contest(organization, self.contest_values(**overrides), None)
             for n in range(prizes):
                 add_prize(
-                    contest, {"title": f"Lot {n + 1}", "quantity": 1, "unit_value": 5000, "currency": "EUR"}, None
+                    contest,
+                    {"title": f"Lot {n + 1}", "quantity": 1, "unit_value": 5000, "currency": "EUR"},
+                    None,
                 )
             if publish:
                 publish_contest(contest, None, self.now)
@@ -241,9 +230,14 @@ def factory(app):
             """An entry through the real submission path (dedup, consents, signals)."""
             from contests.entries.submission import EntryInput, submit_entry
 
-            data = {"first_name": "Zoé", "last_name": "Durand", "email": email,
-                    "consent_texts": {"rules": "I have read and accept the contest rules."}, **fields}
-            entry = submit_entry(contest, EntryInput(**data), now or datetime.now(timezone.utc))
+            data = {
+                "first_name": "Zoé",
+                "last_name": "Durand",
+                "email": email,
+                "consent_texts": {"rules": "I have read and accept the contest rules."},
+                **fields,
+            }
+            entry = submit_entry(contest, EntryInput(**data), now or datetime.now(UTC))
             _db.session.commit()
             return entry
 

@@ -1,12 +1,44 @@
 """Helpers the tests share: post a form like a browser, fill the entry form, sign in."""
+
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 #: The password every test organizer gets.
 PASSWORD = "correct horse battery staple"
+#: The PostgreSQL server of the second half of the suite (.ci/run sets it).
+POSTGRES_URL = os.environ.get("CONTESTS_TEST_POSTGRES_URL", "")
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    """Point every connection at a private schema, so the suite never touches other tables."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def fresh_postgres_schema(name: str) -> str:
+    """Drop and recreate a schema in the test database; return a URL whose connections use it."""
+    from contests.config import database_uri
+
+    engine = create_engine(database_uri(POSTGRES_URL, Path(".")))
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    return _pg_schema_url(POSTGRES_URL, name)
+
+
+def worker_name() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:
@@ -30,8 +62,14 @@ def enter(client, slug: str, headers: dict | None = None, **fields):
     html = client.get(f"/c/{slug}").get_data(as_text=True)
     match = FORM_TOKEN.search(html)
     assert match, "no entry form on the page"
-    data = {"form_token": match.group(1), "first_name": "Zoé", "last_name": "Durand",
-            "email": "zoe@example.org", "accept_rules": "y", **fields}
+    data = {
+        "form_token": match.group(1),
+        "first_name": "Zoé",
+        "last_name": "Durand",
+        "email": "zoe@example.org",
+        "accept_rules": "y",
+        **fields,
+    }
     data = {key: value for key, value in data.items() if value is not None}
     return client.post(f"/c/{slug}", data=data, headers=headers or {})
 

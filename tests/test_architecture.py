@@ -3,6 +3,7 @@
 Imports are read with ``ast`` from the source files, relative imports resolved, including those
 inside functions: an arrow that points up is an arrow, wherever it is written.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,17 @@ MAX_LINES = 400
 
 #: Layers from the top; a module may import its own layer's and lower layers' modules.
 WEB_FACING = ("contests.admin", "contests.public", "contests.auth", "contests.cli")
-DOMAIN = ("contests.contest", "contests.entries", "contests.rules", "contests.winners", "contests.documents",
-          "contests.organizations", "contests.audit", "contests.mail", "contests.demo")
+DOMAIN = (
+    "contests.contest",
+    "contests.entries",
+    "contests.rules",
+    "contests.winners",
+    "contests.documents",
+    "contests.organizations",
+    "contests.audit",
+    "contests.mail",
+    "contests.demo",
+)
 PURE = ("contests.identity", "contests.timezones", "contests.money", "contests.errors")
 #: The one sideways arrow the document names: the contest fields are WTForms fields.
 SIDEWAYS = {("contests.contest.fields", "contests.web.forms")}
@@ -61,7 +71,9 @@ def _within(name: str, prefixes) -> bool:
 
 def _existing(name: str) -> bool:
     relative = Path(*name.split("."))
-    return (ROOT / relative).with_suffix(".py").is_file() or (ROOT / relative / "__init__.py").is_file()
+    return (ROOT / relative).with_suffix(".py").is_file() or (
+        ROOT / relative / "__init__.py"
+    ).is_file()
 
 
 def _violations(paths) -> list[str]:
@@ -70,10 +82,15 @@ def _violations(paths) -> list[str]:
         module = _module_name(path)
         targets = {name for name in _imports(path) if _existing(name)}
         for target in targets:
-            if _within(module, DOMAIN + ("contests.models", "contests.web")) and _within(target, WEB_FACING):
+            if _within(module, DOMAIN + ("contests.models", "contests.web")) and _within(
+                target, WEB_FACING
+            ):
                 wrong.append(f"{module} -> {target}")
-            if _within(module, DOMAIN + ("contests.models",)) and _within(target, ("contests.web",)) \
-                    and (module, target) not in SIDEWAYS:
+            if (
+                _within(module, DOMAIN + ("contests.models",))
+                and _within(target, ("contests.web",))
+                and (module, target) not in SIDEWAYS
+            ):
                 wrong.append(f"{module} -> {target}")
             if _within(module, PURE) and target != "contests":
                 wrong.append(f"{module} -> {target}")
@@ -92,12 +109,17 @@ def test_arrows_point_down():
 
 
 def test_the_check_sees_an_upward_arrow():
-    """Relative imports are resolved, inside functions too: a domain module importing views is caught."""
+    """Relative imports are resolved, inside functions too: a domain module importing views is
+    caught."""
     probe = PACKAGE / "entries" / "_arrow_probe.py"
-    probe.write_text("from ..admin import bp\n\n\ndef f():\n    from ..public.entry import thanks\n")
+    probe.write_text(
+        "from ..admin import bp\n\n\ndef f():\n    from ..public.entry import thanks\n"
+    )
     try:
-        assert _violations([probe]) == ["contests.entries._arrow_probe -> contests.admin",
-                                        "contests.entries._arrow_probe -> contests.public.entry"]
+        assert _violations([probe]) == [
+            "contests.entries._arrow_probe -> contests.admin",
+            "contests.entries._arrow_probe -> contests.public.entry",
+        ]
     finally:
         probe.unlink()
 
@@ -111,7 +133,8 @@ def test_only_the_boundary_commits():
     """Views, commands and domain functions never commit or roll back by hand."""
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in _sources() if str(path.relative_to(ROOT)) not in MAY_COMMIT
+        for path in _sources()
+        if str(path.relative_to(ROOT)) not in MAY_COMMIT
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if _COMMIT.search(line)
     ]
@@ -120,7 +143,11 @@ def test_only_the_boundary_commits():
 
 def test_modules_stay_small():
     """No module grows into a grab-bag; split by feature before it does."""
-    large = {str(p.relative_to(ROOT)): n for p in _sources() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    large = {
+        str(p.relative_to(ROOT)): n
+        for p in _sources()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert not large, large
 
 
@@ -128,21 +155,36 @@ def test_the_documented_packages_exist():
     """Every module docs/architecture.md names in backquotes with a .py exists."""
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     names = set(re.findall(r"`([a-z_/]+\.py)`", text))
-    missing = [name for name in names
-               if not (ROOT / name).is_file() and not (PACKAGE / name).is_file() and not list(PACKAGE.rglob(Path(name).name))]
+    missing = [
+        name
+        for name in names
+        if not (ROOT / name).is_file()
+        and not (PACKAGE / name).is_file()
+        and not list(PACKAGE.rglob(Path(name).name))
+    ]
     assert not missing, missing
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_verifier_help_exits_zero(flag):
     """The published verifier explains itself on a bare Python (no Flask, no database)."""
-    result = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", flag], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "contests.draw.verify", flag],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "RECORD" in result.stdout and "ENTRANTS" in result.stdout
 
 
 def test_verifier_without_arguments_is_a_usage_error():
-    result = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "contests.draw.verify"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "usage" in result.stderr.lower()

@@ -1,4 +1,5 @@
 """The audit log stays one unbroken chain, even with concurrent writers."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -33,7 +34,9 @@ def test_concurrent_appends_keep_one_chain(app, db, backend):
         thread.join()
     assert errors == []
     db.session.expire_all()
-    assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar() == 4 * per_thread
+    assert (
+        db.session.execute(select(func.count()).select_from(AuditEvent)).scalar() == 4 * per_thread
+    )
     assert audit.verify_chain() is None
 
 

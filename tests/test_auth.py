@@ -1,8 +1,9 @@
 """Sign-in, throttling, session cookie flags, CSRF, redirects."""
+
 from sqlalchemy import select
 
-from helpers import PASSWORD, csrf_from, post_form, sign_in
 from contests.models import AuditEvent, User
+from helpers import PASSWORD, csrf_from, post_form, sign_in
 
 
 def test_sign_in_and_out(app, client, factory):
@@ -87,7 +88,11 @@ def test_next_parameter_never_leaves_the_site(app, client, factory):
         html = client.get("/auth/login").get_data(as_text=True)
         response = client.post(
             f"/auth/login?next={target}",
-            data={"csrf_token": csrf_from(html), "email": "alice@example.org", "password": PASSWORD},
+            data={
+                "csrf_token": csrf_from(html),
+                "email": "alice@example.org",
+                "password": PASSWORD,
+            },
         )
         assert response.status_code == 302
         assert "evil" not in response.headers["Location"], target

@@ -5,6 +5,7 @@ The app runs on a real HTTP server on 127.0.0.1; the client's page that embeds i
 another site, 127.0.0.2, so the form lives in a cross-site iframe with third-party cookies
 blocked. Screenshots go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import html
@@ -13,7 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,19 +22,25 @@ from playwright import sync_api as playwright_api  # the test extras: pip instal
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from helpers import sign_in
 from contests.models import Entry
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of
+from helpers import sign_in
+
+pytestmark = pytest.mark.slow  # a real Chromium, and axe-core and the Nu HTML Checker under Java
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CONTESTS_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 ARTIFACTS = ROOT / "test-artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--test-third-party-cookie-phaseout"]
-
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--test-third-party-cookie-phaseout",
+]
 
 
 def _require(path: Path | str, how: str) -> None:
@@ -75,6 +82,7 @@ class _Server:
 
 def _static_site(pages: dict[str, str]):
     """A WSGI app serving fixed HTML pages: the client's site."""
+
     def site(environ, start_response):
         body = pages.get(environ.get("PATH_INFO", ""))
         if body is None:
@@ -82,6 +90,7 @@ def _static_site(pages: dict[str, str]):
             return [b"not found"]
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [body.encode()]
+
     return site
 
 
@@ -108,19 +117,28 @@ def _snippet(client, museum, contest) -> str:
     sign_in(client, "alice@example.org")
     page = client.get(f"/admin/o/{museum.id}/contests/{contest.id}/embed").get_data(as_text=True)
     start = page.index('id="snippet-script"')
-    text = page[page.index(">", start) + 1:page.index("</textarea>", start)]
+    text = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
     return html.unescape(text)
 
 
-def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app, client, db, factory, museum, live, browser):
+def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(
+    app, client, db, factory, museum, live, browser
+):
     server, recorder = live
-    contest = factory.contest(museum, publish=True, slug="widget", min_age=0, title="Grand jeu du musée")
+    contest = factory.contest(
+        museum, publish=True, slug="widget", min_age=0, title="Grand jeu du musée"
+    )
     app.config["MIN_FILL_SECONDS"] = 0.5
     # The admin prints its own address in the snippet: the test client's, put on the live server.
     snippet = _snippet(client, museum, contest).replace("http://localhost", server.url)
     assert f'src="{server.url}/embed.js"' in snippet and 'data-contest="widget"' in snippet
-    host_page = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Musée</title></head><body>"
-                 "<h1>Notre exposition</h1><p>Participez :</p>" + snippet + "<p>Pied de page</p></body></html>")
+    host_page = (
+        "<!doctype html><html lang='fr'><head><meta "
+        "charset='utf-8'><title>Musée</title></head><body>"
+        "<h1>Notre exposition</h1><p>Participez :</p>"
+        + snippet
+        + "<p>Pied de page</p></body></html>"
+    )
     site = _Server("127.0.0.2", _static_site({"/expo": host_page}))
     other = _Server("127.0.0.3", _static_site({"/copie": host_page}))
     contest.embed_origins = site.url
@@ -135,20 +153,33 @@ def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app
         frame.locator("#first_name").wait_for()
         # The iframe grows from its initial 640 px to its content's height, told by postMessage.
         page.wait_for_function(
-            "() => { const f = document.querySelector('iframe[data-contests-frame]'); return f.style.height !== '640px'; }")
+            "() => document.querySelector('iframe[data-contests-frame]').style.height !== '640px'"
+        )
         height = iframe.evaluate("f => parseInt(f.style.height)")
-        content = iframe.element_handle().content_frame().evaluate(
-            "() => document.documentElement.getBoundingClientRect().height")
+        content = (
+            iframe.element_handle()
+            .content_frame()
+            .evaluate("() => document.documentElement.getBoundingClientRect().height")
+        )
         assert height > 640 and abs(height - content) <= 2
         # No cookie can live in that frame, and the form needs none.
-        cookie = iframe.element_handle().content_frame().evaluate(
-            "() => { document.cookie = 'probe=1; SameSite=None; Secure'; return document.cookie; }")
+        cookie = (
+            iframe.element_handle()
+            .content_frame()
+            .evaluate(
+                "() => "
+                "{ document.cookie = 'probe=1; SameSite=None; Secure'; return document.cookie; }"
+            )
+        )
         assert cookie == ""
         ARTIFACTS.mkdir(exist_ok=True)
         _screenshot(page, "embed-1280.png")
         # On a phone the form is narrower, so taller: the frame follows.
         page.set_viewport_size({"width": 375, "height": 800})
-        page.wait_for_function(f"() => parseInt(document.querySelector('iframe[data-contests-frame]').style.height) > {height}")
+        page.wait_for_function(
+            f"() => parseInt(document.querySelector('iframe[data-contests-frame]').style.height) "
+            f"> {height}"
+        )
         _screenshot(page, "embed-375.png")
 
         frame.locator("#first_name").fill("Léa")
@@ -160,7 +191,10 @@ def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app
         frame.locator(".receipt").wait_for()
         assert page.url.startswith(site.url)  # the entrant never left the client's page
         # The shorter thanks page shrinks the frame too.
-        page.wait_for_function("() => parseInt(document.querySelector('iframe[data-contests-frame]').style.height) < 900")
+        page.wait_for_function(
+            "() => parseInt(document.querySelector('iframe[data-contests-frame]').style.height) < "
+            "900"
+        )
         _screenshot(page, "embed-thanks-375.png")
 
         db.session.expire_all()
@@ -169,7 +203,10 @@ def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app
         entry = entries[0]
         assert entry.email == "lea.petit@example.org" and entry.source == "affiche"
         attribution = json.loads(entry.attribution)
-        assert attribution["host"].startswith(f"{site.url}/expo") and attribution["utm_campaign"] == "noel"
+        assert (
+            attribution["host"].startswith(f"{site.url}/expo")
+            and attribution["utm_campaign"] == "noel"
+        )
         assert [p for p in recorder.paths if p.startswith("/embed/widget")], recorder.paths
         assert recorder.cookies == []  # not one request from the browser carried a cookie
 
@@ -179,7 +216,11 @@ def test_embedded_form_in_a_cross_site_page_with_third_party_cookies_blocked(app
         blocked.locator("iframe[data-contests-frame]").wait_for()
         blocked.wait_for_timeout(1000)
         child = blocked.locator("iframe[data-contests-frame]").element_handle().content_frame()
-        assert child is None or child.url.startswith("chrome-error://") or child.locator("form").count() == 0
+        assert (
+            child is None
+            or child.url.startswith("chrome-error://")
+            or child.locator("form").count() == 0
+        )
     finally:
         context.close()
         site.close()
@@ -190,7 +231,9 @@ def _screenshot(page, name: str) -> None:
     """The whole host page: the viewport is made as tall as the page, since Chromium paints a
     cross-site frame only where the viewport shows it."""
     width = page.viewport_size["width"]
-    page.set_viewport_size({"width": width, "height": page.evaluate("() => document.documentElement.scrollHeight")})
+    page.set_viewport_size(
+        {"width": width, "height": page.evaluate("() => document.documentElement.scrollHeight")}
+    )
     page.wait_for_timeout(200)
     page.screenshot(path=str(ARTIFACTS / name))
     page.set_viewport_size({"width": width, "height": 800})
@@ -200,9 +243,9 @@ def _drawn_contest(factory, museum, db, slug, language):
     contest = factory.contest(museum, publish=True, slug=slug, min_age=0, language=language)
     for n in range(6):
         factory.entry(contest, email=f"{slug}{n}@example.org")
-    contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(timezone.utc))
+    perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(UTC))
     db.session.commit()
     return draw_of(contest)
 
@@ -211,18 +254,28 @@ def _public_pages(factory, museum, db) -> list[str]:
     """The pages entrants see, in French and English: form, embed, rules, draw."""
     paths = []
     for language, slug in (("fr", "jeu-fr"), ("en", "game-en")):
-        factory.contest(museum, publish=True, slug=slug, min_age=18, language=language, phone_field="optional",
-                        postal_code_field="required")
+        factory.contest(
+            museum,
+            publish=True,
+            slug=slug,
+            min_age=18,
+            language=language,
+            phone_field="optional",
+            postal_code_field="required",
+        )
         draw = _drawn_contest(factory, museum, db, f"{slug}-fini", language)
         paths += [f"/c/{slug}", f"/embed/{slug}", f"/c/{slug}/rules", f"/d/{draw.id}"]
     return paths
 
 
-def test_public_pages_have_no_serious_accessibility_violations(app, db, factory, museum, live, browser):
+def test_public_pages_have_no_serious_accessibility_violations(
+    app, db, factory, museum, live, browser
+):
     _require(AXE, "make test installs axe-core from package-lock.json (npm ci)")
     server, _ = live
     paths = _public_pages(factory, museum, db)
-    # axe is injected into the page, which the pages' own CSP would forbid: bypass it for the audit only.
+    # axe is injected into the page, which the pages' own CSP would forbid: bypass it for the audit
+    # only.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     problems = {}
     try:
@@ -231,9 +284,14 @@ def test_public_pages_have_no_serious_accessibility_violations(app, db, factory,
             page.goto(server.url + path)
             page.add_script_tag(path=str(AXE))
             result = page.evaluate(
-                "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
-            serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-                       if v["impact"] in ("serious", "critical")]
+                "() => axe.run(document, {runOnly: {type: 'tag', "
+                "values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+            )
+            serious = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
             if serious:
                 problems[path] = serious
             assert result["passes"], path  # axe really ran
@@ -255,11 +313,22 @@ def test_public_pages_are_valid_html(app, db, factory, museum, client, tmp_path,
         target = tmp_path / f"page{n}.html"
         target.write_bytes(response.data)
         files.append((path, target))
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *[str(f) for _, f in files]],
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *[str(f) for _, f in files]],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     by_file = {str(f): p for p, f in files}
-    errors = [(by_file.get(m.get("url", "").removeprefix("file:"), m.get("url")), m.get("message"), m.get("extract"))
-              for m in messages if m.get("type") == "error"]
+    errors = [
+        (
+            by_file.get(m.get("url", "").removeprefix("file:"), m.get("url")),
+            m.get("message"),
+            m.get("extract"),
+        )
+        for m in messages
+        if m.get("type") == "error"
+    ]
     assert errors == []
     assert len(files) == 8

@@ -3,31 +3,33 @@
 PDFs are read with poppler's pdftotext; QR codes are rasterized (pdftoppm) and decoded with
 zbar's zbarimg, the decoder a phone's camera app stands for.
 """
+
 import base64
 import csv
 import io
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
-
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
-from helpers import enter, sign_in
 from contests.documents.pdf import html_to_pdf
-from contests.models import Entry, User
 from contests.entries.review import disqualify_entry
+from contests.models import Entry, User
 from contests.winners.drawing import perform_draw
 from contests.winners.substitution import substitute_winner
+from helpers import enter, sign_in
 
 VALUES = ["3 14 25 36 47"]
 
 
 def pdf_text(pdf: bytes) -> str:
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
     return " ".join(text.split())
 
 
@@ -41,37 +43,68 @@ def decode_qr_png(png: bytes, tmp_path) -> list[str]:
 def decode_qr_pdf(pdf: bytes, tmp_path) -> list[str]:
     """Rasterize the first page at 150 dpi, as a printed copy scanned by a phone would be."""
     (tmp_path / "doc.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "doc.pdf"),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(tmp_path / "doc.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
     return decode_qr_png((tmp_path / "page.png").read_bytes(), tmp_path)
 
 
 @pytest.fixture
 def drawn(factory, museum, db):
-    """A drawn contest: 8 confirmed entries, 1 pending, 1 disqualified for a reason, then the draw."""
-    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=1)
-    people = [factory.entry(contest, email=f"p{n}@example.org", first_name=f"Zoé{n}", last_name=f"Durand{n}")
-              for n in range(10)]
+    """A drawn contest: 8 confirmed entries, 1 pending, 1 disqualified for a reason, then the
+    draw."""
+    contest = factory.contest(
+        museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=1
+    )
+    people = [
+        factory.entry(
+            contest, email=f"p{n}@example.org", first_name=f"Zoé{n}", last_name=f"Durand{n}"
+        )
+        for n in range(10)
+    ]
     people[8].status, people[8].confirmed_at = "pending", None
     alice = db.session.execute(select(User)).scalar_one()
-    disqualify_entry(people[9], "Compte en double", alice, datetime.now(timezone.utc))
-    contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    disqualify_entry(people[9], "Compte en double", alice, datetime.now(UTC))
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     return contest, draw
 
 
-def test_public_draw_certificate_has_the_figures_pseudonyms_and_a_working_qr(app, client, drawn, tmp_path):
+def test_public_draw_certificate_has_the_figures_pseudonyms_and_a_working_qr(
+    app, client, drawn, tmp_path
+):
     contest, draw = drawn
     response = client.get(f"/d/{draw.id}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     record = json.loads(draw.record)
-    for value in (record["seed"], record["entrants"]["merkle_root"], record["spec_hash"], "3 14 25 36 47", "vdraw-v1",
-                  "Jeu de Noël", "Société Test SAS"):
+    for value in (
+        record["seed"],
+        record["entrants"]["merkle_root"],
+        record["spec_hash"],
+        "3 14 25 36 47",
+        "vdraw-v1",
+        "Jeu de Noël",
+        "Société Test SAS",
+    ):
         assert value in text, value
-    # Counts: 10 received, 1 not confirmed, 1 disqualified with its reason, 8 eligible (in French: the contest's language).
+    # Counts: 10 received, 1 not confirmed, 1 disqualified with its reason, 8 eligible (in French:
+    # the contest's language).
     assert "Participations reçues 10" in text and "non confirmées : 1" in text
     assert "Compte en double" in text and "8 · 8 tickets" in text
     rules = contest_rules_hash(contest)
@@ -99,18 +132,36 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
         entry = db.session.get(Entry, ranked["entry_id"])
         assert f"{entry.first_name} {entry.last_name}" in text
     winner = db.session.get(Entry, record["winners"][0]["entry_id"])
-    response = client.get(f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon <b>"})
+    response = client.get(
+        f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon <b>"}
+    )
     assert response.status_code == 200
     text = pdf_text(response.data)
-    for value in (f"{winner.first_name} {winner.last_name}", "Lyon <b>", "Lot 1", "50,00 €", "Société Test SAS",
-                  "vdraw-v1", str(draw.id)):
+    for value in (
+        f"{winner.first_name} {winner.last_name}",
+        "Lyon <b>",
+        "Lot 1",
+        "50,00 €",
+        "Société Test SAS",
+        "vdraw-v1",
+        str(draw.id),
+    ):
         assert value in text, value
     # The claim deadline: 30 days (the contest's claim_days) after the draw, written in French.
     deadline = (draw.drawn_at + timedelta(days=30)).astimezone(ZoneInfo("Europe/Paris"))
-    assert f"Date limite de réclamation {format_date(deadline, 'long', locale='fr')}" in text and "Signature" in text
+    assert (
+        f"Date limite de réclamation {format_date(deadline, 'long', locale='fr')}" in text
+        and "Signature" in text
+    )
     assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
     # Only current winners get one.
-    loser = db.session.execute(select(Entry).where(Entry.id.not_in([w["entry_id"] for w in record["winners"]]))).scalars().first()
+    loser = (
+        db.session.execute(
+            select(Entry).where(Entry.id.not_in([w["entry_id"] for w in record["winners"]]))
+        )
+        .scalars()
+        .first()
+    )
     assert client.get(f"{base}/winners/{loser.id}/certificate.pdf").status_code == 404
 
 
@@ -123,7 +174,9 @@ def test_other_organizations_cannot_print_certificates(app, client, factory, dra
         assert client.get(base + path).status_code == 404
 
 
-def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client, db, factory, museum, tmp_path):
+def test_qr_codes_per_channel_decode_and_entries_record_the_channel(
+    app, client, db, factory, museum, tmp_path
+):
     contest = factory.contest(museum, publish=True, slug="affiche", min_age=0)
     sign_in(client, "alice@example.org")
     base = f"/admin/o/{museum.id}/contests/{contest.id}"
@@ -134,7 +187,8 @@ def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client,
     svg = client.get(base + "/qr.svg", query_string={"channel": "flyer"})
     assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml")
     # The SVG, placed in a document, printed and scanned, decodes too.
-    pdf = html_to_pdf(f'<img style="width:60mm" src="data:image/svg+xml;base64,{base64.b64encode(svg.data).decode()}">')
+    encoded = base64.b64encode(svg.data).decode()
+    pdf = html_to_pdf(f'<img style="width:60mm" src="data:image/svg+xml;base64,{encoded}">')
     assert decode_qr_pdf(pdf, tmp_path) == ["http://localhost/c/affiche?src=flyer"]
     bad = client.get(base + "/qr.png", query_string={"channel": "=HYPERLINK(1)"})
     assert bad.status_code == 302
@@ -145,18 +199,40 @@ def test_qr_codes_per_channel_decode_and_entries_record_the_channel(app, client,
     from helpers import FORM_TOKEN
 
     token = FORM_TOKEN.search(html).group(1)
-    response = client.post("/c/affiche", data={"form_token": token, "source": "poster-metro", "first_name": "Léa",
-                                               "last_name": "Petit", "email": "b@example.org", "accept_rules": "y"})
+    response = client.post(
+        "/c/affiche",
+        data={
+            "form_token": token,
+            "source": "poster-metro",
+            "first_name": "Léa",
+            "last_name": "Petit",
+            "email": "b@example.org",
+            "accept_rules": "y",
+        },
+    )
     assert response.status_code == 303
-    response = client.post("/c/affiche", data={"form_token": token, "source": "=cmd|' /C calc'!A0", "first_name": "Jo",
-                                               "last_name": "Roy", "email": "c@example.org", "accept_rules": "y"})
+    response = client.post(
+        "/c/affiche",
+        data={
+            "form_token": token,
+            "source": "=cmd|' /C calc'!A0",
+            "first_name": "Jo",
+            "last_name": "Roy",
+            "email": "c@example.org",
+            "accept_rules": "y",
+        },
+    )
     assert response.status_code == 303
     db.session.expire_all()
     sources = dict(db.session.execute(select(Entry.email, Entry.source)).all())
     assert sources == {"a@example.org": "", "b@example.org": "poster-metro", "c@example.org": ""}
     page = client.get(base + "/entries").get_data(as_text=True)
     assert "poster-metro: 1" in page
-    rows = list(csv.reader(io.StringIO(client.get(base + "/entries.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(base + "/entries.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
     assert rows[0][-1] == "source" and sorted(r[-1] for r in rows[1:]) == ["", "", "poster-metro"]
 
 
@@ -167,7 +243,7 @@ def test_public_certificate_follows_substitutions(app, client, db, drawn):
     assert client.get(f"/d/{draw.id}/certificate.pdf").data  # served again (from the kept copy)
     record = json.loads(draw.record)
     replaced = record["winners"][0]["entry_id"]
-    substitute_winner(draw, replaced, "unclaimed", None, datetime.now(timezone.utc))
+    substitute_winner(draw, replaced, "unclaimed", None, datetime.now(UTC))
     db.session.commit()
     after = pdf_text(client.get(f"/d/{draw.id}/certificate.pdf").data)
     by = record["alternates"][0]["entry_id"]

@@ -1,4 +1,5 @@
 """The `contests` commands, through Click's runner on the real database."""
+
 import json
 import os
 import stat
@@ -15,7 +16,16 @@ def _count(db, model):
 
 
 def test_create_organizer(app, runner, db):
-    result = runner.invoke(args=["create-organizer", "Alice@Example.org", "--password", "long enough pw", "--organization", "Musée"])
+    result = runner.invoke(
+        args=[
+            "create-organizer",
+            "Alice@Example.org",
+            "--password",
+            "long enough pw",
+            "--organization",
+            "Musée",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "alice@example.org" in result.output
     user = db.session.execute(select(User)).scalar_one()
@@ -23,7 +33,16 @@ def test_create_organizer(app, runner, db):
     membership = db.session.execute(select(Membership)).scalar_one()
     assert membership.organization.name == "Musée" and membership.role == "owner"
     # A second organizer joins the same organization by name.
-    result = runner.invoke(args=["create-organizer", "bob@example.org", "--password", "long enough pw", "--organization", "Musée"])
+    result = runner.invoke(
+        args=[
+            "create-organizer",
+            "bob@example.org",
+            "--password",
+            "long enough pw",
+            "--organization",
+            "Musée",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert _count(db, Organization) == 1 and _count(db, Membership) == 2
 
@@ -43,7 +62,14 @@ def test_create_organizer_refuses_bad_input(app, runner, db, args, message):
 
 
 def test_create_organizer_refuses_duplicates(app, runner, db):
-    args = ["create-organizer", "a@example.org", "--password", "long enough pw", "--organization", "Musée"]
+    args = [
+        "create-organizer",
+        "a@example.org",
+        "--password",
+        "long enough pw",
+        "--organization",
+        "Musée",
+    ]
     assert runner.invoke(args=args).exit_code == 0
     result = runner.invoke(args=args)
     assert result.exit_code == 1 and "already exists" in result.output
@@ -52,7 +78,9 @@ def test_create_organizer_refuses_duplicates(app, runner, db):
 
 def test_cli_speaks_french_to_a_french_shell(app, runner, db, monkeypatch):
     monkeypatch.setenv("LANG", "fr_FR.UTF-8")
-    result = runner.invoke(args=["create-organizer", "a@example.org", "--password", "court", "--organization", "M"])
+    result = runner.invoke(
+        args=["create-organizer", "a@example.org", "--password", "court", "--organization", "M"]
+    )
     assert result.exit_code == 1
     assert "Le mot de passe doit comporter au moins 10 caractères." in result.output
 
@@ -62,10 +90,17 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
     assert result.exit_code == 0, result.output
     assert "Demo ready." in result.output
     password = next(line.split()[-1] for line in result.output.splitlines() if "Password:" in line)
-    assert "http://localhost/auth/login" in result.output and "http://localhost/c/demo" in result.output
+    assert (
+        "http://localhost/auth/login" in result.output
+        and "http://localhost/c/demo" in result.output
+    )
     counts = {m: _count(db, m) for m in (User, Organization, Contest, Prize, Membership)}
-    assert counts[Contest] == 2 and counts[Prize] == 5  # the open demo, and a finished one with its draw
-    draw_url = next(line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line)
+    assert (
+        counts[Contest] == 2 and counts[Prize] == 5
+    )  # the open demo, and a finished one with its draw
+    draw_url = next(
+        line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line
+    )
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0 and "Demo already there." in result.output
     assert password in result.output
@@ -85,7 +120,9 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
     record = json.loads(client.get(draw_path + ".json").get_data(as_text=True))
     assert verify(record, client.get(draw_path + "/entrants.txt").data)
     page = client.get("/c/demo").get_data(as_text=True)
-    assert "Pass annuel duo" in page and "Catalogue de l’exposition" in page.replace("&#39;", "’").replace("'", "’")
+    assert "Pass annuel duo" in page and "Catalogue de l’exposition" in page.replace(
+        "&#39;", "’"
+    ).replace("'", "’")
     assert "Ouvert jusqu’au" in page
 
 
@@ -100,17 +137,38 @@ def test_export_then_import_into_another_client(app, runner, db, factory, tmp_pa
     assert document["format"] == "contests/contest" and len(document["prizes"]) == 2
     assert document["contest"]["starts_at"].count(":") == 1  # wall-clock, minutes precision
 
-    result = runner.invoke(args=["import-contest", str(exported), "--organization", "Théâtre", "--slug", "noel-theatre"])
+    result = runner.invoke(
+        args=[
+            "import-contest",
+            str(exported),
+            "--organization",
+            "Théâtre",
+            "--slug",
+            "noel-theatre",
+        ]
+    )
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     copy = db.session.execute(select(Contest).where(Contest.slug == "noel-theatre")).scalar_one()
     original = db.session.execute(select(Contest).where(Contest.slug == "noel")).scalar_one()
     assert copy.organization_id == theatre.id and copy.state == "draft"
-    for field in ("title", "description", "starts_at", "ends_at", "territory", "legal_name", "data_retention_months"):
+    for field in (
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "territory",
+        "legal_name",
+        "data_retention_months",
+    ):
         assert getattr(copy, field) == getattr(original, field), field
-    assert [(p.title, p.unit_value_minor) for p in copy.prizes] == [(p.title, p.unit_value_minor) for p in original.prizes]
+    assert [(p.title, p.unit_value_minor) for p in copy.prizes] == [
+        (p.title, p.unit_value_minor) for p in original.prizes
+    ]
     # The same file again without --slug collides with the original and says so.
-    result = runner.invoke(args=["import-contest", str(exported), "--organization", str(theatre.id)])
+    result = runner.invoke(
+        args=["import-contest", str(exported), "--organization", str(theatre.id)]
+    )
     assert result.exit_code == 1 and "already used" in result.output
 
 
@@ -152,7 +210,14 @@ def test_import_lists_every_problem_and_writes_nothing(app, runner, db, factory,
     assert _count(db, Contest) == 0 and _count(db, Prize) == 0 and _count(db, AuditEvent) == before
 
 
-@pytest.mark.parametrize("content, message", [(b"{not json", "not a valid JSON file"), (b"\xff\xfe", "not a valid JSON file"), (b"[1, 2]", "must hold a JSON object")])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"{not json", "not a valid JSON file"),
+        (b"\xff\xfe", "not a valid JSON file"),
+        (b"[1, 2]", "must hold a JSON object"),
+    ],
+)
 def test_import_refuses_unreadable_files(app, runner, db, factory, tmp_path, content, message):
     factory.organization("Théâtre")
     path = tmp_path / "file.json"
@@ -179,15 +244,22 @@ def test_admin_import_upload(app, client, db, factory):
     museum = factory.organization("Musée", owner=alice)
     factory.contest(museum, slug="noel")
     sign_in(client, "alice@example.org")
-    exported = client.get(f"/admin/o/{museum.id}/contests/{db.session.execute(select(Contest.id)).scalar()}/export.json")
+    exported = client.get(
+        f"/admin/o/{museum.id}/contests/{db.session.execute(select(Contest.id)).scalar()}/export.json"
+    )
     assert exported.headers["Content-Disposition"] == 'attachment; filename="contest-noel.json"'
     url = f"/admin/o/{museum.id}/contests/import"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={"csrf_token": token, "slug": "noel-2", "file": (BytesIO(exported.data), "noel.json")})
+    response = client.post(
+        url,
+        data={"csrf_token": token, "slug": "noel-2", "file": (BytesIO(exported.data), "noel.json")},
+    )
     assert response.status_code == 302
     assert _count(db, Contest) == 2
     token = csrf_from(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={"csrf_token": token, "file": (BytesIO(b'{"format": "x"}'), "x.json")})
+    response = client.post(
+        url, data={"csrf_token": token, "file": (BytesIO(b'{"format": "x"}'), "x.json")}
+    )
     assert response.status_code == 400
     assert "Problems found" in response.get_data(as_text=True)
     token = csrf_from(client.get(url).get_data(as_text=True))
@@ -200,7 +272,9 @@ def test_audit_verify_detects_tampering(app, runner, db, factory):
     factory.contest(factory.organization("Musée"), publish=True)
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 0 and "PASS" in result.output
-    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "contest.published")).scalar_one()
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "contest.published")
+    ).scalar_one()
     event.data = '{"slug":"something-else"}'
     db.session.commit()
     result = runner.invoke(args=["audit-verify"])

@@ -1,10 +1,12 @@
 """Configuration layers, the generated secret key, and the SQLite settings."""
+
 import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from contests.config import database_uri
@@ -17,11 +19,14 @@ def _app_in(instance: Path, env: dict, code: str) -> str:
     script = f"from contests import create_app\napp = create_app()\n{code}"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
     environment.update({"CONTESTS_INSTANCE_PATH": str(instance), **env})
-    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
+@pytest.mark.slow  # a fresh interpreter per configuration
 def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
     first = _app_in(tmp_path, {}, "print(app.config['SECRET_KEY'])")
     key_file = tmp_path / "secret_key"
@@ -30,12 +35,22 @@ def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
     assert _app_in(tmp_path, {}, "print(app.config['SECRET_KEY'])") == first
 
 
+@pytest.mark.slow  # a fresh interpreter per configuration
 def test_environment_overrides_instance_config_which_overrides_defaults(tmp_path):
-    (tmp_path / "config.py").write_text('DATABASE_URL = "sqlite:////tmp/from-instance.db"\nLOGIN_LIMIT_PER_IP = "3 per minute"\n')
-    code = "print(app.config['SQLALCHEMY_DATABASE_URI']); print(app.config['LOGIN_LIMIT_PER_IP']); print(app.config['SECRET_KEY'])"
+    (tmp_path / "config.py").write_text(
+        'DATABASE_URL = "sqlite:////tmp/from-instance.db"\nLOGIN_LIMIT_PER_IP = "3 per minute"\n'
+    )
+    code = (
+        "print(app.config['SQLALCHEMY_DATABASE_URI']); print(app.config['LOGIN_LIMIT_PER_IP']); "
+        "print(app.config['SECRET_KEY'])"
+    )
     out = _app_in(tmp_path, {}, code).splitlines()
     assert out[:2] == ["sqlite:////tmp/from-instance.db", "3 per minute"]
-    out = _app_in(tmp_path, {"CONTESTS_DATABASE_URL": "postgresql://u@h/db", "CONTESTS_SECRET_KEY": "k" * 40}, code).splitlines()
+    out = _app_in(
+        tmp_path,
+        {"CONTESTS_DATABASE_URL": "postgresql://u@h/db", "CONTESTS_SECRET_KEY": "k" * 40},
+        code,
+    ).splitlines()
     assert out == ["postgresql+psycopg://u@h/db", "3 per minute", "k" * 40]
 
 
@@ -55,6 +70,10 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, db, backend):
 
 
 def test_no_secret_in_the_repository():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert not [name for name in tracked if name.startswith("instance/") and name != "instance/README.md"]
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert not [
+        name for name in tracked if name.startswith("instance/") and name != "instance/README.md"
+    ]
     assert ".env" not in tracked

@@ -1,11 +1,12 @@
 """Defining contests and prizes through the admin: validation, time zones, states, totals."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from helpers import post_form, sign_in
 from contests.models import AuditEvent, Contest, Prize
+from helpers import post_form, sign_in
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_create_contest_stores_utc_and_derives_slug(app, client, museum, db):
     contest = db.session.execute(select(Contest)).scalar_one()
     assert contest.slug == "gagnez-un-sejour-a-noel"
     # 10:00 in Paris in July (UTC+2) is 08:00 UTC; stored as such, shown back in Paris time.
-    assert contest.starts_at == datetime(2031, 7, 1, 8, 0, tzinfo=timezone.utc)
+    assert contest.starts_at == datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
     assert contest.territory == "FR,BE"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "July 1, 2031 10:00\u202fAM (Europe/Paris)" in page
@@ -69,9 +70,13 @@ def test_create_contest_stores_utc_and_derives_slug(app, client, museum, db):
 
 
 def test_winter_dates_use_winter_offset(app, client, museum, db):
-    post_form(client, f"/admin/o/{museum.id}/contests/new", _form(starts_at="2031-01-10T10:00", ends_at="2031-02-01T10:00"))
+    post_form(
+        client,
+        f"/admin/o/{museum.id}/contests/new",
+        _form(starts_at="2031-01-10T10:00", ends_at="2031-02-01T10:00"),
+    )
     contest = db.session.execute(select(Contest)).scalar_one()
-    assert contest.starts_at == datetime(2031, 1, 10, 9, 0, tzinfo=timezone.utc)
+    assert contest.starts_at == datetime(2031, 1, 10, 9, 0, tzinfo=UTC)
 
 
 BAD_INPUTS = [
@@ -93,7 +98,9 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("overrides, message", BAD_INPUTS)
-def test_bad_contest_input_is_explained_and_nothing_saved(app, client, museum, db, overrides, message):
+def test_bad_contest_input_is_explained_and_nothing_saved(
+    app, client, museum, db, overrides, message
+):
     response = post_form(client, f"/admin/o/{museum.id}/contests/new", _form(**overrides))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -113,7 +120,9 @@ def test_slug_collision_is_a_field_error(app, client, museum, factory, db):
 def test_errors_in_french(app, client, museum, db):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     response = post_form(
-        client, f"/admin/o/{museum.id}/contests/new", _form(title="", ends_at="2031-06-01T10:00", timezone="Paris")
+        client,
+        f"/admin/o/{museum.id}/contests/new",
+        _form(title="", ends_at="2031-06-01T10:00", timezone="Paris"),
     )
     html = response.get_data(as_text=True)
     assert "Ce champ est requis." in html
@@ -136,7 +145,13 @@ PRIZE_BAD_INPUTS = [
 @pytest.mark.parametrize("overrides, message", PRIZE_BAD_INPUTS)
 def test_bad_prize_input(app, client, museum, factory, db, overrides, message):
     contest = factory.contest(museum, prizes=0)
-    data = {"title": "Pass annuel", "description": "", "quantity": "2", "unit_value": "49,90", "currency": "EUR"}
+    data = {
+        "title": "Pass annuel",
+        "description": "",
+        "quantity": "2",
+        "unit_value": "49,90",
+        "currency": "EUR",
+    }
     data.update(overrides)
     response = post_form(client, f"/admin/o/{museum.id}/contests/{contest.id}/prizes/new", data)
     assert response.status_code == 400
@@ -167,11 +182,27 @@ def test_prize_edit_and_delete(app, client, museum, factory, db):
     contest = factory.contest(museum, prizes=2)
     prize = contest.prizes[0]
     url = f"/admin/o/{museum.id}/contests/{contest.id}/prizes/{prize.id}"
-    data = {"title": "Nouveau titre", "quantity": "4", "unit_value": "10", "currency": "GBP", "position": "7"}
+    data = {
+        "title": "Nouveau titre",
+        "quantity": "4",
+        "unit_value": "10",
+        "currency": "GBP",
+        "position": "7",
+    }
     assert post_form(client, url + "/edit", data).status_code == 302
     db.session.expire_all()
-    assert (prize.title, prize.quantity, prize.unit_value_minor, prize.currency) == ("Nouveau titre", 4, 1000, "GBP")
-    assert post_form(client, url + "/delete", page=f"/admin/o/{museum.id}/contests/{contest.id}").status_code == 302
+    assert (prize.title, prize.quantity, prize.unit_value_minor, prize.currency) == (
+        "Nouveau titre",
+        4,
+        1000,
+        "GBP",
+    )
+    assert (
+        post_form(
+            client, url + "/delete", page=f"/admin/o/{museum.id}/contests/{contest.id}"
+        ).status_code
+        == 302
+    )
     assert _count(db, Prize) == 1
 
 
@@ -181,7 +212,12 @@ def test_publish_lists_what_is_missing(app, client, museum, factory, db):
     response = post_form(client, page + "/publish", page=page)
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)
-    for label in ("Organizer&#39;s legal name", "Data protection contact", "Minimum age", "At least one prize"):
+    for label in (
+        "Organizer&#39;s legal name",
+        "Data protection contact",
+        "Minimum age",
+        "At least one prize",
+    ):
         assert label in html
     db.session.expire_all()
     assert contest.state == "draft"
@@ -200,7 +236,7 @@ def test_publish_then_edits_are_refused(app, client, museum, factory, db):
     page = f"/admin/o/{museum.id}/contests/{contest.id}"
     post_form(client, page + "/publish", page=page)
     db.session.expire_all()
-    assert contest.state == "published" and contest.phase(datetime.now(timezone.utc)) == "open"
+    assert contest.state == "published" and contest.phase(datetime.now(UTC)) == "open"
     response = post_form(client, page + "/edit", _form(title="Changed"), page=page)
     assert response.status_code == 302
     db.session.expire_all()
@@ -213,7 +249,7 @@ def test_publish_then_edits_are_refused(app, client, museum, factory, db):
 
 
 def test_phases_derive_from_dates(app, factory, museum):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     contest = factory.contest(museum, publish=True)
     assert contest.phase(now) == "open"
     assert contest.phase(contest.starts_at - timedelta(seconds=1)) == "upcoming"
@@ -239,7 +275,11 @@ def test_database_refuses_what_forms_refuse(app, db, museum, factory):
 
     contest = factory.contest(museum)
     for bad in ({"quantity": 0}, {"unit_value_minor": -1}, {"currency": "XXX"}):
-        prize = Prize(contest_id=contest.id, title="x", **{"quantity": 1, "unit_value_minor": 1, "currency": "EUR", **bad})
+        prize = Prize(
+            contest_id=contest.id,
+            title="x",
+            **{"quantity": 1, "unit_value_minor": 1, "currency": "EUR", **bad},
+        )
         db.session.add(prize)
         with pytest.raises(IntegrityError):
             db.session.flush()
@@ -257,12 +297,19 @@ def test_dashboard_groups_by_phase_with_entry_counts(app, client, museum, factor
     for n in range(3):
         factory.entry(open_contest, email=f"entrant{n}@example.org")
     html = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
-    assert html.index("Open contests") < html.index("Jeu ouvert") < html.index("Drafts") < html.index("Brouillon")
+    assert (
+        html.index("Open contests")
+        < html.index("Jeu ouvert")
+        < html.index("Drafts")
+        < html.index("Brouillon")
+    )
     assert 'data-entries="ouvert">3<' in html
     assert 'data-entries="brouillon">0<' in html
 
 
-def test_slug_race_lost_at_the_database_is_a_field_error(app, client, museum, factory, db, monkeypatch):
+def test_slug_race_lost_at_the_database_is_a_field_error(
+    app, client, museum, factory, db, monkeypatch
+):
     """If another request claims the slug between our check and our insert, the UNIQUE
     constraint refuses it and the organizer sees the same field error, not a 500."""
     import contests.contest.editing as editing

@@ -1,4 +1,6 @@
-"""The draw protocol on its own: RFC conformance, Merkle proofs, golden record, tampering, statistics."""
+"""The draw protocol on its own: RFC conformance, Merkle proofs, golden record, tampering,
+statistics."""
+
 import copy
 import hashlib
 import json
@@ -17,14 +19,60 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- RFC 3797, section 6 ----------------------------------------------------------------------
 RFC_SOURCES = ["9319", "2 5 12 8 10", "9 18 26 34 41 45"]
-RFC_DIGESTS = """990DD0A5692A029A98B5E01AA28F3459 3691E55CB63FCC37914430B2F70B5EC6 FE814EDF564C190AC1D25753979990FA
-1863CCACEB568C31D7DDBDF1D4E91387 F4AB33DF4889F0AF29C513905BE1D758 13EAEB529F61ACFB9A29D0BA3A60DE4A
-992DB77C382CA2BDB9727001F3CDCCD9 63AB4258ECA922976811C7F55C383CE7 DFBC5AC97CED01B3A6E348E3CC63F40D
-31CB111C4A4EBE9287CEAE16FE51B909 07FA46C122F164C215BBC72793B189A3""".split()
+RFC_DIGESTS = [
+    "990DD0A5692A029A98B5E01AA28F3459",
+    "3691E55CB63FCC37914430B2F70B5EC6",
+    "FE814EDF564C190AC1D25753979990FA",
+    "1863CCACEB568C31D7DDBDF1D4E91387",
+    "F4AB33DF4889F0AF29C513905BE1D758",
+    "13EAEB529F61ACFB9A29D0BA3A60DE4A",
+    "992DB77C382CA2BDB9727001F3CDCCD9",
+    "63AB4258ECA922976811C7F55C383CE7",
+    "DFBC5AC97CED01B3A6E348E3CC63F40D",
+    "31CB111C4A4EBE9287CEAE16FE51B909",
+    "07FA46C122F164C215BBC72793B189A3",
+]
 #: The RFC's pool of 25 volunteers; its example selects Lee, Doc, Mary, Charity, Kasczynski...
-RFC_POOL = ("John Mary Bashful Dopey Sleepy Grouchy Doc Sneazy Handsome Cassandra Pollyanna Pendragon "
-            "Pandora Faith Hope Charity Lee Longsuffering Chastity Smith Pride Sloth Envy Anger Kasczynski").split()
-RFC_SELECTED = "Lee Doc Mary Charity Kasczynski Envy Sneazy Anger Chastity Pandora Sloth".split()
+RFC_POOL = [
+    "John",
+    "Mary",
+    "Bashful",
+    "Dopey",
+    "Sleepy",
+    "Grouchy",
+    "Doc",
+    "Sneazy",
+    "Handsome",
+    "Cassandra",
+    "Pollyanna",
+    "Pendragon",
+    "Pandora",
+    "Faith",
+    "Hope",
+    "Charity",
+    "Lee",
+    "Longsuffering",
+    "Chastity",
+    "Smith",
+    "Pride",
+    "Sloth",
+    "Envy",
+    "Anger",
+    "Kasczynski",
+]
+RFC_SELECTED = [
+    "Lee",
+    "Doc",
+    "Mary",
+    "Charity",
+    "Kasczynski",
+    "Envy",
+    "Sneazy",
+    "Anger",
+    "Chastity",
+    "Pandora",
+    "Sloth",
+]
 
 
 def test_rfc3797_key_string_and_digests():
@@ -80,27 +128,42 @@ SECRET2 = "5e" * 32
 
 def _spec(algorithm="vdraw-v1", alternates=3, prizes=((1, 1), (2, 2))):
     return {
-        "protocol": "contests-draw", "version": 1, "algorithm": algorithm,
+        "protocol": "contests-draw",
+        "version": 1,
+        "algorithm": algorithm,
         "contest": {"id": 7, "slug": "noel-2026"},
         "prizes": [{"position": p, "title": f"Lot {p}", "quantity": q} for p, q in prizes],
         "alternates": alternates,
         "eligibility": "confirmed entries, not disqualified",
-        "entropy_sources": ["EuroMillions of 2026-12-26, five main numbers", "EuroMillions of 2026-12-26, two stars"],
+        "entropy_sources": [
+            "EuroMillions of 2026-12-26, five main numbers",
+            "EuroMillions of 2026-12-26, two stars",
+        ],
         "commitment": protocol.commitment(SECRET),
         "closes_at": "2026-12-24T22:59:00+00:00",
     }
 
 
 def _records(n=50, weights=None):
-    return [EntrantRecord(i * 3 + 1, (weights or {}).get(i, 1), entrant_commit(bytes([i % 256]) * 16, f"id-{i}"))
-            for i in range(n)]
+    return [
+        EntrantRecord(
+            i * 3 + 1, (weights or {}).get(i, 1), entrant_commit(bytes([i % 256]) * 16, f"id-{i}")
+        )
+        for i in range(n)
+    ]
 
 
 def _draw(algorithm="vdraw-v1", n=50):
     records = _records(n)
     entropy = ["3 14 25 36 47", "5 11"]
-    record = protocol.build_record(_spec(algorithm), SECRET, entropy, (r.encode() for r in records),
-                                   "2026-12-27T10:00:00+00:00", "contests 0.1.0")
+    record = protocol.build_record(
+        _spec(algorithm),
+        SECRET,
+        entropy,
+        (r.encode() for r in records),
+        "2026-12-27T10:00:00+00:00",
+        "contests 0.1.0",
+    )
     return record, b"".join(r.encode() + b"\n" for r in records)
 
 
@@ -161,11 +224,18 @@ def test_any_tampered_entrant_row_fails():
     record, entrant_file = _draw()
     lines = entrant_file.split(b"\n")[:-1]
     for index in range(len(lines)):
-        for changed in (lines[index].replace(b",1,", b",2,"), lines[index][:-1] + (b"0" if lines[index][-1:] != b"0" else b"1")):
-            altered = b"\n".join(lines[:index] + [changed] + lines[index + 1:]) + b"\n"
+        for changed in (
+            lines[index].replace(b",1,", b",2,"),
+            lines[index][:-1] + (b"0" if lines[index][-1:] != b"0" else b"1"),
+        ):
+            altered = b"\n".join(lines[:index] + [changed] + lines[index + 1 :]) + b"\n"
             with pytest.raises(CheckFailed):
                 verify(record, altered)
-    for altered in (b"\n".join(lines[1:]) + b"\n", entrant_file + lines[0] + b"\n", entrant_file[:-1]):
+    for altered in (
+        b"\n".join(lines[1:]) + b"\n",
+        entrant_file + lines[0] + b"\n",
+        entrant_file[:-1],
+    ):
         with pytest.raises(CheckFailed):
             verify(record, altered)
 
@@ -184,35 +254,57 @@ def test_substitutions_take_alternates_in_order_and_are_verified():
     with pytest.raises(CheckFailed):
         verify(skipped, entrant_file)
     with pytest.raises(ValueError):
-        protocol.substitute(record, first_winner, "again", "2027-01-12T00:00:00+00:00")  # no longer a winner
+        protocol.substitute(
+            record, first_winner, "again", "2027-01-12T00:00:00+00:00"
+        )  # no longer a winner
     protocol.substitute(record, current[1]["entry_id"], "unclaimed", "2027-01-12T00:00:00+00:00")
     # No alternate left: the prize falls vacant, and the verifier replays that too.
     lost = current[0]["entry_id"]
-    vacancy = protocol.substitute(record, lost, "unclaimed", "2027-01-13T00:00:00+00:00")["substitutions"][-1]
+    vacancy = protocol.substitute(record, lost, "unclaimed", "2027-01-13T00:00:00+00:00")[
+        "substitutions"
+    ][-1]
     assert vacancy["by_entry_id"] is None and vacancy["alternate_rank"] is None
     assert protocol.current_winners(record)[0]["entry_id"] is None
     assert protocol.vacancies(record) == [{"entry_id": lost, "prize_position": 1}]
     assert "1 prize(s) left vacant" in verify(record, entrant_file)[-1]
     jumped = copy.deepcopy(record)
-    jumped["substitutions"][-1].update(by_entry_id=record["alternates"][0]["entry_id"], alternate_rank=1)
+    jumped["substitutions"][-1].update(
+        by_entry_id=record["alternates"][0]["entry_id"], alternate_rank=1
+    )
     with pytest.raises(CheckFailed):
         verify(jumped, entrant_file)  # an alternate used twice
 
 
 def _supplementary(record, entrant_file, sources=("Loto of 2027-02-01: the five numbers",)):
-    """A supplementary specification, record and entrant file for the parent's vacancies, built as the app does."""
+    """A supplementary specification, record and entrant file for the parent's vacancies, built as
+    the app does."""
     replaces = sorted(protocol.vacancies(record), key=lambda v: v["prize_position"])
     excluded = sorted(protocol.ranked_ids(record))
     titles = {p["position"]: p["title"] for p in record["spec"]["prizes"]}
-    spec = {**_spec(alternates=1), "entropy_sources": list(sources), "commitment": protocol.commitment(SECRET2),
-            "prizes": protocol.supplementary_prizes(replaces, titles),
-            "eligibility": "the parent draw's entrant list, less the excluded entries",
-            "supplementary": {"sequence": 2, "parent_draw": 1, "parent_spec_hash": record["spec_hash"],
-                              "parent_file_sha256": hashlib.sha256(entrant_file).hexdigest(),
-                              "replaces": replaces, "excluded": excluded}}
+    spec = {
+        **_spec(alternates=1),
+        "entropy_sources": list(sources),
+        "commitment": protocol.commitment(SECRET2),
+        "prizes": protocol.supplementary_prizes(replaces, titles),
+        "eligibility": "the parent draw's entrant list, less the excluded entries",
+        "supplementary": {
+            "sequence": 2,
+            "parent_draw": 1,
+            "parent_spec_hash": record["spec_hash"],
+            "parent_file_sha256": hashlib.sha256(entrant_file).hexdigest(),
+            "replaces": replaces,
+            "excluded": excluded,
+        },
+    }
     derived = protocol.derive_entrants(entrant_file, excluded)
-    supplementary = protocol.build_record(spec, SECRET2, ["4 8 15 16 23"], protocol.FrozenList.from_file(derived),
-                                          "2027-02-02T10:00:00+00:00", "contests 0.1.0")
+    supplementary = protocol.build_record(
+        spec,
+        SECRET2,
+        ["4 8 15 16 23"],
+        protocol.FrozenList.from_file(derived),
+        "2027-02-02T10:00:00+00:00",
+        "contests 0.1.0",
+    )
     return supplementary, derived
 
 
@@ -224,20 +316,33 @@ def test_supplementary_draw_fills_vacancies_from_the_parent_list_less_the_ranked
         protocol.substitute(record, current["entry_id"], "unclaimed", "2027-01-20T00:00:00+00:00")
     assert [w["entry_id"] for w in protocol.current_winners(record)] == [None, None, None]
     supplementary, derived = _supplementary(record, entrant_file)
-    assert supplementary["spec"]["prizes"] == [{"position": 1, "title": "Lot 1", "quantity": 1},
-                                               {"position": 2, "title": "Lot 2", "quantity": 2}]
+    assert supplementary["spec"]["prizes"] == [
+        {"position": 1, "title": "Lot 1", "quantity": 1},
+        {"position": 2, "title": "Lot 2", "quantity": 2},
+    ]
     assert len(derived.splitlines()) == 50 - len(ranked)
-    new_winners = {w["entry_id"] for w in supplementary["winners"]} | {a["entry_id"] for a in supplementary["alternates"]}
+    new_winners = {w["entry_id"] for w in supplementary["winners"]} | {
+        a["entry_id"] for a in supplementary["alternates"]
+    }
     assert new_winners and not new_winners & ranked
     filled = protocol.filled_vacancies(supplementary["spec"], supplementary)
-    assert [f["fills"] for f in filled] == [v["entry_id"] for v in supplementary["spec"]["supplementary"]["replaces"]]
+    assert [f["fills"] for f in filled] == [
+        v["entry_id"] for v in supplementary["spec"]["supplementary"]["replaces"]
+    ]
     assert [f["prize_position"] for f in filled] == [1, 2, 2]
     passed = verify(supplementary, derived, entrant_file)
     assert "entrant file is the parent's list less the excluded entries" in passed
     assert any("NOT checked" in check for check in verify(supplementary, derived))
     # A ranked entry slipped back into the list, or a parent file that is not the published one:
-    first_ranked = next(line for line in entrant_file.splitlines() if int(line.split(b",")[0]) in ranked)
-    sneaked = b"".join(sorted(derived.splitlines(keepends=True) + [first_ranked + b"\n"], key=lambda l: int(l.split(b",")[0])))
+    first_ranked = next(
+        line for line in entrant_file.splitlines() if int(line.split(b",")[0]) in ranked
+    )
+    sneaked = b"".join(
+        sorted(
+            derived.splitlines(keepends=True) + [first_ranked + b"\n"],
+            key=lambda line: int(line.split(b",")[0]),
+        )
+    )
     with pytest.raises(CheckFailed, match="less the excluded"):
         verify(supplementary, sneaked, entrant_file)
     with pytest.raises(CheckFailed, match="parent entrant file"):
@@ -255,7 +360,14 @@ def test_verifier_runs_as_a_separate_process_without_third_party_packages(tmp_pa
     record, entrant_file = _draw()
     (tmp_path / "record.json").write_text(json.dumps(record))
     (tmp_path / "entrants.txt").write_bytes(entrant_file)
-    command = [sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "record.json"), str(tmp_path / "entrants.txt")]
+    command = [
+        sys.executable,
+        "-S",
+        "-m",
+        "contests.draw.verify",
+        str(tmp_path / "record.json"),
+        str(tmp_path / "entrants.txt"),
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("from 50 entrants") and "PASS" in result.stdout
@@ -266,8 +378,14 @@ def test_verifier_runs_as_a_separate_process_without_third_party_packages(tmp_pa
 
 
 def test_draw_package_imports_nothing_from_the_app():
-    code = "import sys, contests.draw.verify; bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug')]; print(bad)"
-    result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True)
+    code = (
+        "import sys, contests.draw.verify; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug')]; "
+        "print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.stdout.strip() == "[]", result.stderr
 
 
@@ -276,7 +394,7 @@ CHI2_CRITICAL_P001 = {3: 16.27, 9: 27.88}
 
 
 def _chi2(observed, expected):
-    return sum((o - e) ** 2 / e for o, e in zip(observed, expected))
+    return sum((o - e) ** 2 / e for o, e in zip(observed, expected, strict=False))
 
 
 def test_uniform_over_entries():
@@ -307,7 +425,8 @@ GOLDEN = {
 
 
 def test_selection_equals_a_brute_force_sort_of_ticket_keys():
-    """The streamed heap gives what sorting every ticket key by hand gives (docs/draw-protocol.md)."""
+    """The streamed heap gives what sorting every ticket key by hand gives
+    (docs/draw-protocol.md)."""
     import hmac
     import struct
 
@@ -315,15 +434,22 @@ def test_selection_equals_a_brute_force_sort_of_ticket_keys():
     seed = bytes.fromhex(record["seed"])
     keys = {}
     for r in _records():
-        keys[r.entry_id] = min(hmac.new(seed, b"ticket" + struct.pack(">Q", r.entry_id) + struct.pack(">I", t),
-                                        hashlib.sha256).digest() for t in range(r.weight))
+        keys[r.entry_id] = min(
+            hmac.new(
+                seed,
+                b"ticket" + struct.pack(">Q", r.entry_id) + struct.pack(">I", t),
+                hashlib.sha256,
+            ).digest()
+            for t in range(r.weight)
+        )
     by_hand = sorted(keys, key=lambda entry_id: (keys[entry_id], entry_id))[:6]
     assert [x["entry_id"] for x in record["winners"] + record["alternates"]] == by_hand
 
 
 @pytest.mark.parametrize("seed_length", [0, 1, 32, 63, 64, 65, 200])
 def test_ticket_keys_are_hmac_sha256(seed_length):
-    """The pads hashed once per seed give exactly the standard library's HMAC, for any key length."""
+    """The pads hashed once per seed give exactly the standard library's HMAC, for any key
+    length."""
     import hmac
     import struct
 
@@ -333,15 +459,24 @@ def test_ticket_keys_are_hmac_sha256(seed_length):
     seed = seed[:seed_length]
     key = ticket_keys(seed)
     for entry_id, ticket in ((0, 0), (1, 0), (41, 3), (2**64 - 1, 2**32 - 1)):
-        assert key(entry_id, ticket) == hmac.new(seed, b"ticket" + struct.pack(">QI", entry_id, ticket), hashlib.sha256).digest()
+        assert (
+            key(entry_id, ticket)
+            == hmac.new(
+                seed, b"ticket" + struct.pack(">QI", entry_id, ticket), hashlib.sha256
+            ).digest()
+        )
 
 
+@pytest.mark.slow  # forks worker processes over lists of 2^17 entrants
 def test_parallel_recompute_gives_what_one_core_gives(monkeypatch):
-    """Forked workers (blocks of 2^16 leaves, ranges of the selection) change nothing in the result."""
+    """Forked workers (blocks of 2^16 leaves, ranges of the selection) change nothing in the
+    result."""
     from contests.draw import parallel
 
-    lines = [EntrantRecord(n, 3 if n % 11 == 0 else 1, hashlib.sha256(b"%d" % n).hexdigest()).encode()
-             for n in range(1, 150_001)]  # more than two blocks, a partial last one, some entries with tickets
+    lines = [
+        EntrantRecord(n, 3 if n % 11 == 0 else 1, hashlib.sha256(b"%d" % n).hexdigest()).encode()
+        for n in range(1, 150_001)
+    ]  # more than two blocks, a partial last one, some entries with tickets
     frozen = protocol.FrozenList.from_lines(lines)
     spec = _spec(alternates=5)
     one_core = protocol.recompute(spec, SECRET, ["7 19 23"], frozen, workers=1)
@@ -349,16 +484,25 @@ def test_parallel_recompute_gives_what_one_core_gives(monkeypatch):
     two_cores = protocol.recompute(spec, SECRET, ["7 19 23"], frozen, workers=2)
     assert two_cores == one_core
     summary, seed, ordered = one_core
-    assert summary["merkle_root"] == merkle.root_from_leaf_hashes(map(merkle.leaf_hash, lines)).hex()
-    reference = select(seed, zip(frozen.ids, frozen.weights), len(ordered))
+    assert (
+        summary["merkle_root"] == merkle.root_from_leaf_hashes(map(merkle.leaf_hash, lines)).hex()
+    )
+    reference = select(seed, zip(frozen.ids, frozen.weights, strict=False), len(ordered))
     assert [o["entry_id"] for o in ordered] == [s.entry_id for s in reference]
     # One ticket each: the C-level fast path, checked against the reference selection too.
-    ones = protocol.FrozenList.from_lines(EntrantRecord(n, 1, "ab" * 32).encode() for n in range(1, 100_001))
+    ones = protocol.FrozenList.from_lines(
+        EntrantRecord(n, 1, "ab" * 32).encode() for n in range(1, 100_001)
+    )
     _, seed, ordered = protocol.recompute(spec, SECRET, ["1"], ones, workers=2)
-    assert [o["entry_id"] for o in ordered] == [s.entry_id for s in select(seed, ((n, 1) for n in ones.ids), len(ordered))]
-    assert [o["key"] for o in ordered] == [s.key.hex() for s in select(seed, ((n, 1) for n in ones.ids), len(ordered))]
+    assert [o["entry_id"] for o in ordered] == [
+        s.entry_id for s in select(seed, ((n, 1) for n in ones.ids), len(ordered))
+    ]
+    assert [o["key"] for o in ordered] == [
+        s.key.hex() for s in select(seed, ((n, 1) for n in ones.ids), len(ordered))
+    ]
 
 
+@pytest.mark.slow  # forks worker processes over lists of 2^17 entrants
 def test_entrant_file_read_by_the_workers_is_checked_line_by_line(monkeypatch):
     """A large file is checked by the forked workers: same result, and a bad line is named."""
     from contests.draw import parallel
@@ -368,13 +512,31 @@ def test_entrant_file_read_by_the_workers_is_checked_line_by_line(monkeypatch):
     lines = [EntrantRecord(n, 1, "cd" * 32).encode() for n in range(1, 140_001)]
     data = b"\n".join(lines) + b"\n"
     spec = _spec()
-    from_file = protocol.recompute(spec, SECRET, ["5"], protocol.FrozenList.from_file(data), workers=2)
-    assert from_file == protocol.recompute(spec, SECRET, ["5"], protocol.FrozenList.from_lines(lines), workers=1)
+    from_file = protocol.recompute(
+        spec, SECRET, ["5"], protocol.FrozenList.from_file(data), workers=2
+    )
+    assert from_file == protocol.recompute(
+        spec, SECRET, ["5"], protocol.FrozenList.from_lines(lines), workers=1
+    )
     broken = lines[:]
     broken[100_000] = broken[100_000].replace(b",1,", b",01,")
     with pytest.raises(MalformedEntrantFile, match="line 100001"):
-        protocol.recompute(spec, SECRET, ["5"], protocol.FrozenList.from_file(b"\n".join(broken) + b"\n"), workers=2)
+        protocol.recompute(
+            spec,
+            SECRET,
+            ["5"],
+            protocol.FrozenList.from_file(b"\n".join(broken) + b"\n"),
+            workers=2,
+        )
     swapped = lines[:]
     swapped[70_000], swapped[70_001] = swapped[70_001], swapped[70_000]
-    with pytest.raises(MalformedEntrantFile, match="line 70002: entry ids must be strictly increasing"):
-        protocol.recompute(spec, SECRET, ["5"], protocol.FrozenList.from_file(b"\n".join(swapped) + b"\n"), workers=2)
+    with pytest.raises(
+        MalformedEntrantFile, match="line 70002: entry ids must be strictly increasing"
+    ):
+        protocol.recompute(
+            spec,
+            SECRET,
+            ["5"],
+            protocol.FrozenList.from_file(b"\n".join(swapped) + b"\n"),
+            workers=2,
+        )

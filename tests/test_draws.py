@@ -1,24 +1,25 @@
 """Draws against the real database: commitment, the draw, the public record, substitutions."""
+
 import json
 import re
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from helpers import post_form, sign_in
 from contests.draw import merkle, protocol
 from contests.errors import ValidationFailed, WrongState
 from contests.models import AuditEvent, Draw, Entry
-from contests.winners.commitment import commit_draw, commit_supplementary
 from contests.winners import drawing
+from contests.winners.commitment import commit_draw, commit_supplementary
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of, draws_of, open_vacancies
 from contests.winners.substitution import substitute_winner
+from helpers import post_form, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = ["3 14 25 36 47"]
@@ -27,11 +28,13 @@ VALUES = ["3 14 25 36 47"]
 @pytest.fixture
 def contest(factory, museum, db):
     """A published contest with 12 entries: 10 confirmed, 1 pending, 1 disqualified; then closed."""
-    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2)
+    contest = factory.contest(
+        museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2
+    )
     entries = [factory.entry(contest, email=f"p{n}@example.org") for n in range(12)]
     entries[10].status = "pending"
     entries[11].status = "disqualified"
-    contest.ends_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     return contest
 
@@ -41,15 +44,26 @@ def test_publishing_commits_the_draw_and_shows_its_hash(app, client, db, factory
     draw = draw_of(contest)
     assert draw.state == "committed" and len(draw.spec_hash) == 64
     spec = json.loads(draw.spec)
-    assert spec["commitment"] == __import__("hashlib").sha256(bytes.fromhex(draw.server_secret)).hexdigest()
+    assert (
+        spec["commitment"]
+        == __import__("hashlib").sha256(bytes.fromhex(draw.server_secret)).hexdigest()
+    )
     assert spec["entropy_sources"] == ["EuroMillions draw after the close: the five main numbers"]
     assert draw.spec_hash in client.get("/c/pub").get_data(as_text=True)
     with pytest.raises(WrongState):
-        commit_draw(contest, None, datetime.now(timezone.utc))
+        commit_draw(contest, None, datetime.now(UTC))
     db.session.rollback()
     from sqlalchemy.exc import IntegrityError
 
-    db.session.add(Draw(contest_id=contest.id, algorithm="vdraw-v1", spec="{}", spec_hash="0" * 64, server_secret="0" * 64))
+    db.session.add(
+        Draw(
+            contest_id=contest.id,
+            algorithm="vdraw-v1",
+            spec="{}",
+            spec_hash="0" * 64,
+            server_secret="0" * 64,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()  # the database itself refuses a second commitment
     db.session.rollback()
@@ -59,12 +73,14 @@ def test_publish_needs_named_sources(app, factory, museum):
     from contests.contest.publishing import missing_for_publish
 
     contest = factory.contest(museum, entropy_sources="")
-    assert "Public sources of randomness for the draw" in [str(m) for m in missing_for_publish(contest, factory.now)]
+    assert "Public sources of randomness for the draw" in [
+        str(m) for m in missing_for_publish(contest, factory.now)
+    ]
 
 
 def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
     open_contest = factory.contest(museum, publish=True, slug="ouvert", min_age=0)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(WrongState, match="after the contest closes"):
         perform_draw(open_contest, VALUES, None, now)
     open_contest.ends_at = now - timedelta(seconds=1)
@@ -90,8 +106,19 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
     assert b"@" not in entrants and b"Durand" not in entrants
     (tmp_path / "record.json").write_text(json.dumps(record))
     (tmp_path / "entrants.txt").write_bytes(entrants)
-    result = subprocess.run([sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "record.json"),
-                             str(tmp_path / "entrants.txt")], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-m",
+            "contests.draw.verify",
+            str(tmp_path / "record.json"),
+            str(tmp_path / "entrants.txt"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0 and "PASS" in result.stdout, result.stdout
     html = client.get(f"/d/{draw.id}").get_data(as_text=True)
     assert "Gagnants" in html and record["seed"] in html
@@ -101,33 +128,53 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
 
 
 def test_receipt_check_gives_a_valid_inclusion_proof(app, client, db, contest):
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     record = json.loads(draw.record)
-    entry = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id.desc())).scalars().first()
+    entry = (
+        db.session.execute(
+            select(Entry).where(Entry.status == "confirmed").order_by(Entry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     html = client.get(f"/d/{draw.id}?receipt={entry.receipt_code.lower()}").get_data(as_text=True)
     line = re.search(r"de la ligne « ([^»]+) »", html).group(1).strip()
-    proof = [bytes.fromhex(h) for h in re.search(r'<pre class="proof">([^<]*)</pre>', html).group(1).split()]
+    proof = [
+        bytes.fromhex(h)
+        for h in re.search(r'<pre class="proof">([^<]*)</pre>', html).group(1).split()
+    ]
     index = int(re.search(r"est la ligne (\d+) de la liste", html).group(1)) - 1
-    assert merkle.verify_inclusion(line.encode(), index, record["entrants"]["count"], proof,
-                                   bytes.fromhex(record["entrants"]["merkle_root"]))
+    assert merkle.verify_inclusion(
+        line.encode(),
+        index,
+        record["entrants"]["count"],
+        proof,
+        bytes.fromhex(record["entrants"]["merkle_root"]),
+    )
     pending = db.session.execute(select(Entry).where(Entry.status == "pending")).scalar_one()
-    assert "n’a pas pris part au tirage" in client.get(f"/d/{draw.id}?receipt={pending.receipt_code}").get_data(as_text=True)
+    assert "n’a pas pris part au tirage" in client.get(
+        f"/d/{draw.id}?receipt={pending.receipt_code}"
+    ).get_data(as_text=True)
 
 
 def test_substitutions_through_admin_and_cli(app, client, runner, db, contest, tmp_path):
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     record = json.loads(draw.record)
     first, second = record["winners"][0]["entry_id"], record["winners"][1]["entry_id"]
     sign_in(client, "alice@example.org")
     page = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
-    post_form(client, page + "/substitute", {"entry_id": str(first), "reason": "unclaimed"}, page=page)
+    post_form(
+        client, page + "/substitute", {"entry_id": str(first), "reason": "unclaimed"}, page=page
+    )
     result = runner.invoke(args=["substitute", str(draw.id), str(second), "--reason", "declined"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     record = json.loads(draw_of(contest).record)
-    assert [s["by_entry_id"] for s in record["substitutions"]] == [a["entry_id"] for a in record["alternates"][:2]]
+    assert [s["by_entry_id"] for s in record["substitutions"]] == [
+        a["entry_id"] for a in record["alternates"][:2]
+    ]
     result = runner.invoke(args=["substitute", str(draw.id), str(first), "--reason", "unclaimed"])
     assert result.exit_code == 1 and "not a current winner" in result.output
     (tmp_path / "r.json").write_text(draw_of(contest).record)
@@ -159,7 +206,7 @@ def test_two_organizers_pressing_draw_at_once_make_one_draw(app, db, contest, ba
             try:
                 mine = db.session.get(Contest, contest_id)
                 barrier.wait()
-                perform_draw(mine, VALUES, None, datetime.now(timezone.utc))
+                perform_draw(mine, VALUES, None, datetime.now(UTC))
                 db.session.commit()
                 results.append("drawn")
             except WrongState:
@@ -178,7 +225,11 @@ def test_two_organizers_pressing_draw_at_once_make_one_draw(app, db, contest, ba
         thread.join()
     assert sorted(results) == ["drawn", "refused", "refused", "refused"], results
     db.session.expire_all()
-    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.performed")).scalars().all()
+    assert (
+        db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.performed"))
+        .scalars()
+        .all()
+    )
 
 
 def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch):
@@ -189,7 +240,7 @@ def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch)
 
     monkeypatch.setattr(protocol, "build_record", crash)
     with pytest.raises(RuntimeError):
-        perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+        perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.rollback()
     db.session.expire_all()
     draw = draw_of(contest)
@@ -198,14 +249,20 @@ def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch)
 
 def test_audit_log_page_and_tamper_detection(app, client, runner, db, contest):
     sign_in(client, "alice@example.org")
-    page = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(as_text=True)
+    page = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(
+        as_text=True
+    )
     assert "draw.committed" in page and "The hash chain is intact." in page
-    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.committed")).scalar_one()
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "draw.committed")
+    ).scalar_one()
     event.action = "draw.forgotten"
     db.session.commit()
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"broken at event {event.id}" in result.output
-    assert "The chain is broken at event" in client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit").get_data(as_text=True)
+    assert "The chain is broken at event" in client.get(
+        f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit"
+    ).get_data(as_text=True)
 
 
 def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest, tmp_path):
@@ -216,24 +273,36 @@ def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest
 
     db.session.execute(sql_update(Entry).values(entrant_commit=""))
     db.session.commit()
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
-    entries = db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id)).scalars().all()
-    expected = b"".join(b"%d,1,%s\n" % (e.id, entrant_commit(e.salt, e.identity_key).encode()) for e in entries)
+    entries = (
+        db.session.execute(select(Entry).where(Entry.status == "confirmed").order_by(Entry.id))
+        .scalars()
+        .all()
+    )
+    expected = b"".join(
+        b"%d,1,%s\n" % (e.id, entrant_commit(e.salt, e.identity_key).encode()) for e in entries
+    )
     assert draw.entrants_file == expected
 
 
 def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest, monkeypatch):
-    """The database builds the entrant file in one query; if its order were wrong, the draw notices."""
+    """The database builds the entrant file in one query; if its order were wrong, the draw
+    notices."""
     from contests.draw import protocol
 
     def shuffled(contest, progress=None):
-        rows = db.session.execute(select(Entry.id, Entry.weight, Entry.entrant_commit).where(
-            Entry.contest_id == contest.id, Entry.status == "confirmed").order_by(Entry.id.desc())).all()
-        return protocol.FrozenList.from_file(b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows))
+        rows = db.session.execute(
+            select(Entry.id, Entry.weight, Entry.entrant_commit)
+            .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
+            .order_by(Entry.id.desc())
+        ).all()
+        return protocol.FrozenList.from_file(
+            b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows)
+        )
 
     monkeypatch.setattr(drawing, "_frozen_list", shuffled)
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
     assert ids == sorted(ids) and len(ids) == 10
@@ -242,17 +311,21 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
 def _lose_every_prize(draw, db):
     """Every winner, then every alternate in turn, fails to claim: the prizes end up vacant."""
     while True:
-        current = [w for w in protocol.current_winners(json.loads(draw.record)) if w["entry_id"] is not None]
+        current = [
+            w
+            for w in protocol.current_winners(json.loads(draw.record))
+            if w["entry_id"] is not None
+        ]
         if not current:
             return
-        substitute_winner(draw, current[0]["entry_id"], "unclaimed", None, datetime.now(timezone.utc))
+        substitute_winner(draw, current[0]["entry_id"], "unclaimed", None, datetime.now(UTC))
         db.session.commit()
 
 
 def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db, contest, tmp_path):
     """1 prize x 2 positions, 4 alternates, 10 eligible entries: all 6 ranked entries fail to claim,
     a supplementary draw with a new commitment fills both prizes from the 4 others."""
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     record = json.loads(draw.record)
     ranked = protocol.ranked_ids(record)
@@ -262,15 +335,22 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     # Nothing vacant yet: no supplementary draw on offer, and the domain refuses one.
     assert 'id="supplementary"' not in client.get(page).get_data(as_text=True)
     with pytest.raises(WrongState, match="No prize is vacant"):
-        commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))
+        commit_supplementary(contest, ["Loto"], None, datetime.now(UTC))
     db.session.rollback()
     _lose_every_prize(draw, db)
     record = json.loads(draw_of(contest).record)
     assert [s["by_entry_id"] for s in record["substitutions"][-2:]] == [None, None]
     assert [v["prize_position"] for v in protocol.vacancies(record)] == [1, 2]
     # An entry disqualified after the draw stays out of the supplementary draw too.
-    unranked = db.session.execute(select(Entry).where(Entry.status == "confirmed", Entry.id.not_in(ranked))
-                                  .order_by(Entry.id)).scalars().all()
+    unranked = (
+        db.session.execute(
+            select(Entry)
+            .where(Entry.status == "confirmed", Entry.id.not_in(ranked))
+            .order_by(Entry.id)
+        )
+        .scalars()
+        .all()
+    )
     assert len(unranked) == 4
     unranked[0].status = "disqualified"
     db.session.commit()
@@ -279,17 +359,27 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     assert 'id="supplementary"' in html and "Vacant" in html
     post_form(client, page + "/supplementary", {"entropy_sources": " \n"}, page=page)
     assert len(draws_of(contest)) == 1  # no source named: refused
-    post_form(client, page + "/supplementary", {"entropy_sources": "Loto of 2 February 2027: the five numbers\n"}, page=page)
+    post_form(
+        client,
+        page + "/supplementary",
+        {"entropy_sources": "Loto of 2 February 2027: the five numbers\n"},
+        page=page,
+    )
     db.session.expire_all()
     first, second = draws_of(contest)
     assert (second.sequence, second.parent_id, second.state) == (2, first.id, "committed")
     spec = json.loads(second.spec)
-    assert spec["prizes"] == [{"position": 1, "title": record["spec"]["prizes"][0]["title"], "quantity": 1},
-                              {"position": 2, "title": record["spec"]["prizes"][1]["title"], "quantity": 1}]
+    assert spec["prizes"] == [
+        {"position": 1, "title": record["spec"]["prizes"][0]["title"], "quantity": 1},
+        {"position": 2, "title": record["spec"]["prizes"][1]["title"], "quantity": 1},
+    ]
     assert set(spec["supplementary"]["excluded"]) == ranked | {unranked[0].id}
-    assert spec["commitment"] != record["spec"]["commitment"] and second.server_secret != first.server_secret
+    assert (
+        spec["commitment"] != record["spec"]["commitment"]
+        and second.server_secret != first.server_secret
+    )
     with pytest.raises(WrongState):
-        commit_supplementary(contest, ["Loto"], None, datetime.now(timezone.utc))  # one pending at a time
+        commit_supplementary(contest, ["Loto"], None, datetime.now(UTC))  # one pending at a time
     db.session.rollback()
     pending = client.get(f"/d/{second.id}").get_data(as_text=True)
     assert second.spec_hash in pending and "7 participations exclues" in pending
@@ -302,20 +392,32 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     supplementary = json.loads(second.record)
     drawn = protocol.ranked_ids(supplementary)
     assert drawn and drawn <= {e.id for e in unranked[1:]}
-    assert [f["fills"] for f in protocol.filled_vacancies(spec, supplementary)] == [v["entry_id"] for v in protocol.vacancies(record)]
+    assert [f["fills"] for f in protocol.filled_vacancies(spec, supplementary)] == [
+        v["entry_id"] for v in protocol.vacancies(record)
+    ]
     assert open_vacancies(draws_of(contest)) == (None, [])
 
-    # Anyone can check it: the verifier, given the first draw's list, rebuilds the supplementary list.
+    # Anyone can check it: the verifier, given the first draw's list, rebuilds the supplementary
+    # list.
     (tmp_path / "s.json").write_text(second.record)
     (tmp_path / "s.txt").write_bytes(second.entrants_file)
     (tmp_path / "p.txt").write_bytes(first.entrants_file)
-    command = [sys.executable, "-S", "-m", "contests.draw.verify", str(tmp_path / "s.json"), str(tmp_path / "s.txt"), str(tmp_path / "p.txt")]
+    command = [
+        sys.executable,
+        "-S",
+        "-m",
+        "contests.draw.verify",
+        str(tmp_path / "s.json"),
+        str(tmp_path / "s.txt"),
+        str(tmp_path / "p.txt"),
+    ]
     checked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert checked.returncode == 0 and "less the excluded entries" in checked.stdout, checked.stdout
     (tmp_path / "p.txt").write_bytes(first.entrants_file[:-2] + b"\n")
     assert subprocess.run(command, cwd=ROOT, capture_output=True, text=True).returncode == 1
 
-    # Public pages in the contest's language link the two draws; the admin offers the winners' certificates.
+    # Public pages in the contest's language link the two draws; the admin offers the winners'
+    # certificates.
     main_page = client.get(f"/d/{first.id}").get_data(as_text=True)
     assert f"/d/{second.id}" in main_page and "Tirage complémentaire n° 1" in main_page
     public = client.get(f"/d/{second.id}").get_data(as_text=True)
@@ -324,12 +426,19 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     # The organizer's page, in French for a French-speaking organizer: both draws, who fills what.
     from contests.models import User
 
-    db.session.execute(select(User).where(User.email == "alice@example.org")).scalar_one().ui_locale = "fr"
+    db.session.execute(
+        select(User).where(User.email == "alice@example.org")
+    ).scalar_one().ui_locale = "fr"
     db.session.commit()
     admin = client.get(page).get_data(as_text=True)
     assert "Tirage complémentaire n° 1" in admin and "Premier tirage" in admin
-    assert f"reprend le lot perdu par la participation {protocol.vacancies(record)[0]['entry_id']}" in admin
-    certificate = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw/winners/{winner}/certificate.pdf")
+    assert (
+        f"reprend le lot perdu par la participation {protocol.vacancies(record)[0]['entry_id']}"
+        in admin
+    )
+    certificate = client.get(
+        f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw/winners/{winner}/certificate.pdf"
+    )
     assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
     organizer_copy = client.get(page + f"/certificate.pdf?draw={second.id}")
     assert organizer_copy.status_code == 200 and organizer_copy.data.startswith(b"%PDF")
@@ -343,28 +452,47 @@ def test_supplementary_commitments_are_unique_per_contest_and_sequence(app, db, 
 
     first = draw_of(contest)
     for values in ({"sequence": 2, "parent_id": None}, {"sequence": 1, "parent_id": first.id}):
-        db.session.add(Draw(contest_id=contest.id, algorithm="vdraw-v1", spec="{}", spec_hash="0" * 64,
-                            server_secret="0" * 64, **values))
+        db.session.add(
+            Draw(
+                contest_id=contest.id,
+                algorithm="vdraw-v1",
+                spec="{}",
+                spec_hash="0" * 64,
+                server_secret="0" * 64,
+                **values,
+            )
+        )
         with pytest.raises(IntegrityError):
             db.session.flush()  # a supplementary draw has a parent, the first has none
         db.session.rollback()
     for _ in range(2):
-        db.session.add(Draw(contest_id=contest.id, sequence=2, parent_id=first.id, algorithm="vdraw-v1", spec="{}",
-                            spec_hash="0" * 64, server_secret="0" * 64))
+        db.session.add(
+            Draw(
+                contest_id=contest.id,
+                sequence=2,
+                parent_id=first.id,
+                algorithm="vdraw-v1",
+                spec="{}",
+                spec_hash="0" * 64,
+                server_secret="0" * 64,
+            )
+        )
     with pytest.raises(IntegrityError):
         db.session.flush()  # two supplementary commitments at once: the database keeps one
     db.session.rollback()
 
 
 def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
-    draw = perform_draw(contest, VALUES, None, datetime.now(timezone.utc))
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     result = runner.invoke(args=["commit", "noel", "--supplementary", "--source", "Loto"])
     assert result.exit_code == 1 and "No prize is vacant" in result.output
     _lose_every_prize(draw, db)
     result = runner.invoke(args=["commit", "noel", "--source", "Loto"])
     assert result.exit_code == 2 and "--source" in result.output
-    result = runner.invoke(args=["commit", "noel", "--supplementary", "--source", "Loto of 2 February 2027"])
+    result = runner.invoke(
+        args=["commit", "noel", "--supplementary", "--source", "Loto of 2 February 2027"]
+    )
     assert result.exit_code == 0 and "Supplementary draw committed" in result.output, result.output
     result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
     assert result.exit_code == 0 and "Drawn from 4 entries" in result.output, result.output

@@ -2,6 +2,7 @@
 
 The same flows in a real browser, third-party cookies blocked, are in test_browser.py.
 """
+
 import io
 import json
 import re
@@ -10,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, select
 
-from helpers import post_form, sign_in
 from contests.models import AuditEvent, Entry
+from helpers import post_form, sign_in
 
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
@@ -22,8 +23,14 @@ def contest(factory, museum):
 
 
 def _embed_post(client, slug, token, **fields):
-    data = {"form_token": token, "first_name": "Léa", "last_name": "Petit", "email": "lea@example.org",
-            "accept_rules": "y", **fields}
+    data = {
+        "form_token": token,
+        "first_name": "Léa",
+        "last_name": "Petit",
+        "email": "lea@example.org",
+        "accept_rules": "y",
+        **fields,
+    }
     return client.post(f"/embed/{slug}", data=data, headers={"Origin": "http://localhost"})
 
 
@@ -36,7 +43,12 @@ def test_embed_is_framable_only_as_configured_and_admin_never(app, client, db, c
     db.session.commit()
     csp = client.get("/embed/widget").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://www.musee.fr http://127.0.0.2:8000" in csp
-    for path in ("/c/widget", "/auth/login", f"/admin/o/{museum.id}/contests/{contest.id}/embed", "/c/widget/rules"):
+    for path in (
+        "/c/widget",
+        "/auth/login",
+        f"/admin/o/{museum.id}/contests/{contest.id}/embed",
+        "/c/widget/rules",
+    ):
         response = client.get(path)
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
         assert response.headers["X-Frame-Options"] == "DENY", path
@@ -56,7 +68,9 @@ def test_embed_page_is_cacheable_and_writes_nothing(app, client, db, contest):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert statements == []
-    assert "public" in first.headers["Cache-Control"] and "max-age=" in first.headers["Cache-Control"]
+    assert (
+        "public" in first.headers["Cache-Control"] and "max-age=" in first.headers["Cache-Control"]
+    )
     assert second.status_code == 304
     assert "Set-Cookie" not in first.headers
 
@@ -64,8 +78,14 @@ def test_embed_page_is_cacheable_and_writes_nothing(app, client, db, contest):
 def test_embedded_entry_records_attribution_and_stays_in_the_frame(app, client, db, contest):
     token = TOKEN.search(client.get("/embed/widget").get_data(as_text=True)).group(1)
     app.config["MIN_FILL_SECONDS"] = 0
-    response = _embed_post(client, "widget", token, host_page="https://www.musee.fr/expo?id=3",
-                           utm_source="newsletter", utm_campaign="noel<script>")
+    response = _embed_post(
+        client,
+        "widget",
+        token,
+        host_page="https://www.musee.fr/expo?id=3",
+        utm_source="newsletter",
+        utm_campaign="noel<script>",
+    )
     assert response.status_code == 303
     thanks = response.headers["Location"]
     assert thanks.startswith("/embed/widget/thanks?receipt=") and "host=https" in thanks
@@ -73,11 +93,16 @@ def test_embedded_entry_records_attribution_and_stays_in_the_frame(app, client, 
     assert "frame-ancestors *" in page.headers["Content-Security-Policy"]
     entry = db.session.execute(select(Entry)).scalar_one()
     assert entry.source == "newsletter"
-    assert json.loads(entry.attribution) == {"host": "https://www.musee.fr/expo?id=3", "utm_source": "newsletter",
-                                             "utm_campaign": "noel<script>"}
+    assert json.loads(entry.attribution) == {
+        "host": "https://www.musee.fr/expo?id=3",
+        "utm_source": "newsletter",
+        "utm_campaign": "noel<script>",
+    }
     # The second click (or the second tab) of the same person: a friendly, framable refusal.
     again = _embed_post(client, "widget", token, host_page="https://www.musee.fr/expo?id=3")
-    assert again.status_code == 409 and "frame-ancestors *" in again.headers["Content-Security-Policy"]
+    assert (
+        again.status_code == 409 and "frame-ancestors *" in again.headers["Content-Security-Policy"]
+    )
     assert db.session.execute(select(Entry)).scalars().all() == [entry]
 
 
@@ -89,9 +114,17 @@ def test_host_not_allowed_cannot_send_the_form(app, client, db, contest):
     response = _embed_post(client, "widget", token, host_page="https://evil.example/page")
     assert response.status_code == 403
     assert "ne peut pas être utilisé sur ce site" in response.get_data(as_text=True)
-    response = client.post("/embed/widget", data={"form_token": token, "first_name": "A", "last_name": "B",
-                                                  "email": "x@example.org", "accept_rules": "y"},
-                           headers={"Origin": "https://evil.example"})
+    response = client.post(
+        "/embed/widget",
+        data={
+            "form_token": token,
+            "first_name": "A",
+            "last_name": "B",
+            "email": "x@example.org",
+            "accept_rules": "y",
+        },
+        headers={"Origin": "https://evil.example"},
+    )
     assert response.status_code == 403
     assert db.session.execute(select(Entry)).scalars().all() == []
 
@@ -106,10 +139,21 @@ def test_embed_settings_validate_and_apply(app, client, db, contest, museum):
     sign_in(client, "alice@example.org")
     page = f"/admin/o/{museum.id}/contests/{contest.id}/embed"
     html = client.get(page).get_data(as_text=True)
-    assert 'data-contest="widget"' in html and "/embed.js" in html and "<iframe src=" in html.replace("&lt;", "<")
-    response = post_form(client, page, {"embed_origins": "https://www.musee.fr/page\nftp://x", "brand_color": "#ffff00",
-                                        "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")},
-                         content_type="multipart/form-data")
+    assert (
+        'data-contest="widget"' in html
+        and "/embed.js" in html
+        and "<iframe src=" in html.replace("&lt;", "<")
+    )
+    response = post_form(
+        client,
+        page,
+        {
+            "embed_origins": "https://www.musee.fr/page\nftp://x",
+            "brand_color": "#ffff00",
+            "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "https://www.musee.fr/page, ftp://x" in text
@@ -117,15 +161,28 @@ def test_embed_settings_validate_and_apply(app, client, db, contest, museum):
     assert "not a PNG, JPEG, GIF or WebP picture" in text
     db.session.expire_all()
     assert contest.embed_origins == "" and contest.brand_color == "" and not contest.logo_sha256
-    response = post_form(client, page, {"embed_origins": "HTTPS://www.Musee.fr/\nhttps://blog.musee.fr",
-                                        "brand_color": "#1D4ED8", "logo": (io.BytesIO(_png()), "logo.png")},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client,
+        page,
+        {
+            "embed_origins": "HTTPS://www.Musee.fr/\nhttps://blog.musee.fr",
+            "brand_color": "#1D4ED8",
+            "logo": (io.BytesIO(_png()), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     db.session.expire_all()
-    assert contest.embed_origins == "https://www.musee.fr\nhttps://blog.musee.fr" and contest.brand_color == "#1d4ed8"
+    assert (
+        contest.embed_origins == "https://www.musee.fr\nhttps://blog.musee.fr"
+        and contest.brand_color == "#1d4ed8"
+    )
     stored = Image.open(io.BytesIO(contest.logo_png))
     assert stored.format == "PNG" and stored.size == (400, 200)  # fitted in 600 x 200
-    assert client.get("/c/widget/theme.css").get_data(as_text=True).strip() == ":root { --accent: #1d4ed8; }"
+    assert (
+        client.get("/c/widget/theme.css").get_data(as_text=True).strip()
+        == ":root { --accent: #1d4ed8; }"
+    )
     logo = client.get(f"/c/widget/logo.png?v={contest.logo_sha256[:12]}")
     assert logo.mimetype == "image/png" and logo.data == contest.logo_png
     assert "/c/widget/theme.css" in client.get("/embed/widget").get_data(as_text=True)

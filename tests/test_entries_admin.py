@@ -1,32 +1,57 @@
 """The organizer's side of entries: list, filters, search, review queue, CSV for Excel, CLI."""
+
 import csv
 import io
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
 
-from helpers import post_form, sign_in
 from contests.models import AuditEvent, Entry
+from helpers import post_form, sign_in
 
 
 @pytest.fixture
 def setup(app, client, factory, db):
     alice = factory.user("alice@example.org")
     museum = factory.organization("Musée", owner=alice)
-    contest = factory.contest(museum, publish=True, slug="noel", min_age=0, phone_field="optional",
-                              postal_code_field="optional")
+    contest = factory.contest(
+        museum,
+        publish=True,
+        slug="noel",
+        min_age=0,
+        phone_field="optional",
+        postal_code_field="optional",
+    )
     people = [
         ("Zoé", "Durand", "zoe@example.org", "0612345678", "75011"),
-        ("Zoe", "DURAND", "zoe.durand@example.org", "", "75 011"),      # same household
-        ("Paul", "Martin", "paul@example.org", "06 12 34 56 78", ""),      # same phone as Zoé
-        ("=HYPERLINK(\"http://evil\")", "+cmd", "-evil@example.org", "", ""),  # formula injection attempt
+        ("Zoe", "DURAND", "zoe.durand@example.org", "", "75 011"),  # same household
+        ("Paul", "Martin", "paul@example.org", "06 12 34 56 78", ""),  # same phone as Zoé
+        (
+            '=HYPERLINK("http://evil")',
+            "+cmd",
+            "-evil@example.org",
+            "",
+            "",
+        ),  # formula injection attempt
         ("Élodie", "Lefèvre", "elodie@example.org", "", ""),
     ]
     for first, last, email, phone, postal in people:
-        factory.entry(contest, email=email, first_name=first, last_name=last, phone=phone, postal_code=postal,
-                      ip_address="203.0.113.9")
+        factory.entry(
+            contest,
+            email=email,
+            first_name=first,
+            last_name=last,
+            phone=phone,
+            postal_code=postal,
+            ip_address="203.0.113.9",
+        )
     sign_in(client, "alice@example.org")
-    return {"museum": museum, "contest": contest, "base": f"/admin/o/{museum.id}/contests/{contest.id}"}
+    return {
+        "museum": museum,
+        "contest": contest,
+        "base": f"/admin/o/{museum.id}/contests/{contest.id}",
+    }
 
 
 def test_signals_flag_clusters_without_blocking(app, db, setup):
@@ -54,13 +79,27 @@ def test_list_counts_filters_and_search(app, client, setup):
 
 def test_review_disqualify_and_clear_are_recorded(app, client, db, setup):
     html = client.get(setup["base"] + "/review").get_data(as_text=True)
-    assert "Same phone number" in html and "+33612345678" in html and "Same name and postal code" in html
+    assert (
+        "Same phone number" in html
+        and "+33612345678" in html
+        and "Same name and postal code" in html
+    )
     zoe, zoe2, paul = db.session.execute(select(Entry).order_by(Entry.id).limit(3)).scalars().all()
-    response = post_form(client, f"{setup['base']}/entries/{paul.id}/disqualify", {"reason": ""}, page=setup["base"] + "/review")
+    response = post_form(
+        client,
+        f"{setup['base']}/entries/{paul.id}/disqualify",
+        {"reason": ""},
+        page=setup["base"] + "/review",
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert paul.status == "confirmed"
-    post_form(client, f"{setup['base']}/entries/{paul.id}/disqualify", {"reason": "Même téléphone que Zoé"}, page=setup["base"] + "/review")
+    post_form(
+        client,
+        f"{setup['base']}/entries/{paul.id}/disqualify",
+        {"reason": "Même téléphone que Zoé"},
+        page=setup["base"] + "/review",
+    )
     post_form(client, f"{setup['base']}/entries/{zoe.id}/clear", page=setup["base"] + "/review")
     db.session.expire_all()
     assert paul.status == "disqualified" and paul.disqualified_reason == "Même téléphone que Zoé"
@@ -85,7 +124,7 @@ def test_csv_opens_in_french_excel_and_defuses_formulas(app, client, setup):
     assert header[:3] == ["id", "receipt_code", "status"] and len(body) == 5
     by_email = {row[header.index("email")]: row for row in body}
     evil = by_email["'-evil@example.org"]
-    assert evil[header.index("first_name")] == "'=HYPERLINK(\"http://evil\")"
+    assert evil[header.index("first_name")] == '\'=HYPERLINK("http://evil")'
     assert evil[header.index("last_name")] == "'+cmd"
     assert by_email["elodie@example.org"][header.index("last_name")] == "Lefèvre"
     for row in body:
@@ -100,30 +139,55 @@ def test_cli_entries(app, runner, setup):
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output)))
     assert len(rows) == 6 and rows[0][2] == "status" and {r[2] for r in rows[1:]} == {"confirmed"}
-    result = runner.invoke(args=["entries", "noel", "--status", "disqualified", "--separator", "semicolon"])
+    result = runner.invoke(
+        args=["entries", "noel", "--status", "disqualified", "--separator", "semicolon"]
+    )
     assert result.output.count("\n") == 1
     result = runner.invoke(args=["entries", "nope"])
     assert result.exit_code == 2 and "no contest with slug" in result.output
 
 
 def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, setup, monkeypatch):
-    """A large contest is exported chunk by chunk, after the view has returned (its session gone)."""
+    """A large contest is exported chunk by chunk, after the view has returned (its session
+    gone)."""
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import insert
 
     from contests.entries import export as entry_export
 
     monkeypatch.setattr(entry_export, "CHUNK_ROWS", 100)
-    now = datetime.now(timezone.utc)
-    db.session.execute(insert(Entry), [{
-        "contest_id": setup["contest"].id, "status": "confirmed", "first_name": "Bulk", "last_name": str(n),
-        "email": f"bulk{n}@example.org", "email_key": f"bulk{n}@example.org", "identity_key": f"bulk-{n}",
-        "period": "all", "answers": "{}", "marketing_opt_in": False, "household_key": "", "ip_address": "",
-        "user_agent": "", "receipt_code": f"BULK{n:08d}", "flags": "", "disqualified_reason": "", "postal_code": "",
-        "salt": os.urandom(16), "weight": 1, "created_at": now, "entrant_commit": "0" * 64,
-    } for n in range(450)])
+    now = datetime.now(UTC)
+    db.session.execute(
+        insert(Entry),
+        [
+            {
+                "contest_id": setup["contest"].id,
+                "status": "confirmed",
+                "first_name": "Bulk",
+                "last_name": str(n),
+                "email": f"bulk{n}@example.org",
+                "email_key": f"bulk{n}@example.org",
+                "identity_key": f"bulk-{n}",
+                "period": "all",
+                "answers": "{}",
+                "marketing_opt_in": False,
+                "household_key": "",
+                "ip_address": "",
+                "user_agent": "",
+                "receipt_code": f"BULK{n:08d}",
+                "flags": "",
+                "disqualified_reason": "",
+                "postal_code": "",
+                "salt": os.urandom(16),
+                "weight": 1,
+                "created_at": now,
+                "entrant_commit": "0" * 64,
+            }
+            for n in range(450)
+        ],
+    )
     db.session.commit()
     response = client.get(setup["base"] + "/entries.csv", buffered=False)
     assert response.is_streamed

@@ -1,4 +1,5 @@
 """Whatever is posted: no 500, no second entry for one identity, nothing unescaped."""
+
 import re
 import uuid
 
@@ -10,15 +11,42 @@ from sqlalchemy import func, select
 from contests.models import Entry
 
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
-FIELDS = ("first_name", "last_name", "email", "phone", "postal_code", "birth_date", "tie_breaker",
-          "accept_rules", "marketing_opt_in", "website", "q_1")
+FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "postal_code",
+    "birth_date",
+    "tie_breaker",
+    "accept_rules",
+    "marketing_opt_in",
+    "website",
+    "q_1",
+)
 
 field_values = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=50),
-    st.sampled_from(["", "zoe@example.org", "ZOE@example.org", "z.o.e+x@gmail.com", "zoe@gmail.com",
-                     "<script>alert(1)</script>", "=1+1", "\x00", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
-                     "0612345678", "1900-01-01", "2999-12-31", "-5", "99999999999999999999", "y"]),
+    st.sampled_from(
+        [
+            "",
+            "zoe@example.org",
+            "ZOE@example.org",
+            "z.o.e+x@gmail.com",
+            "zoe@gmail.com",
+            "<script>alert(1)</script>",
+            "=1+1",
+            "\x00",
+            "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+            "0612345678",
+            "1900-01-01",
+            "2999-12-31",
+            "-5",
+            "99999999999999999999",
+            "y",
+        ]
+    ),
 )
 
 
@@ -27,28 +55,43 @@ def strict_contest(factory, db):
     from contests.contest.editing import add_question
     from contests.contest.publishing import publish_contest
 
-    contest = factory.contest(factory.organization("Musée"), slug="robuste", min_age=18, ask_birth_date=True,
-                              phone_field="optional", postal_code_field="required", mechanic="skill",
-                              tie_breaker_question="Combien ?", jury_description="Jury")
-    add_question(contest, {"label": "Couleur ?", "kind": "choice", "choices": "Rouge\nBleu", "required": True}, None)
+    contest = factory.contest(
+        factory.organization("Musée"),
+        slug="robuste",
+        min_age=18,
+        ask_birth_date=True,
+        phone_field="optional",
+        postal_code_field="required",
+        mechanic="skill",
+        tie_breaker_question="Combien ?",
+        jury_description="Jury",
+    )
+    add_question(
+        contest,
+        {"label": "Couleur ?", "kind": "choice", "choices": "Rouge\nBleu", "required": True},
+        None,
+    )
     publish_contest(contest, None, factory.now)
     db.session.commit()
     return contest
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.dictionaries(st.sampled_from(FIELDS), field_values, max_size=len(FIELDS)))
 def test_arbitrary_submissions_never_break_the_guarantees(app, client, db, strict_contest, data):
     token = TOKEN.search(client.get("/c/robuste").get_data(as_text=True)).group(1)
     question = strict_contest.questions[0]
-    payload = {("q_%d" % question.id if key == "q_1" else key): value for key, value in data.items()}
+    payload = {(f"q_{question.id}" if key == "q_1" else key): value for key, value in data.items()}
     response = client.post("/c/robuste", data={"form_token": token, **payload})
     assert response.status_code in (200, 303, 400, 409), response.status_code
     body = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     db.session.expire_all()
     duplicates = db.session.execute(
-        select(Entry.identity_key, Entry.period, func.count()).group_by(Entry.identity_key, Entry.period)
+        select(Entry.identity_key, Entry.period, func.count())
+        .group_by(Entry.identity_key, Entry.period)
         .having(func.count() > 1)
     ).all()
     assert duplicates == []
@@ -57,8 +100,10 @@ def test_arbitrary_submissions_never_break_the_guarantees(app, client, db, stric
 def test_invalid_utf8_and_control_bytes_are_handled(app, client, db, factory):
     factory.contest(factory.organization("Musée"), publish=True, slug="octets", min_age=0)
     token = TOKEN.search(client.get("/c/octets").get_data(as_text=True)).group(1)
-    body = (f"form_token={token}&accept_rules=y&email=octets%40example.org"
-            "&first_name=Zo%E9&last_name=%FF%FE%00Durand").encode()
+    body = (
+        f"form_token={token}&accept_rules=y&email=octets%40example.org"
+        "&first_name=Zo%E9&last_name=%FF%FE%00Durand"
+    ).encode()
     response = client.post("/c/octets", data=body, content_type="application/x-www-form-urlencoded")
     # The NUL byte is refused with a message; nothing is stored half-decoded.
     assert response.status_code == 400
@@ -74,9 +119,17 @@ def test_invalid_utf8_and_control_bytes_are_handled(app, client, db, factory):
 REDIS_PREFIX = f"contests-test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.mark.parametrize("app", [{"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-                                  "RATELIMIT_KEY_PREFIX": REDIS_PREFIX,
-                                  "ENTRY_LIMIT_PER_IP": "3 per minute"}], indirect=True)
+@pytest.mark.parametrize(
+    "app",
+    [
+        {
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+            "RATELIMIT_KEY_PREFIX": REDIS_PREFIX,
+            "ENTRY_LIMIT_PER_IP": "3 per minute",
+        }
+    ],
+    indirect=True,
+)
 def test_entry_rate_limit_shared_through_redis(app, client, db, factory):
     """Counters live in the real Redis, so several workers share them."""
     import redis
@@ -88,8 +141,16 @@ def test_entry_rate_limit_shared_through_redis(app, client, db, factory):
     statuses = []
     for n in range(4):
         token = TOKEN.search(client.get("/c/limite").get_data(as_text=True)).group(1)
-        response = client.post("/c/limite", data={"form_token": token, "first_name": "A", "last_name": "B",
-                                                   "email": f"p{n}@example.org", "accept_rules": "y"})
+        response = client.post(
+            "/c/limite",
+            data={
+                "form_token": token,
+                "first_name": "A",
+                "last_name": "B",
+                "email": f"p{n}@example.org",
+                "accept_rules": "y",
+            },
+        )
         statuses.append(response.status_code)
     assert statuses == [303, 303, 303, 429]
     assert server.keys(f"*{REDIS_PREFIX}*"), "the limiter wrote no counter to Redis"

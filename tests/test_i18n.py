@@ -1,4 +1,6 @@
-"""French and English everywhere: the organizer's choice in the admin, the contest's on public pages."""
+"""French and English everywhere: the organizer's choice in the admin, the contest's on public
+pages."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,12 @@ def test_admin_follows_browser_then_choice(app, client, factory, db):
     sign_in(client, "alice@example.org")
     assert "Organisations" in client.get("/admin/organizations").get_data(as_text=True)
     # She switches to English; it sticks to her account, whatever the browser says.
-    post_form(client, "/auth/language", {"lang": "en", "next": "/admin/organizations"}, page="/admin/organizations")
+    post_form(
+        client,
+        "/auth/language",
+        {"lang": "en", "next": "/admin/organizations"},
+        page="/admin/organizations",
+    )
     html = client.get("/admin/organizations").get_data(as_text=True)
     assert '<html lang="en">' in html and "The clients you run contests for" in html
     db.session.expire_all()
@@ -33,10 +40,18 @@ def test_public_page_speaks_the_contest_language(app, client, factory):
     factory.contest(museum, publish=True, slug="en-game", language="en", title="Win a trip")
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     html = client.get("/c/fr-game").get_data(as_text=True)
-    assert '<html lang="fr">' in html and "Jeu gratuit sans obligation d’achat." in html and "50,00\xa0€" in html
+    assert (
+        '<html lang="fr">' in html
+        and "Jeu gratuit sans obligation d’achat." in html
+        and "50,00\xa0€" in html
+    )
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     html = client.get("/c/en-game").get_data(as_text=True)
-    assert '<html lang="en">' in html and "Free to enter, no purchase necessary." in html and "€50.00" in html
+    assert (
+        '<html lang="en">' in html
+        and "Free to enter, no purchase necessary." in html
+        and "€50.00" in html
+    )
 
 
 def test_draft_contests_are_not_public(app, client, factory):
@@ -49,8 +64,22 @@ def test_every_message_has_a_french_translation(tmp_path):
     """Extract the messages from the code now and check the French catalog covers them all."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         wanted = {message.id for message in read_po(handle) if message.id}

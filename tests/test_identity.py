@@ -1,4 +1,5 @@
 """Identity normalization: the tricks entrants use to enter twice map to one key."""
+
 import pytest
 
 from contests.identity import (
@@ -15,7 +16,12 @@ from contests.identity import (
 @pytest.mark.parametrize(
     "variants",
     [
-        ["john.smith@gmail.com", "JohnSmith@gmail.com", "j.o.h.n.s.m.i.t.h+concours@googlemail.com", " John.Smith+x@GMAIL.com "],
+        [
+            "john.smith@gmail.com",
+            "JohnSmith@gmail.com",
+            "j.o.h.n.s.m.i.t.h+concours@googlemail.com",
+            " John.Smith+x@GMAIL.com ",
+        ],
         ["marie@outlook.fr", "Marie+jeu@outlook.fr", "MARIE@OUTLOOK.FR"],
         ["paul@hotmail.com", "paul+1@hotmail.com"],
         ["lea@yahoo.fr", "lea-concours@yahoo.fr", "Lea-autre@Yahoo.fr"],
@@ -43,7 +49,9 @@ def test_distinct_mailboxes_stay_distinct(a, b):
     assert normalize_email(a).key != normalize_email(b).key
 
 
-@pytest.mark.parametrize("raw", ["", "plainaddress", "a@b", "a@@b.fr", "a b@c.fr", "a@-b.fr", "x" * 300 + "@a.fr"])
+@pytest.mark.parametrize(
+    "raw", ["", "plainaddress", "a@b", "a@@b.fr", "a b@c.fr", "a@-b.fr", "x" * 300 + "@a.fr"]
+)
 def test_invalid_addresses(raw):
     with pytest.raises(InvalidEmail):
         normalize_email(raw)
@@ -77,6 +85,8 @@ def test_invalid_phones(raw):
 
 
 def test_household_key_ignores_accents_case_and_spacing():
-    assert household_key("Zoé", "L'Hôte-Durand", "75 011") == household_key(" zoe ", "lhote durand", "75011")
+    assert household_key("Zoé", "L'Hôte-Durand", "75 011") == household_key(
+        " zoe ", "lhote durand", "75011"
+    )
     assert household_key("Zoé", "Durand", "75011") != household_key("Zoé", "Durand", "75012")
     assert fold_text("Ærø Straße") == "ærøstrasse"

@@ -1,4 +1,6 @@
-"""Double opt-in through a real SMTP server on loopback (aiosmtpd), and the outbox when it is down."""
+"""Double opt-in through a real SMTP server on loopback (aiosmtpd), and the outbox when it is
+down."""
+
 import email
 import re
 import socket
@@ -8,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from helpers import enter
 from contests.models import Entry, OutboxMessage
+from helpers import enter
 
 
 class Inbox:
@@ -39,7 +41,9 @@ def smtp():
 
 @pytest.fixture
 def optin_contest(factory):
-    return factory.contest(factory.organization("Musée"), publish=True, slug="optin", min_age=0, double_opt_in=True)
+    return factory.contest(
+        factory.organization("Musée"), publish=True, slug="optin", min_age=0, double_opt_in=True
+    )
 
 
 def _submit(client, **fields):
@@ -63,7 +67,10 @@ def test_double_opt_in_end_to_end(app, client, db, smtp, optin_contest):
     assert entry.status == "pending"
     # Delivered right after the response, through the real server.
     (mail,) = smtp.messages
-    assert mail["To"] == "Jeanne@example.org" and mail["Subject"] == "Confirmez votre participation : Jeu de Noël"
+    assert (
+        mail["To"] == "Jeanne@example.org"
+        and mail["Subject"] == "Confirmez votre participation : Jeu de Noël"
+    )
     body = _body(mail)
     assert "Bonjour Jeanne," in body and entry.receipt_code in body
     link = re.search(r"http://localhost/c/optin/confirm/\S+", body).group(0)
@@ -80,7 +87,9 @@ def test_double_opt_in_end_to_end(app, client, db, smtp, optin_contest):
     db.session.expire_all()
     assert entry.status == "confirmed" and entry.confirmed_at is not None
     assert "Votre participation est confirmée" in client.get(path).get_data(as_text=True)
-    assert [m["Subject"] for m in smtp.messages][-1] == "Votre participation est enregistrée : Jeu de Noël"
+    assert [m["Subject"] for m in smtp.messages][
+        -1
+    ] == "Votre participation est enregistrée : Jeu de Noël"
     assert len(smtp.messages) == 2
 
 
@@ -89,7 +98,9 @@ def test_tampered_and_expired_links(app, client, db, smtp, optin_contest):
     _submit(client)
     link = re.search(r"/c/optin/confirm/(\S+)", _body(smtp.messages[0])).group(1)
     response = client.get(f"/c/optin/confirm/{link[:-3]}xyz")
-    assert response.status_code == 400 and "Le lien est incomplet" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Le lien est incomplet" in response.get_data(
+        as_text=True
+    )
     app.config["CONFIRM_MAX_AGE_HOURS"] = -1
     response = client.get(f"/c/optin/confirm/{link}")
     assert response.status_code == 400 and "Le lien a expiré." in response.get_data(as_text=True)
@@ -112,14 +123,18 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down(app, client, db, runner, sm
     assert db.session.execute(select(OutboxMessage.sent_at)).scalar_one() is not None
 
 
-def test_resend_is_rate_limited_and_says_the_same_for_unknown_addresses(app, client, db, smtp, optin_contest):
+def test_resend_is_rate_limited_and_says_the_same_for_unknown_addresses(
+    app, client, db, smtp, optin_contest
+):
     app.config["SMTP_URL"] = smtp.url
     _submit(client, email="jeanne@example.org")
     token = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
     def resend(address):
         html = client.get("/c/optin/resend").get_data(as_text=True)
-        response = client.post("/c/optin/resend", data={"form_token": token.search(html).group(1), "email": address})
+        response = client.post(
+            "/c/optin/resend", data={"form_token": token.search(html).group(1), "email": address}
+        )
         response.close()
         return response
 

@@ -1,14 +1,16 @@
 """Migrations are the schema: they build it on both backends and match the models exactly."""
+
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import conftest
+from helpers import fresh_postgres_schema, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTESTS = Path(sys.executable).with_name("contests")
@@ -23,23 +25,30 @@ def test_migrated_schema_matches_the_models(app, db):
 
 def _run_cli(args, database_url, instance):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
-    environment.update({"CONTESTS_DATABASE_URL": database_url, "CONTESTS_INSTANCE_PATH": str(instance)})
-    return subprocess.run([str(CONTESTS), *args], env=environment, capture_output=True, text=True, cwd=ROOT)
+    environment.update(
+        {"CONTESTS_DATABASE_URL": database_url, "CONTESTS_INSTANCE_PATH": str(instance)}
+    )
+    return subprocess.run(
+        [str(CONTESTS), *args], env=environment, capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def _row_counts(url: str) -> dict[str, int]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as connection:
-        counts = {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
-                  for table in ("contests", "prizes", "entries", "consents", "draws", "audit_events")}
+        counts = {
+            table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+            for table in ("contests", "prizes", "entries", "consents", "draws", "audit_events")
+        }
     engine.dispose()
     return counts
 
 
+@pytest.mark.slow  # the console script in a subprocess, every migration up and down
 def test_console_script_upgrades_an_empty_database(backend, tmp_path):
     """`contests db upgrade` on an empty database (a fresh PostgreSQL schema, a new SQLite file)."""
     if backend == "postgresql":
-        url = conftest.fresh_postgres_schema(f"contests_cli_{conftest._worker()}")
+        url = fresh_postgres_schema(f"contests_cli_{worker_name()}")
     else:
         url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     result = _run_cli(["db", "upgrade"], url, tmp_path)
@@ -47,7 +56,16 @@ def test_console_script_upgrades_an_empty_database(backend, tmp_path):
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"organizations", "users", "memberships", "contests", "prizes", "entries", "audit_events", "alembic_version"} <= tables
+    assert {
+        "organizations",
+        "users",
+        "memberships",
+        "contests",
+        "prizes",
+        "entries",
+        "audit_events",
+        "alembic_version",
+    } <= tables
     result = _run_cli(["demo"], url, tmp_path)
     assert result.returncode == 0 and "demo@example.org" in result.stdout, result.stderr
     # Down one step and up again keeps every row: on SQLite a batch migration rebuilds `contests`,

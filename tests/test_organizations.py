@@ -1,8 +1,9 @@
 """Organizations and their members, from the organizer's workspace."""
+
 from sqlalchemy import func, select
 
-from helpers import post_form, sign_in
 from contests.models import Membership, Organization, User
+from helpers import post_form, sign_in
 
 
 def test_create_organization_and_switch(app, client, factory, db):
@@ -16,7 +17,10 @@ def test_create_organization_and_switch(app, client, factory, db):
     # The workspace remembers the organization used last.
     assert client.get("/admin/").headers["Location"].endswith(f"/admin/o/{organization.id}/")
     response = post_form(client, "/admin/organizations", {"name": "x" * 201})
-    assert response.status_code == 400 and "Field cannot be longer than 200 characters." in response.get_data(as_text=True)
+    assert (
+        response.status_code == 400
+        and "Field cannot be longer than 200 characters." in response.get_data(as_text=True)
+    )
 
 
 def test_add_members(app, client, factory, db):
@@ -29,12 +33,23 @@ def test_add_members(app, client, factory, db):
     assert post_form(client, url, {"email": "Bob@example.org"}).status_code == 302
     # A new one needs an initial password, long enough.
     response = post_form(client, url, {"email": "carol@example.org"})
-    assert response.status_code == 400 and "give an initial password" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "give an initial password" in response.get_data(
+        as_text=True
+    )
     response = post_form(client, url, {"email": "carol@example.org", "password": "short"})
-    assert response.status_code == 400 and "at least 10 characters" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "at least 10 characters" in response.get_data(
+        as_text=True
+    )
     response = post_form(client, url, {"email": "not an email", "password": "long enough pw"})
-    assert response.status_code == 400 and "Enter a valid email address" in response.get_data(as_text=True)
-    assert post_form(client, url, {"email": "carol@example.org", "password": "long enough pw"}).status_code == 302
+    assert response.status_code == 400 and "Enter a valid email address" in response.get_data(
+        as_text=True
+    )
+    assert (
+        post_form(
+            client, url, {"email": "carol@example.org", "password": "long enough pw"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(User)).scalar() == 3
     assert db.session.execute(select(func.count()).select_from(Membership)).scalar() == 3

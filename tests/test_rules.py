@@ -1,4 +1,5 @@
 """Legal rules: templates per jurisdiction, publication refusals, versions and amendments, PDFs."""
+
 import http.server
 import subprocess
 import threading
@@ -9,69 +10,195 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from helpers import post_form
-from contests.documents.pdf import html_to_pdf
-from contests.rules.templates import load_templates
-from contests.models import AuditEvent, RulesVersion
 from contests.contest.amendment import amend_rules
 from contests.contest.editing import add_prize
 from contests.contest.publishing import missing_for_publish, publish_contest
+from contests.documents.pdf import html_to_pdf
+from contests.models import AuditEvent, RulesVersion
+from contests.rules.templates import load_templates
 from contests.rules.versions import all_versions, current_version
+from helpers import post_form
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pdf_text(pdf: bytes) -> str:
     """What a reader of the PDF sees, by poppler's pdftotext, with whitespace folded."""
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
     return " ".join(text.split())
 
 
 JURISDICTIONS = {
     "fr/tirage-au-sort": dict(jurisdiction="FR", mechanic="random_draw", language="fr"),
-    "fr/concours": dict(jurisdiction="FR", mechanic="skill", language="fr", tie_breaker_question="Combien de visiteurs le 31 décembre ?",
-                        jury_description="Trois conservateurs du musée, selon l'originalité."),
-    "us/sweepstakes": dict(jurisdiction="US", mechanic="random_draw", language="en", territory="US", timezone="America/New_York",
-                           governing_law="the State of New York",
-                           free_entry_route="Mail a postcard with your name and email to 1 Main St, Albany NY 12207."),
-    "gb/prize-draw": dict(jurisdiction="GB", mechanic="random_draw", language="en", territory="GB", timezone="Europe/London"),
-    "ca/contest": dict(jurisdiction="CA", mechanic="random_draw", language="en", territory="CA", timezone="America/Toronto",
-                       governing_law="the Province of Ontario", skill_testing_question="(12 x 3) + 6 - 4 = ?"),
-    "ca/concours-qc": dict(jurisdiction="CA", mechanic="random_draw", language="fr", territory="CA", timezone="America/Montreal",
-                           governing_law="la province de Québec", skill_testing_question="(12 x 3) + 6 - 4 = ?"),
+    "fr/concours": dict(
+        jurisdiction="FR",
+        mechanic="skill",
+        language="fr",
+        tie_breaker_question="Combien de visiteurs le 31 décembre ?",
+        jury_description="Trois conservateurs du musée, selon l'originalité.",
+    ),
+    "us/sweepstakes": dict(
+        jurisdiction="US",
+        mechanic="random_draw",
+        language="en",
+        territory="US",
+        timezone="America/New_York",
+        governing_law="the State of New York",
+        free_entry_route="Mail a postcard with your name and email to 1 Main St, Albany NY 12207.",
+    ),
+    "gb/prize-draw": dict(
+        jurisdiction="GB",
+        mechanic="random_draw",
+        language="en",
+        territory="GB",
+        timezone="Europe/London",
+    ),
+    "ca/contest": dict(
+        jurisdiction="CA",
+        mechanic="random_draw",
+        language="en",
+        territory="CA",
+        timezone="America/Toronto",
+        governing_law="the Province of Ontario",
+        skill_testing_question="(12 x 3) + 6 - 4 = ?",
+    ),
+    "ca/concours-qc": dict(
+        jurisdiction="CA",
+        mechanic="random_draw",
+        language="fr",
+        territory="CA",
+        timezone="America/Montreal",
+        governing_law="la province de Québec",
+        skill_testing_question="(12 x 3) + 6 - 4 = ?",
+    ),
 }
 
-COMMON_FR = ["Société Test SAS", "SAS", "SIREN 123 456 789", "1 rue de Rivoli, 75001 Paris", "jeu@example.org",
-             "Jeu de Noël", "Europe/Paris", "horloge des serveurs", "18 ans", "France", "membres du personnel",
-             "une seule par personne", "Lot 1", "Valeur totale des dotations", "50,00 €", "converties en numéraire",
-             "30 jours", "suppléant", "sans nouveau tirage", "tirage complémentaire", "dpo@example.org", "6.1.b", "Destinataires",
-             "hors de l'Union européenne", "12 mois", "CNIL", "consentement distinct et facultatif",
-             "gratuit", "droit français", "reste seul responsable"]
-COMMON_EN = ["Société Test SAS", "SIREN 123 456 789", "1 rue de Rivoli, 75001 Paris", "jeu@example.org", "Jeu de Noël",
-             "official timekeeping", "18 or over", "Employees", "one entry per person", "Lot 1", "no cash alternative",
-             "substitute a prize of equal or greater value", "30 days", "next alternate", "no new draw", "supplementary draw",
-             "free of charge", "responsible for its rules"]
+COMMON_FR = [
+    "Société Test SAS",
+    "SAS",
+    "SIREN 123 456 789",
+    "1 rue de Rivoli, 75001 Paris",
+    "jeu@example.org",
+    "Jeu de Noël",
+    "Europe/Paris",
+    "horloge des serveurs",
+    "18 ans",
+    "France",
+    "membres du personnel",
+    "une seule par personne",
+    "Lot 1",
+    "Valeur totale des dotations",
+    "50,00 €",
+    "converties en numéraire",
+    "30 jours",
+    "suppléant",
+    "sans nouveau tirage",
+    "tirage complémentaire",
+    "dpo@example.org",
+    "6.1.b",
+    "Destinataires",
+    "hors de l'Union européenne",
+    "12 mois",
+    "CNIL",
+    "consentement distinct et facultatif",
+    "gratuit",
+    "droit français",
+    "reste seul responsable",
+]
+COMMON_EN = [
+    "Société Test SAS",
+    "SIREN 123 456 789",
+    "1 rue de Rivoli, 75001 Paris",
+    "jeu@example.org",
+    "Jeu de Noël",
+    "official timekeeping",
+    "18 or over",
+    "Employees",
+    "one entry per person",
+    "Lot 1",
+    "no cash alternative",
+    "substitute a prize of equal or greater value",
+    "30 days",
+    "next alternate",
+    "no new draw",
+    "supplementary draw",
+    "free of charge",
+    "responsible for its rules",
+]
 MENTIONS = {
-    "fr/tirage-au-sort": COMMON_FR + ["Jeu gratuit sans obligation d'achat", "tirage au sort", "vdraw-v1", "EuroMillions"],
-    "fr/concours": COMMON_FR + ["jury", "Trois conservateurs du musée", "question subsidiaire",
-                                "Combien de visiteurs le 31 décembre ?"],
-    "us/sweepstakes": COMMON_EN + [
-        "NO PURCHASE NECESSARY", "A PURCHASE WILL NOT INCREASE YOUR CHANCES OF WINNING", "VOID WHERE PROHIBITED",
-        "Free alternate method of entry", "Mail a postcard", "approximate retail value (ARV)", "Total ARV",
-        "Odds of winning", "affidavit of eligibility", "publicity release", "taxes", "the State of New York",
-        "Sponsor", "America/New_York", "verifiably random computer process"],
-    "gb/prize-draw": COMMON_EN + [
-        "closing date", "Promoter", "Free entry route", "no purchase or proof of purchase", "verifiably random computer process",
-        "surname and county", "object", "UK GDPR", "Information Commissioner", "dpo@example.org", "12 months",
-        "England and Wales"],
-    "ca/concours-qc": ["Société Test SAS", "SIREN 123 456 789", "jeu@example.org", "Jeu de Noël", "America/Montreal",
-                       "Aucun achat requis", "question d'habileté mathématique", "(12 x 3) + 6 - 4 = ?",
-                       "valeur approximative totale", "chances de gagner", "la province de Québec",
-                       "Régie des alcools, des courses et des jeux", "Commission d'accès à l'information",
-                       "30 jours", "suppléant", "reste seul responsable", "Lot 1"],
-    "ca/contest": COMMON_EN + [
-        "skill-testing question", "(12 x 3) + 6 - 4 = ?", "approximate value", "Odds of winning", "prizes available to be won",
-        "the Province of Ontario", "Privacy Commissioner"],
+    "fr/tirage-au-sort": COMMON_FR
+    + ["Jeu gratuit sans obligation d'achat", "tirage au sort", "vdraw-v1", "EuroMillions"],
+    "fr/concours": COMMON_FR
+    + [
+        "jury",
+        "Trois conservateurs du musée",
+        "question subsidiaire",
+        "Combien de visiteurs le 31 décembre ?",
+    ],
+    "us/sweepstakes": COMMON_EN
+    + [
+        "NO PURCHASE NECESSARY",
+        "A PURCHASE WILL NOT INCREASE YOUR CHANCES OF WINNING",
+        "VOID WHERE PROHIBITED",
+        "Free alternate method of entry",
+        "Mail a postcard",
+        "approximate retail value (ARV)",
+        "Total ARV",
+        "Odds of winning",
+        "affidavit of eligibility",
+        "publicity release",
+        "taxes",
+        "the State of New York",
+        "Sponsor",
+        "America/New_York",
+        "verifiably random computer process",
+    ],
+    "gb/prize-draw": COMMON_EN
+    + [
+        "closing date",
+        "Promoter",
+        "Free entry route",
+        "no purchase or proof of purchase",
+        "verifiably random computer process",
+        "surname and county",
+        "object",
+        "UK GDPR",
+        "Information Commissioner",
+        "dpo@example.org",
+        "12 months",
+        "England and Wales",
+    ],
+    "ca/concours-qc": [
+        "Société Test SAS",
+        "SIREN 123 456 789",
+        "jeu@example.org",
+        "Jeu de Noël",
+        "America/Montreal",
+        "Aucun achat requis",
+        "question d'habileté mathématique",
+        "(12 x 3) + 6 - 4 = ?",
+        "valeur approximative totale",
+        "chances de gagner",
+        "la province de Québec",
+        "Régie des alcools, des courses et des jeux",
+        "Commission d'accès à l'information",
+        "30 jours",
+        "suppléant",
+        "reste seul responsable",
+        "Lot 1",
+    ],
+    "ca/contest": COMMON_EN
+    + [
+        "skill-testing question",
+        "(12 x 3) + 6 - 4 = ?",
+        "approximate value",
+        "Odds of winning",
+        "prizes available to be won",
+        "the Province of Ontario",
+        "Privacy Commissioner",
+    ],
 }
 
 
@@ -115,11 +242,19 @@ def test_each_template_prints_every_mandatory_mention_in_its_pdf(app, client, fa
     pages = len(reader.pages)
     assert f"Page 1 / {pages}" in text and f"Page {pages} / {pages}" in text and row.sha256 in text
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
-    assert (round(width), round(height)) == ((612, 792) if contest.jurisdiction in ("US", "CA") else (595, 842))
+    assert (round(width), round(height)) == (
+        (612, 792) if contest.jurisdiction in ("US", "CA") else (595, 842)
+    )
 
 
 def test_pdf_embeds_its_fonts_and_keeps_accents(app, client, factory, museum, tmp_path):
-    contest = publish(factory, museum, slug="accents", legal_name="Cœur de Ça Éditions", exclusions="Œuvres, façades: 10 €.")
+    contest = publish(
+        factory,
+        museum,
+        slug="accents",
+        legal_name="Cœur de Ça Éditions",
+        exclusions="Œuvres, façades: 10 €.",
+    )
     pdf = client.get(f"/c/{contest.slug}/rules.pdf").data
     text = pdf_text(pdf)
     for word in ("Cœur de Ça Éditions", "Œuvres, façades: 10 €.", "Règlement", "sœurs"):
@@ -128,23 +263,35 @@ def test_pdf_embeds_its_fonts_and_keeps_accents(app, client, factory, museum, tm
     path.write_bytes(pdf)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
-    assert rows and all("yes" == row[-5] for row in rows), fonts  # the "emb" column
+    assert rows and all(row[-5] == "yes" for row in rows), fonts  # the "emb" column
 
 
 def test_pdf_is_rendered_once_then_served_from_the_database(app, client, factory, museum, db):
     contest = publish(factory, museum, slug="cache")
     first = client.get(f"/c/{contest.slug}/rules/v1.pdf")
-    row = db.session.execute(select(RulesVersion).where(RulesVersion.contest_id == contest.id)).scalar_one()
+    row = db.session.execute(
+        select(RulesVersion).where(RulesVersion.contest_id == contest.id)
+    ).scalar_one()
     assert row.pdf == first.data
     again = client.get(f"/c/{contest.slug}/rules/v1.pdf")
     assert again.data == first.data and "max-age=31536000" in again.headers["Cache-Control"]
     assert again.headers["ETag"] == f'"{row.sha256}"'
-    assert client.get(f"/c/{contest.slug}/rules/v1.pdf", headers={"If-None-Match": f'"{row.sha256}"'}).status_code == 304
+    assert (
+        client.get(
+            f"/c/{contest.slug}/rules/v1.pdf", headers={"If-None-Match": f'"{row.sha256}"'}
+        ).status_code
+        == 304
+    )
 
 
 def test_organizer_text_is_escaped_in_the_rules(app, client, factory, museum):
-    contest = publish(factory, museum, slug="escape", legal_name='<script>alert("x")</script> SAS',
-                      exclusions='<img src="file:///etc/passwd">')
+    contest = publish(
+        factory,
+        museum,
+        slug="escape",
+        legal_name='<script>alert("x")</script> SAS',
+        exclusions='<img src="file:///etc/passwd">',
+    )
     html = client.get(f"/c/{contest.slug}/rules").get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     assert '<img src="file:///etc/passwd">' not in html
@@ -176,7 +323,8 @@ def test_safe_url_fetcher_reads_no_file_and_no_network(app, tmp_path):
         pdf = html_to_pdf(f"""<html><head><link rel="stylesheet" href="{url}">
             <link rel="stylesheet" href="file://{secret}"></head><body><p>Bonjour</p>
             <img src="file:///etc/passwd"><img src="{url}"><iframe src="file://{secret}"></iframe>
-            <object data="file://{secret}"></object><p style="background: url('{url}')">x</p></body></html>""")
+            <object data="file://{secret}"></object>
+            <p style="background: url('{url}')">x</p></body></html>""")
     finally:
         server.shutdown()
         server.server_close()
@@ -185,12 +333,27 @@ def test_safe_url_fetcher_reads_no_file_and_no_network(app, tmp_path):
     assert "Bonjour" in text and "TOP-SECRET" not in text and "root:" not in text
 
 
-def test_publish_refuses_with_the_exact_list_of_missing_fields(app, client, factory, museum, db, runner):
-    contest = factory.contest(museum, slug="incomplet", language="en", jurisdiction="US", territory="US",
-                              claim_days=None, governing_law="", free_entry_route="", draw_at=None)
+def test_publish_refuses_with_the_exact_list_of_missing_fields(
+    app, client, factory, museum, db, runner
+):
+    contest = factory.contest(
+        museum,
+        slug="incomplet",
+        language="en",
+        jurisdiction="US",
+        territory="US",
+        claim_days=None,
+        governing_law="",
+        free_entry_route="",
+        draw_at=None,
+    )
     missing = [str(m) for m in missing_for_publish(contest, factory.now)]
-    assert missing == ["Winners selected on", "Days to claim a prize", "Free alternate method of entry (AMOE)",
-                       "Governing law (state)"]
+    assert missing == [
+        "Winners selected on",
+        "Days to claim a prize",
+        "Free alternate method of entry (AMOE)",
+        "Governing law (state)",
+    ]
     result = runner.invoke(args=["publish", "incomplet"])
     assert result.exit_code == 1
     assert [line.strip("- ").strip() for line in result.output.splitlines()[1:]] == missing
@@ -200,7 +363,10 @@ def test_publish_refuses_with_the_exact_list_of_missing_fields(app, client, fact
     page = f"/admin/o/{museum.id}/contests/{contest.id}"
     post_form(client, page + "/publish", page=page)
     html = client.get(page).get_data(as_text=True)
-    assert "Cannot publish yet. Missing: Winners selected on, Days to claim a prize, Free alternate method of entry (AMOE), Governing law (state)." in html
+    assert (
+        "Cannot publish yet. Missing: Winners selected on, Days to claim a prize, Free alternate "
+        "method of entry (AMOE), Governing law (state)." in html
+    )
     db.session.expire_all()
     assert contest.state == "draft" and current_version(contest) is None
 
@@ -211,23 +377,47 @@ def test_missing_fields_are_named_in_french_for_a_french_organizer(app, factory,
     contest = factory.contest(museum, claim_days=None, dpo_contact="")
     with force_locale("fr"):
         assert [str(m) for m in missing_for_publish(contest, factory.now)] == [
-            "Délai de réclamation des lots (jours)", "Contact protection des données"]
+            "Délai de réclamation des lots (jours)",
+            "Contact protection des données",
+        ]
 
 
 def test_no_template_for_a_combination_is_refused(app, factory, museum):
-    contest = factory.contest(museum, jurisdiction="US", mechanic="skill", tie_breaker_question="?", jury_description="J")
+    contest = factory.contest(
+        museum, jurisdiction="US", mechanic="skill", tie_breaker_question="?", jury_description="J"
+    )
     assert [str(m) for m in missing_for_publish(contest, factory.now)] == [
-        "Rules template for this jurisdiction and mechanic (US, skill)"]
+        "Rules template for this jurisdiction and mechanic (US, skill)"
+    ]
 
 
-@pytest.mark.parametrize("unit_value, registered, expected, absent", [
-    (600000, False, "Residents of New York and Florida are not eligible", "registered with the New York Secretary of State"),
-    (600000, True, "registered with the New York Secretary of State", "Residents of New York and Florida are not eligible"),
-    (500000, False, None, "New York and Florida"),
-])
-def test_us_registration_follows_the_prize_values(app, client, db, factory, museum, unit_value, registered, expected, absent):
-    contest = factory.contest(museum, prizes=0, slug="usa", ny_fl_registered=registered, **JURISDICTIONS["us/sweepstakes"])
-    add_prize(contest, {"title": "Car", "quantity": 1, "unit_value": unit_value, "currency": "USD"}, None)
+@pytest.mark.parametrize(
+    "unit_value, registered, expected, absent",
+    [
+        (
+            600000,
+            False,
+            "Residents of New York and Florida are not eligible",
+            "registered with the New York Secretary of State",
+        ),
+        (
+            600000,
+            True,
+            "registered with the New York Secretary of State",
+            "Residents of New York and Florida are not eligible",
+        ),
+        (500000, False, None, "New York and Florida"),
+    ],
+)
+def test_us_registration_follows_the_prize_values(
+    app, client, db, factory, museum, unit_value, registered, expected, absent
+):
+    contest = factory.contest(
+        museum, prizes=0, slug="usa", ny_fl_registered=registered, **JURISDICTIONS["us/sweepstakes"]
+    )
+    add_prize(
+        contest, {"title": "Car", "quantity": 1, "unit_value": unit_value, "currency": "USD"}, None
+    )
     db.session.commit()
     publish_contest(contest, None, factory.now)
     db.session.commit()
@@ -245,28 +435,64 @@ def test_amendment_creates_a_dated_version_and_keeps_the_history(app, client, fa
     sign_in(client, "alice@example.org")
     page = f"/admin/o/{museum.id}/contests/{contest.id}/rules/amend"
     form = client.get(page).get_data(as_text=True)
-    assert 'name="claim_days"' in form and 'name="ends_at"' not in form and 'name="title"' not in form
+    assert (
+        'name="claim_days"' in form and 'name="ends_at"' not in form and 'name="title"' not in form
+    )
     # Nothing changed: refused, no new version.
-    response = post_form(client, page, {"summary": "Rien", "claim_days": "30", "legal_name": "Société Test SAS",
-                                        "legal_form": "SAS", "registration_number": "SIREN 123 456 789",
-                                        "legal_address": "1 rue de Rivoli, 75001 Paris", "contact_email": "jeu@example.org",
-                                        "dpo_contact": "dpo@example.org", "data_retention_months": "12",
-                                        "draw_at": _local(contest, "draw_at")}, page=page)
+    response = post_form(
+        client,
+        page,
+        {
+            "summary": "Rien",
+            "claim_days": "30",
+            "legal_name": "Société Test SAS",
+            "legal_form": "SAS",
+            "registration_number": "SIREN 123 456 789",
+            "legal_address": "1 rue de Rivoli, 75001 Paris",
+            "contact_email": "jeu@example.org",
+            "dpo_contact": "dpo@example.org",
+            "data_retention_months": "12",
+            "draw_at": _local(contest, "draw_at"),
+        },
+        page=page,
+    )
     assert response.status_code == 400 and "nothing to amend" in response.get_data(as_text=True)
-    response = post_form(client, page, {"summary": "Délai de réclamation porté à 45 jours.", "claim_days": "45",
-                                        "legal_name": "Société Test SAS", "legal_form": "SAS",
-                                        "registration_number": "SIREN 123 456 789", "legal_address": "1 rue de Rivoli, 75001 Paris",
-                                        "contact_email": "jeu@example.org", "dpo_contact": "dpo@example.org",
-                                        "data_retention_months": "12", "draw_at": _local(contest, "draw_at")}, page=page)
+    response = post_form(
+        client,
+        page,
+        {
+            "summary": "Délai de réclamation porté à 45 jours.",
+            "claim_days": "45",
+            "legal_name": "Société Test SAS",
+            "legal_form": "SAS",
+            "registration_number": "SIREN 123 456 789",
+            "legal_address": "1 rue de Rivoli, 75001 Paris",
+            "contact_email": "jeu@example.org",
+            "dpo_contact": "dpo@example.org",
+            "data_retention_months": "12",
+            "draw_at": _local(contest, "draw_at"),
+        },
+        page=page,
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     db.session.expire_all()
     v2 = current_version(contest)
-    assert v2.number == 2 and v2.summary == "Délai de réclamation porté à 45 jours." and v2.sha256 != v1.sha256
+    assert (
+        v2.number == 2
+        and v2.summary == "Délai de réclamation porté à 45 jours."
+        and v2.sha256 != v1.sha256
+    )
     assert "45 jours" in v2.html and "30 jours" in v1.html
-    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "rules.amended")).scalar_one()
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "rules.amended")
+    ).scalar_one()
     assert '"version": 2' in event.data or '"version":2' in event.data
     public = client.get("/c/avenant/rules").get_data(as_text=True)
-    assert "version 2 (en vigueur)" in public and "Délai de réclamation porté à 45 jours." in public and "/c/avenant/rules/v1" in public
+    assert (
+        "version 2 (en vigueur)" in public
+        and "Délai de réclamation porté à 45 jours." in public
+        and "/c/avenant/rules/v1" in public
+    )
     old = client.get("/c/avenant/rules/v1").get_data(as_text=True)
     assert "remplacée par une version ultérieure" in old and v1.sha256 in old and "30 jours" in old
     assert "30 jours" in pdf_text(client.get("/c/avenant/rules/v1.pdf").data)
@@ -300,10 +526,17 @@ def test_cli_lists_versions_and_writes_a_pdf(app, factory, museum, runner, tmp_p
 
 def test_meta_statement_when_promoted_on_facebook_or_instagram(app, client, factory, museum):
     publish(factory, museum, slug="insta", promoted_on_meta=True)
-    assert "n'est ni organisé, ni parrainé, ni géré par Facebook, Instagram ou Meta" in pdf_text(client.get("/c/insta/rules.pdf").data)
-    publish(factory, museum, slug="insta-us", promoted_on_meta=True, **JURISDICTIONS["us/sweepstakes"])
+    assert "n'est ni organisé, ni parrainé, ni géré par Facebook, Instagram ou Meta" in pdf_text(
+        client.get("/c/insta/rules.pdf").data
+    )
+    publish(
+        factory, museum, slug="insta-us", promoted_on_meta=True, **JURISDICTIONS["us/sweepstakes"]
+    )
     text = " ".join(client.get("/c/insta-us/rules").get_data(as_text=True).split())
-    assert "in no way sponsored, endorsed, administered by or associated with Facebook, Instagram or Meta" in text
+    assert (
+        "in no way sponsored, endorsed, administered by or associated with Facebook, Instagram or "
+        "Meta" in text
+    )
     assert "releases Meta Platforms, Inc." in text
     plain = publish(factory, museum, slug="sans-meta")
     assert "Meta" not in current_version(plain).html
@@ -317,7 +550,9 @@ def test_the_draw_address_printed_in_the_rules_exists_before_the_draw(app, clien
     assert f"http://localhost/d/{draw.id}" in current_version(contest).html
     page = client.get(f"/d/{draw.id}")
     assert page.status_code == 200 and draw.spec_hash in page.get_data(as_text=True)
-    assert client.get(f"/d/{draw.id}.json").status_code == 404  # nothing drawn, nothing to verify yet
+    assert (
+        client.get(f"/d/{draw.id}.json").status_code == 404
+    )  # nothing drawn, nothing to verify yet
 
 
 def _race(app, count, action):
@@ -334,7 +569,7 @@ def _race(app, count, action):
         with app.app_context():
             try:
                 mine = db.session.get(Contest, contest_id)
-                mine.prizes, mine.questions  # loaded before the race, as a request would have them
+                _ = mine.prizes, mine.questions  # loaded before the race, as a request would have
                 barrier.wait()
                 action(mine)
                 db.session.commit()
@@ -347,6 +582,7 @@ def _race(app, count, action):
                 results.append(repr(error))
             finally:
                 db.session.remove()
+
     return results, run
 
 
@@ -354,8 +590,13 @@ def _race(app, count, action):
 def test_two_organizers_publishing_at_once_publish_once(app, factory, museum, db, mechanic):
     import threading
 
-    contest = factory.contest(museum, slug="course", mechanic=mechanic, tie_breaker_question="Combien ?",
-                              jury_description="Le jury du musée.")
+    contest = factory.contest(
+        museum,
+        slug="course",
+        mechanic=mechanic,
+        tie_breaker_question="Combien ?",
+        jury_description="Le jury du musée.",
+    )
     results, run = _race(app, 3, lambda c: publish_contest(c, None, factory.now))
     threads = [threading.Thread(target=run, args=(contest.id,)) for _ in range(3)]
     for thread in threads:

@@ -1,4 +1,5 @@
 """Security headers on every kind of page."""
+
 import pytest
 
 from helpers import sign_in
@@ -8,7 +9,11 @@ from helpers import sign_in
 def test_headers_on_public_and_error_pages(app, client, path):
     response = client.get(path)
     csp = response.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert (
+        "frame-ancestors 'none'" in csp
+        and "default-src 'self'" in csp
+        and "script-src 'self'" in csp
+    )
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -53,8 +58,16 @@ def test_typed_values_echoed_in_error_messages_are_escaped(app, client, factory)
     response = post_form(
         client,
         f"/admin/o/{organization.id}/contests/new",
-        {"title": "t", "timezone": "<script>alert(1)</script>", "territory": "<b>x</b>", "alternates_per_prize": "1",
-         "language": "fr", "jurisdiction": "FR", "mechanic": "random_draw", "entry_policy": "once"},
+        {
+            "title": "t",
+            "timezone": "<script>alert(1)</script>",
+            "territory": "<b>x</b>",
+            "alternates_per_prize": "1",
+            "language": "fr",
+            "jurisdiction": "FR",
+            "mechanic": "random_draw",
+            "entry_policy": "once",
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400

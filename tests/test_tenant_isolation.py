@@ -1,4 +1,5 @@
 """An organizer never reaches another organization's data: every admin route answers 404."""
+
 import pytest
 
 from helpers import sign_in
@@ -23,7 +24,9 @@ def two_tenants(app, factory, db):
     from contests.contest.editing import add_question
     from contests.contest.publishing import publish_contest
 
-    add_question(theatre_contest, {"label": "Pièce préférée ?", "kind": "text", "required": True}, None)
+    add_question(
+        theatre_contest, {"label": "Pièce préférée ?", "kind": "text", "required": True}, None
+    )
     publish_contest(theatre_contest, None, factory.now)
     db.session.commit()
     theatre_entry = factory.entry(theatre_contest, email="spectateur@example.org")

@@ -5,6 +5,7 @@ module of their own (organizations, contests, prizes, rules, entries, draws, emb
 audit_log), imported at the bottom so that they register on ``bp``. A loader answers 404 for
 anything outside the organization in the URL, so a view never sees another client's data.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, session
@@ -30,7 +31,11 @@ def pull_organization_id(endpoint, values):
 @bp.url_defaults
 def add_organization_id(endpoint, values):
     org = getattr(g, "org", None)
-    if org is not None and "org_id" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "org_id"):
+    if (
+        org is not None
+        and "org_id" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "org_id")
+    ):
         values["org_id"] = org.id
 
 
@@ -52,30 +57,45 @@ def require_membership():
 def workspace_context():
     if not current_user.is_authenticated:
         return {}
-    return {"my_organizations": organizations_of(current_user), "action_form": ActionForm(formdata=None)}
+    return {
+        "my_organizations": organizations_of(current_user),
+        "action_form": ActionForm(formdata=None),
+    }
 
 
 def load_contest(contest_id: int) -> Contest:
     """A contest of the organization in the URL."""
-    return db.first_or_404(select(Contest).where(Contest.id == contest_id, Contest.organization_id == g.org.id))
+    return db.first_or_404(
+        select(Contest).where(Contest.id == contest_id, Contest.organization_id == g.org.id)
+    )
 
 
 def load_prize(contest: Contest, prize_id: int) -> Prize:
-    return db.first_or_404(select(Prize).where(Prize.id == prize_id, Prize.contest_id == contest.id))
+    return db.first_or_404(
+        select(Prize).where(Prize.id == prize_id, Prize.contest_id == contest.id)
+    )
 
 
 def load_question(contest: Contest, question_id: int) -> Question:
-    return db.first_or_404(select(Question).where(Question.id == question_id, Question.contest_id == contest.id))
+    return db.first_or_404(
+        select(Question).where(Question.id == question_id, Question.contest_id == contest.id)
+    )
 
 
 def load_entry(contest: Contest, entry_id: int) -> Entry:
-    return db.first_or_404(select(Entry).where(Entry.id == entry_id, Entry.contest_id == contest.id))
+    return db.first_or_404(
+        select(Entry).where(Entry.id == entry_id, Entry.contest_id == contest.id)
+    )
 
 
 def load_draw(contest: Contest, draw_id: int | None, drawn: bool = True) -> Draw:
     """One of the contest's draws (the first by default); 404 for another contest's."""
     the_draw = draw_of(contest) if draw_id is None else db.session.get(Draw, draw_id)
-    if the_draw is None or the_draw.contest_id != contest.id or (drawn and the_draw.state != DrawState.DRAWN):
+    if (
+        the_draw is None
+        or the_draw.contest_id != contest.id
+        or (drawn and the_draw.state != DrawState.DRAWN)
+    ):
         abort(404)
     return the_draw
 

@@ -1,4 +1,5 @@
 """A contest's audit log as the organizer reads it, with the state of the hash chain."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -14,7 +15,13 @@ from . import bp, load_contest
 def audit_log(contest_id: int):
     """Every recorded change of this contest, oldest first, with the chain's state."""
     contest = load_contest(contest_id)
-    events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.contest_id == contest.id).order_by(AuditEvent.id)
-    ).scalars().all()
-    return render_template("admin/audit.html", contest=contest, events=events, broken_at=verify_chain())
+    events = (
+        db.session.execute(
+            select(AuditEvent).where(AuditEvent.contest_id == contest.id).order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/audit.html", contest=contest, events=events, broken_at=verify_chain()
+    )

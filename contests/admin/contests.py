@@ -1,4 +1,6 @@
-"""A contest's page and its life: create, edit the draft, publish, archive, export and import as JSON."""
+"""A contest's page and its life: create, edit the draft, publish, archive, export and import as
+JSON."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +43,14 @@ def contest(contest_id: int):
     missing = missing_for_publish(contest, now) if contest.state == State.DRAFT else []
     public_url = url_for("public.contest", slug=contest.slug, _external=True)
     return render_template(
-        "admin/contest.html", contest=contest, phase=contest.phase(now), missing=missing, public_url=public_url,
-        rules_template=contest_template(contest), rules_versions=all_versions(contest), qr_channels=QR_CHANNELS,
+        "admin/contest.html",
+        contest=contest,
+        phase=contest.phase(now),
+        missing=missing,
+        public_url=public_url,
+        rules_template=contest_template(contest),
+        rules_versions=all_versions(contest),
+        qr_channels=QR_CHANNELS,
     )
 
 
@@ -108,7 +116,9 @@ def import_file():
     if form.validate_on_submit():
         with change(show=False) as outcome:
             document = read_contest_file(form.file.data.read(MAX_FILE_BYTES + 1))
-            contest_id = import_contest(g.org, document, current_user, slug=form.slug.data or None).id
+            contest_id = import_contest(
+                g.org, document, current_user, slug=form.slug.data or None
+            ).id
         if outcome.ok:
             flash(_("Draft contest imported."), "success")
             return redirect(url_for("admin.contest", contest_id=contest_id))

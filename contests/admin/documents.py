@@ -2,6 +2,7 @@
 
 WeasyPrint (and Pango behind it) loads on the first document, not when the app starts.
 """
+
 from __future__ import annotations
 
 from flask import Response, abort, request, url_for
@@ -12,8 +13,14 @@ from . import bp, load_contest, load_draw
 
 
 def _pdf(pdf: bytes, filename: str) -> Response:
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _requested_draw(contest: Contest) -> Draw:
@@ -30,8 +37,10 @@ def draw_certificate(contest_id: int):
     contest = load_contest(contest_id)
     the_draw = _requested_draw(contest)
     draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
-    return _pdf(draw_certificate_pdf(contest, the_draw, draw_url, full_names=True),
-                f"draw-{the_draw.id}-certificate-organizer.pdf")
+    return _pdf(
+        draw_certificate_pdf(contest, the_draw, draw_url, full_names=True),
+        f"draw-{the_draw.id}-certificate-organizer.pdf",
+    )
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/draw/winners/<int:entry_id>/certificate.pdf")
@@ -45,7 +54,9 @@ def winner_certificate(contest_id: int, entry_id: int):
         abort(404)
     draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
     try:
-        pdf = winner_certificate_pdf(contest, the_draw, entry_id, request.args.get("city") or "", draw_url)
+        pdf = winner_certificate_pdf(
+            contest, the_draw, entry_id, request.args.get("city") or "", draw_url
+        )
     except NotAWinner:
         abort(404)
     return _pdf(pdf, f"winner-certificate-{the_draw.id}-{entry_id}.pdf")

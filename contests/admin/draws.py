@@ -1,4 +1,5 @@
 """A contest's draws for the organizer: the Draw button, substitutions, supplementary draws."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -26,7 +27,9 @@ def draw(contest_id: int):
     contest = load_contest(contest_id)
     if request.method == "POST":
         with change() as outcome:
-            drawn_id = perform_draw(contest, request.form.getlist("entropy"), current_user, utcnow()).id
+            drawn_id = perform_draw(
+                contest, request.form.getlist("entropy"), current_user, utcnow()
+            ).id
         if not outcome.ok:
             return _draw_page(contest_id)
         flash(_("The winners are drawn and the record is published."), "success")
@@ -34,9 +37,14 @@ def draw(contest_id: int):
     draws = draws_of(contest)
     parent, vacant = open_vacancies(draws)
     return render_template(
-        "admin/draw.html", contest=contest, draws=[draw_summary(one) for one in draws], phase=contest.phase(utcnow()),
-        vacancy_parent=parent, vacancies=vacant,
-        pending=next((d for d in draws if d.state == DrawState.COMMITTED), None), reasons=SUBSTITUTION_REASONS,
+        "admin/draw.html",
+        contest=contest,
+        draws=[draw_summary(one) for one in draws],
+        phase=contest.phase(utcnow()),
+        vacancy_parent=parent,
+        vacancies=vacant,
+        pending=next((d for d in draws if d.state == DrawState.COMMITTED), None),
+        reasons=SUBSTITUTION_REASONS,
     )
 
 
@@ -48,8 +56,13 @@ def supplementary_draw(contest_id: int):
     with change() as outcome:
         commit_supplementary(contest, sources, current_user, utcnow())
     if outcome.ok:
-        flash(_("The supplementary draw is committed; its specification is public. Draw it once its public values exist."),
-              "success")
+        flash(
+            _(
+                "The supplementary draw is committed; its specification is public. Draw it once "
+                "its public values exist."
+            ),
+            "success",
+        )
     return _draw_page(contest_id)
 
 
@@ -70,9 +83,22 @@ def substitute(contest_id: int):
         substitution = substitute_winner(the_draw, entry_id, reason, current_user, utcnow())
     if outcome.ok:
         if substitution["by_entry_id"] is None:
-            flash(_("Entry %(old)d loses the prize. No alternate is left: the prize is vacant until a supplementary "
-                    "draw fills it.", old=substitution["replaced_entry_id"]), "warning")
+            flash(
+                _(
+                    "Entry %(old)d loses the prize. No alternate is left: the prize is vacant "
+                    "until a supplementary "
+                    "draw fills it.",
+                    old=substitution["replaced_entry_id"],
+                ),
+                "warning",
+            )
         else:
-            flash(_("Entry %(old)d replaced by entry %(new)d.", old=substitution["replaced_entry_id"],
-                    new=substitution["by_entry_id"]), "success")
+            flash(
+                _(
+                    "Entry %(old)d replaced by entry %(new)d.",
+                    old=substitution["replaced_entry_id"],
+                    new=substitution["by_entry_id"],
+                ),
+                "success",
+            )
     return _draw_page(contest_id, anchor)

@@ -1,4 +1,6 @@
-"""Putting the form where entrants are: the snippets for a client's site, its look, QR codes per channel."""
+"""Putting the form where entrants are: the snippets for a client's site, its look, QR codes per
+channel."""
+
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -12,7 +14,8 @@ from ..web.boundary import change
 from . import bp, load_contest
 from .forms import EmbedForm
 
-#: Channels offered in the QR code form; any code matching entries.submission.SOURCE_PATTERN is accepted.
+#: Channels offered in the QR code form; any code matching entries.submission.SOURCE_PATTERN is
+#: accepted.
 QR_CHANNELS = ("poster", "flyer", "venue", "newsletter", "social", "packaging")
 
 
@@ -20,12 +23,20 @@ QR_CHANNELS = ("poster", "flyer", "venue", "newsletter", "social", "packaging")
 def embed_settings(contest_id: int):
     """The snippets to paste on a client's site, and who may embed the form with what look."""
     contest = load_contest(contest_id)
-    form = EmbedForm(data={"embed_origins": contest.embed_origins, "brand_color": contest.brand_color})
+    form = EmbedForm(
+        data={"embed_origins": contest.embed_origins, "brand_color": contest.brand_color}
+    )
     if form.validate_on_submit():
         logo = form.logo.data.read() if form.logo.data else None
         with change(form) as outcome:
-            update_embed_settings(contest, form.embed_origins.data or "", form.brand_color.data or "", logo,
-                                  bool(form.remove_logo.data), current_user)
+            update_embed_settings(
+                contest,
+                form.embed_origins.data or "",
+                form.brand_color.data or "",
+                logo,
+                bool(form.remove_logo.data),
+                current_user,
+            )
         if outcome.ok:
             flash(_("Embedding settings saved."), "success")
             return redirect(url_for("admin.embed_settings", contest_id=contest_id))
@@ -41,9 +52,17 @@ def entry_qr(contest_id: int, fmt: str):
     raw = request.args.get("channel", "")
     channel = clean_source(raw)
     if raw.strip() and not channel:
-        flash(_("A channel is written with lower-case letters, digits and hyphens, e.g. poster-metro."), "error")
+        flash(
+            _(
+                "A channel is written with lower-case letters, digits and hyphens, e.g. "
+                "poster-metro."
+            ),
+            "error",
+        )
         return redirect(url_for("admin.contest", contest_id=contest.id) + "#qr")
     url = url_for("public.contest", slug=contest.slug, src=channel or None, _external=True)
     name = f"{contest.slug}-{channel or 'direct'}-qr.{fmt}"
     body, mimetype = (qr_png(url), "image/png") if fmt == "png" else (qr_svg(url), "image/svg+xml")
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -1,4 +1,6 @@
-"""A contest's entries for the organizer: the list, the CSV, the review queue, disqualify or keep."""
+"""A contest's entries for the organizer: the list, the CSV, the review queue, disqualify or
+keep."""
+
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -40,8 +42,14 @@ def entries_list(contest_id: int):
     search = (request.args.get("q") or "")[:200]
     page = db.paginate(entries_query(contest, status, search), per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "admin/entries.html", contest=contest, page=page, status=status, search=search,
-        counts=status_counts(contest), filters=STATUS_FILTERS, sources=source_counts(contest),
+        "admin/entries.html",
+        contest=contest,
+        page=page,
+        status=status,
+        search=search,
+        counts=status_counts(contest),
+        filters=STATUS_FILTERS,
+        sources=source_counts(contest),
     )
 
 
@@ -56,7 +64,10 @@ def entries_csv(contest_id: int):
     return Response(
         write_entries_csv(contest, streamed_rows(db.engine, query), separator),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
@@ -65,12 +76,16 @@ def review(contest_id: int):
     """Clusters of related entries (same phone, same household, bursts from one address)."""
     contest = load_contest(contest_id)
     return render_template(
-        "admin/review.html", contest=contest, clusters=review_clusters(contest),
+        "admin/review.html",
+        contest=contest,
+        clusters=review_clusters(contest),
         disqualify_form=DisqualifyForm(formdata=None),
     )
 
 
-@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/disqualify", methods=["POST"])
+@bp.route(
+    "/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/disqualify", methods=["POST"]
+)
 def disqualify(contest_id: int, entry_id: int):
     """Exclude an entry from the draw with a reason (recorded with who and when)."""
     contest = load_contest(contest_id)
@@ -78,14 +93,18 @@ def disqualify(contest_id: int, entry_id: int):
     form = DisqualifyForm()
     with change() as outcome:
         if not form.validate_on_submit():
-            raise ValidationFailed({"reason": form.reason.errors or [_("Say why this entry is disqualified.")]})
+            raise ValidationFailed(
+                {"reason": form.reason.errors or [_("Say why this entry is disqualified.")]}
+            )
         disqualify_entry(entry, form.reason.data, current_user, utcnow())
     if outcome.ok:
         flash(_("Entry %(id)d disqualified.", id=entry_id), "success")
     return redirect(_back_to(contest))
 
 
-@bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/clear", methods=["POST"])
+@bp.route(
+    "/o/<int:org_id>/contests/<int:contest_id>/entries/<int:entry_id>/clear", methods=["POST"]
+)
 def clear(contest_id: int, entry_id: int):
     """Keep a flagged entry: dismiss its signals (recorded with who and when)."""
     contest = load_contest(contest_id)

@@ -1,7 +1,15 @@
 """Forms of the organizer workspace (contest and prize fields live in contest/fields.py)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..contest.amendment import AMENDABLE_FIELDS
@@ -20,7 +28,10 @@ class MemberForm(Form):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         _l("Initial password"),
-        description=_l("Only for a new account: at least 10 characters. Leave empty to add an existing organizer."),
+        description=_l(
+            "Only for a new account: at least 10 characters. Leave empty to add an existing "
+            "organizer."
+        ),
         validators=[Optional(), Length(max=200)],
     )
 
@@ -28,7 +39,10 @@ class MemberForm(Form):
 class ImportForm(Form):
     file = FileField(
         _l("Contest file (JSON)"),
-        validators=[FileRequired(), FileAllowed(["json"], _l("Choose a .json file exported from a contest."))],
+        validators=[
+            FileRequired(),
+            FileAllowed(["json"], _l("Choose a .json file exported from a contest.")),
+        ],
     )
     slug = StringField(_l("Address (slug)"), validators=[Optional(), Length(max=80)])
 
@@ -45,10 +59,15 @@ class QuestionForm(Form):
     label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
         _l("Answer"),
-        choices=[SelectChoice("text", _l("Short text")), SelectChoice("choice", _l("One choice among options"))],
+        choices=[
+            SelectChoice("text", _l("Short text")),
+            SelectChoice("choice", _l("One choice among options")),
+        ],
     )
     choices = TextAreaField(
-        _l("Options"), description=_l("One per line, for a choice question."), validators=[Optional(), Length(max=2000)]
+        _l("Options"),
+        description=_l("One per line, for a choice question."),
+        validators=[Optional(), Length(max=2000)],
     )
     required = BooleanField(_l("Answer required"), default=True)
 
@@ -61,16 +80,23 @@ class QuestionForm(Form):
 
 
 class AmendRulesForm(Form):
-    """The terms an amendment may change (contest.amendment.AMENDABLE_FIELDS), plus what changed and why."""
+    """The terms an amendment may change (contest.amendment.AMENDABLE_FIELDS), plus what changed and
+    why."""
 
     summary = TextAreaField(
         _l("What the amendment changes"),
-        description=_l("Published with the new version, e.g. “Claim deadline extended to 30 days.”"),
+        description=_l(
+            "Published with the new version, e.g. “Claim deadline extended to 30 days.”"
+        ),
         validators=[DataRequired(), Length(max=1000)],
     )
 
     def values(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "summary")}
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "summary")
+        }
 
 
 for _name in AMENDABLE_FIELDS:
@@ -78,15 +104,30 @@ for _name in AMENDABLE_FIELDS:
 
 
 class EmbedForm(Form):
-    """Where the form may be embedded and how it looks; not part of the rules, so editable any time."""
+    """Where the form may be embedded and how it looks; not part of the rules, so editable any
+    time."""
 
     embed_origins = TextAreaField(
         _l("Sites allowed to embed the form"),
-        description=_l("One per line, scheme and host only, e.g. https://www.musee.fr. Left empty, any site may embed it."),
+        description=_l(
+            "One per line, scheme and host only, e.g. https://www.musee.fr. Left empty, any site "
+            "may embed it."
+        ),
         validators=[Optional(), Length(max=3000)],
     )
-    brand_color = StringField(_l("Accent color"), description=_l("Buttons and links, e.g. #1d4ed8; it must keep text readable."),
-                              validators=[Optional(), Length(max=7)])
-    logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 512 KB; shown at most 600 × 200 pixels."),
-                     validators=[FileAllowed(["png", "jpg", "jpeg", "gif", "webp"], _l("Choose a PNG, JPEG, GIF or WebP picture."))])
+    brand_color = StringField(
+        _l("Accent color"),
+        description=_l("Buttons and links, e.g. #1d4ed8; it must keep text readable."),
+        validators=[Optional(), Length(max=7)],
+    )
+    logo = FileField(
+        _l("Logo"),
+        description=_l("PNG, JPEG, GIF or WebP, at most 512 KB; shown at most 600 × 200 pixels."),
+        validators=[
+            FileAllowed(
+                ["png", "jpg", "jpeg", "gif", "webp"],
+                _l("Choose a PNG, JPEG, GIF or WebP picture."),
+            )
+        ],
+    )
     remove_logo = BooleanField(_l("Remove the logo"))

@@ -1,4 +1,5 @@
 """The organizations an organizer works for: the list, a new client, its dashboard and members."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, session, url_for
@@ -38,7 +39,9 @@ def organizations():
             flash(_("Organization created."), "success")
             return redirect(url_for("admin.dashboard", org_id=organization_id))
     status = 400 if form.errors else 200
-    return render_template("admin/organizations.html", form=form, organizations=organizations_of(current_user)), status
+    return render_template(
+        "admin/organizations.html", form=form, organizations=organizations_of(current_user)
+    ), status
 
 
 @bp.route("/o/<int:org_id>/")

@@ -1,4 +1,5 @@
 """A draft's prizes and the custom questions of its entry form."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -30,7 +31,9 @@ def new_prize(contest_id: int):
     return render_template("admin/prize_form.html", form=form, contest=contest, prize=None), status
 
 
-@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/edit", methods=["GET", "POST"])
+@bp.route(
+    "/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/edit", methods=["GET", "POST"]
+)
 def edit_prize(contest_id: int, prize_id: int):
     """Change a prize of a draft."""
     contest = load_contest(contest_id)
@@ -55,7 +58,9 @@ def edit_prize(contest_id: int, prize_id: int):
     return render_template("admin/prize_form.html", form=form, contest=contest, prize=prize), status
 
 
-@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/delete", methods=["POST"])
+@bp.route(
+    "/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/delete", methods=["POST"]
+)
 def remove_prize(contest_id: int, prize_id: int):
     """Remove a prize from a draft."""
     contest = load_contest(contest_id)
@@ -83,7 +88,9 @@ def new_question(contest_id: int):
     return render_template("admin/question_form.html", form=form, contest=contest), status
 
 
-@bp.route("/o/<int:org_id>/contests/<int:contest_id>/questions/<int:question_id>/delete", methods=["POST"])
+@bp.route(
+    "/o/<int:org_id>/contests/<int:contest_id>/questions/<int:question_id>/delete", methods=["POST"]
+)
 def remove_question(contest_id: int, question_id: int):
     """Remove a question from a draft's entry form."""
     contest = load_contest(contest_id)

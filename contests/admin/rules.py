@@ -1,11 +1,13 @@
 """A contest's rules for the organizer: the preview before publishing, and amendments after."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..contest.amendment import AMENDABLE_FIELDS, amend_rules as amend_contest_rules
+from ..contest.amendment import AMENDABLE_FIELDS
+from ..contest.amendment import amend_rules as amend_contest_rules
 from ..contest.publishing import missing_for_publish
 from ..models.types import utcnow
 from ..rules.versions import contest_template, render_current_terms
@@ -21,9 +23,13 @@ def rules_preview(contest_id: int):
     template = contest_template(contest)
     if template is None:
         abort(404)
-    return render_template("admin/rules_preview.html", contest=contest, template=template,
-                           rules_html=render_current_terms(contest, template, request.host_url),
-                           missing=missing_for_publish(contest, utcnow()))
+    return render_template(
+        "admin/rules_preview.html",
+        contest=contest,
+        template=template,
+        rules_html=render_current_terms(contest, template, request.host_url),
+        missing=missing_for_publish(contest, utcnow()),
+    )
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/rules/amend", methods=["GET", "POST"])
@@ -34,10 +40,14 @@ def amend_rules(contest_id: int):
     form = AmendRulesForm(data={name: data[name] for name in AMENDABLE_FIELDS})
     if form.validate_on_submit():
         with change(form) as outcome:
-            number = amend_contest_rules(contest, form.values(), form.summary.data, current_user, utcnow(),
-                                         request.host_url).number
+            number = amend_contest_rules(
+                contest, form.values(), form.summary.data, current_user, utcnow(), request.host_url
+            ).number
         if outcome.ok:
-            flash(_("Rules amended: version %(number)d is now the one in force.", number=number), "success")
+            flash(
+                _("Rules amended: version %(number)d is now the one in force.", number=number),
+                "success",
+            )
             return redirect(url_for("admin.contest", contest_id=contest_id) + "#rules")
     status = 400 if form.errors or request.method == "POST" else 200
     return render_template("admin/amend_rules.html", form=form, contest=contest), status

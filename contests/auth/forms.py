@@ -1,4 +1,5 @@
 """Sign-in and language forms."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -12,4 +13,6 @@ class LoginForm(Form):
 
 
 class LanguageForm(Form):
-    lang = SelectField(_l("Language"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
+    lang = SelectField(
+        _l("Language"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+    )

@@ -3,6 +3,7 @@
 Ours are grouped by area (accounts, contests, draws, operations); each runs through the CLI
 boundary (``boundary.domain_command``), which commits once or rolls back and explains.
 """
+
 from __future__ import annotations
 
 import click

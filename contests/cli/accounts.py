@@ -1,4 +1,5 @@
 """Accounts from the shell: the first organizer of an installation, and the demo."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,15 +13,26 @@ from .boundary import domain_command
 
 @click.command("create-organizer")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
-@click.option("--organization", "organization_name", required=True, help="Organization name; created if new.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters.",
+)
+@click.option(
+    "--organization", "organization_name", required=True, help="Organization name; created if new."
+)
 @domain_command
 def create_organizer_command(email: str, password: str, organization_name: str) -> None:
     """Create an organizer account in an organization."""
     from ..organizations import create_organizer
 
     user, organization = create_organizer(email, password, organization_name)
-    click.echo(f"Created organizer {user.email} in organization “{organization.name}” (id {organization.id}).")
+    click.echo(
+        f"Created organizer {user.email} in organization “{organization.name}” "
+        f"(id {organization.id})."
+    )
 
 
 @click.command("demo")

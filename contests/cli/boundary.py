@@ -5,6 +5,7 @@ language, and is one unit of work: committed when it returns, rolled back on any
 :class:`~contests.errors.DomainError` is printed, one problem per line, and the command exits 1.
 Commands never call ``commit()`` or ``rollback()`` themselves.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,14 +32,21 @@ def cli_language() -> str:
 def print_refusal(error: DomainError) -> None:
     """Every problem on its own line of standard error."""
     if isinstance(error, PublishRefused):
-        click.echo("error: cannot publish yet; missing:" if g.locale == "en" else
-                   "erreur : publication impossible ; manque :", err=True)
+        click.echo(
+            "error: cannot publish yet; missing:"
+            if g.locale == "en"
+            else "erreur : publication impossible ; manque :",
+            err=True,
+        )
         for label in error.missing:
             click.echo(f"  - {label}", err=True)
     elif isinstance(error, ValidationFailed):
         for field, messages in error.errors.items():
             for message in messages:
-                click.echo(f"error: {message}" if field == "file" else f"error: {field}: {message}", err=True)
+                click.echo(
+                    f"error: {message}" if field == "file" else f"error: {field}: {message}",
+                    err=True,
+                )
     else:
         click.echo(f"error: {error}", err=True)
 
@@ -70,7 +78,11 @@ def organization_by_reference(value: str) -> Organization:
     """An organization by id or by its exact (unique) name."""
     from ..organizations import organization_named
 
-    organization = db.session.get(Organization, int(value)) if value.isdigit() else organization_named(value)
+    organization = (
+        db.session.get(Organization, int(value)) if value.isdigit() else organization_named(value)
+    )
     if organization is None:
-        raise click.BadParameter(f"no organization with id or unique name “{value}”", param_hint="--organization")
+        raise click.BadParameter(
+            f"no organization with id or unique name “{value}”", param_hint="--organization"
+        )
     return organization

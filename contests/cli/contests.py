@@ -1,4 +1,5 @@
 """Contests from the shell: JSON export and import, publishing, the rules, the entries as CSV."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ from .boundary import contest_by_slug, domain_command, organization_by_reference
 
 @click.command("export-contest")
 @click.argument("slug")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
 @domain_command
 def export_contest_command(slug: str, output) -> None:
     """Write a contest's terms and prizes as JSON (see docs/contest-json.md)."""
@@ -29,8 +35,13 @@ def export_contest_command(slug: str, output) -> None:
 
 @click.command("import-contest")
 @click.argument("file", type=click.File("rb"))
-@click.option("--organization", "organization_ref", required=True, help="Organization id or exact name.")
-@click.option("--slug", help="Public address for the new contest (default: the file's, or made from the title).")
+@click.option(
+    "--organization", "organization_ref", required=True, help="Organization id or exact name."
+)
+@click.option(
+    "--slug",
+    help="Public address for the new contest (default: the file's, or made from the title).",
+)
 @domain_command
 def import_contest_command(file, organization_ref: str, slug: str | None) -> None:
     """Create a draft contest from a JSON file, listing every problem if it is refused."""
@@ -39,14 +50,25 @@ def import_contest_command(file, organization_ref: str, slug: str | None) -> Non
     organization = organization_by_reference(organization_ref)
     document = read_contest_file(file.read(MAX_FILE_BYTES + 1))
     contest = import_contest(organization, document, None, slug=slug)
-    click.echo(f"Imported draft contest “{contest.title}” as /c/{contest.slug} with {len(contest.prizes)} prize(s).")
+    click.echo(
+        f"Imported draft contest “{contest.title}” as /c/{contest.slug} with "
+        f"{len(contest.prizes)} prize(s)."
+    )
 
 
 @click.command("entries")
 @click.argument("slug")
-@click.option("--status", type=click.Choice([str(status) for status in STATUS_FILTERS]), help="Only this status.")
-@click.option("--separator", type=click.Choice(["comma", "semicolon"]), default="comma", show_default=True)
-@click.option("--bom/--no-bom", default=False, show_default=True, help="Start with a UTF-8 BOM (for Excel).")
+@click.option(
+    "--status",
+    type=click.Choice([str(status) for status in STATUS_FILTERS]),
+    help="Only this status.",
+)
+@click.option(
+    "--separator", type=click.Choice(["comma", "semicolon"]), default="comma", show_default=True
+)
+@click.option(
+    "--bom/--no-bom", default=False, show_default=True, help="Start with a UTF-8 BOM (for Excel)."
+)
 @domain_command
 def entries_command(slug: str, status: str | None, separator: str, bom: bool) -> None:
     """Write a contest's entries as CSV on standard output, one row per entry with its status."""
@@ -55,7 +77,9 @@ def entries_command(slug: str, status: str | None, separator: str, bom: bool) ->
     from ..extensions import db
 
     contest = contest_by_slug(slug)
-    rows = db.session.execute(entries_query(contest, status).execution_options(yield_per=1000)).scalars()
+    rows = db.session.execute(
+        entries_query(contest, status).execution_options(yield_per=1000)
+    ).scalars()
     for chunk in entries_csv(contest, rows, SEPARATORS[separator], bom=bom):
         click.echo(chunk, nl=False)
 
@@ -64,7 +88,8 @@ def entries_command(slug: str, status: str | None, separator: str, bom: bool) ->
 @click.argument("slug")
 @domain_command
 def publish_command(slug: str) -> None:
-    """Publish a draft: commit its draw and freeze version 1 of its rules, or list what is missing."""
+    """Publish a draft: commit its draw and freeze version 1 of its rules, or list what is
+    missing."""
     from ..contest.publishing import publish_contest
     from ..rules.versions import current_version
 
@@ -92,8 +117,18 @@ def publish_rules_command(slug: str) -> None:
 
 @click.command("rules")
 @click.argument("slug")
-@click.option("--version", "number", type=click.IntRange(min=1), help="A version number (default: the current one).")
-@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, writable=True), help="Write that version's PDF here.")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(min=1),
+    help="A version number (default: the current one).",
+)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write that version's PDF here.",
+)
 @domain_command
 def rules_command(slug: str, number: int | None, pdf_path: str | None) -> None:
     """List the versions of a contest's rules, or write one as PDF."""
@@ -104,9 +139,16 @@ def rules_command(slug: str, number: int | None, pdf_path: str | None) -> None:
     if not versions:
         raise DomainError("this contest has no published rules")
     for row in versions:
-        click.echo(f"v{row.number}  {row.created_at:%Y-%m-%d %H:%M} UTC  sha256 {row.sha256}  {row.summary or '-'}")
+        click.echo(
+            f"v{row.number}  {row.created_at:%Y-%m-%d %H:%M} UTC  sha256 {row.sha256}  "
+            f"{row.summary or '-'}"
+        )
     if pdf_path:
-        chosen = next((row for row in versions if row.number == number), None) if number else versions[-1]
+        chosen = (
+            next((row for row in versions if row.number == number), None)
+            if number
+            else versions[-1]
+        )
         if chosen is None:
             raise click.BadParameter(f"no version {number}", param_hint="--version")
         Path(pdf_path).write_bytes(rules_pdf(contest, chosen))  # the rendering is kept in the row

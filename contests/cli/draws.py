@@ -1,4 +1,5 @@
 """Draws from the shell: the commitment, the draw, substitutions, and the offline verifier."""
+
 from __future__ import annotations
 
 import json
@@ -20,24 +21,36 @@ def _base_url() -> str:
 
 @click.command("commit")
 @click.argument("slug")
-@click.option("--supplementary", is_flag=True,
-              help="Commit a supplementary draw for the prizes left vacant once the alternates ran out.")
-@click.option("--source", "sources", multiple=True,
-              help="With --supplementary: a public source of randomness for it (repeat the option).")
+@click.option(
+    "--supplementary",
+    is_flag=True,
+    help="Commit a supplementary draw for the prizes left vacant once the alternates ran out.",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="With --supplementary: a public source of randomness for it (repeat the option).",
+)
 @domain_command
 def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> None:
-    """Publish the draw commitment of a published contest (publishing does it; this repairs old ones),
+    """Publish the draw commitment of a published contest (publishing does it; this repairs old
+    ones),
     or with --supplementary the commitment of a supplementary draw."""
     from ..winners.commitment import commit_draw, commit_supplementary
     from ..winners.records import draw_of
 
     contest = contest_by_slug(slug)
     if sources and not supplementary:
-        raise click.BadParameter("only a supplementary draw names new sources; the first draw's are in the contest",
-                                 param_hint="--source")
+        raise click.BadParameter(
+            "only a supplementary draw names new sources; the first draw's are in the contest",
+            param_hint="--source",
+        )
     if supplementary:
         if not sources:
-            raise click.BadParameter("name at least one public source of randomness", param_hint="--source")
+            raise click.BadParameter(
+                "name at least one public source of randomness", param_hint="--source"
+            )
         draw = commit_supplementary(contest, list(sources), None, utcnow())
         click.echo(f"Supplementary draw committed: {_base_url()}/d/{draw.id}")
         click.echo(f"draw {draw.id}  spec_hash {draw.spec_hash}  state {draw.state}")
@@ -53,8 +66,13 @@ def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> 
 
 @click.command("draw")
 @click.argument("slug")
-@click.option("--entropy", "entropy", multiple=True, required=True,
-              help="The public value of each named source, in order (repeat the option).")
+@click.option(
+    "--entropy",
+    "entropy",
+    multiple=True,
+    required=True,
+    help="The public value of each named source, in order (repeat the option).",
+)
 @domain_command
 def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
     """Draw the winners of a closed contest (or its committed supplementary draw) from the public
@@ -71,7 +89,10 @@ def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
     record = json.loads(draw.record)
     click.echo(f"Drawn from {record['entrants']['count']} entries; seed {record['seed']}")
     for winner in record["winners"]:
-        click.echo(f"  winner {winner['rank']}: entry {winner['entry_id']} (prize {winner['prize_position']})")
+        click.echo(
+            f"  winner {winner['rank']}: entry {winner['entry_id']} "
+            f"(prize {winner['prize_position']})"
+        )
     for alternate in record["alternates"]:
         click.echo(f"  alternate {alternate['rank']}: entry {alternate['entry_id']}")
     click.echo(f"Public record: {_base_url()}/d/{draw.id}")
@@ -93,12 +114,19 @@ def substitute_command(draw_id: int, entry_id: int, reason: str) -> None:
         raise click.BadParameter(f"no draw {draw_id}", param_hint="DRAW_ID")
     substitution = substitute_winner(draw, entry_id, reason, None, utcnow())
     if substitution["by_entry_id"] is None:
-        click.echo(f"Entry {substitution['replaced_entry_id']} loses the prize ({reason}). No alternate is left: the "
-                   f"prize is vacant until a supplementary draw fills it (contests commit {draw.contest.slug} "
-                   "--supplementary --source ...).")
+        click.echo(
+            f"Entry {substitution['replaced_entry_id']} loses the prize ({reason}). No alternate "
+            f"is left: the "
+            f"prize is vacant until a supplementary draw fills it "
+            f"(contests commit {draw.contest.slug} "
+            "--supplementary --source ...)."
+        )
     else:
-        click.echo(f"Entry {substitution['replaced_entry_id']} replaced by entry {substitution['by_entry_id']} "
-                   f"(alternate {substitution['alternate_rank']}, {reason}).")
+        click.echo(
+            f"Entry {substitution['replaced_entry_id']} replaced by entry "
+            f"{substitution['by_entry_id']} "
+            f"(alternate {substitution['alternate_rank']}, {reason})."
+        )
 
 
 @click.command("verify-draw")
@@ -107,7 +135,8 @@ def substitute_command(draw_id: int, entry_id: int, reason: str) -> None:
 @click.argument("parent_entrants", type=click.Path(exists=True, dir_okay=False), required=False)
 def verify_draw_command(record: str, entrants: str, parent_entrants: str | None) -> None:
     """Re-run a published draw offline (the same as python -m contests.draw.verify); for a
-    supplementary draw, PARENT_ENTRANTS (the earlier draw's list) checks how its list was derived."""
+    supplementary draw, PARENT_ENTRANTS (the earlier draw's list) checks how its list was
+    derived."""
     from ..draw.verify import main as verify_main
 
     sys.exit(verify_main([record, entrants] + ([parent_entrants] if parent_entrants else [])))

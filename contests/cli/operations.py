@@ -1,4 +1,5 @@
 """Keeping an installation healthy: the audit chain's check, delivering queued mail."""
+
 from __future__ import annotations
 
 import sys
@@ -24,7 +25,13 @@ def audit_verify_command() -> None:
 
 
 @click.command("send-mail")
-@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="Messages at most.")
+@click.option(
+    "--limit",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Messages at most.",
+)
 @domain_command
 def send_mail_command(limit: int) -> None:
     """Deliver the queued mail through CONTESTS_SMTP_URL (failed messages are retried later).

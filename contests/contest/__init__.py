@@ -1,1 +1,2 @@
-"""A contest's terms and life cycle: drafting, fields, publishing, amendments, JSON transfer, embedding."""
+"""A contest's terms and life cycle: drafting, fields, publishing, amendments, JSON transfer,
+embedding."""

@@ -1,8 +1,10 @@
-"""Amendments (avenants): changing a published contest's terms produces the next version of its rules.
+"""Amendments (avenants): changing a published contest's terms produces the next version of its
+rules.
 
 Only terms outside the published draw commitment may change; the new text is frozen with its
 hash like the first, and the change is audited with the organizer's summary.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,16 +24,38 @@ from .editing import apply_values
 #: What an amendment may change. Dates, prizes, eligibility of the draw and its sources are in the
 #: published draw commitment, so changing them would break the promise made to entrants.
 AMENDABLE_FIELDS = (
-    "description", "exclusions", "legal_name", "legal_form", "share_capital", "registration_number",
-    "legal_address", "contact_email", "agency", "dpo_contact", "data_retention_months", "data_recipients",
-    "data_transfers", "bailiff", "claim_days", "draw_at", "governing_law", "free_entry_route",
-    "promoted_on_meta", "ny_fl_registered", "skill_testing_question",
+    "description",
+    "exclusions",
+    "legal_name",
+    "legal_form",
+    "share_capital",
+    "registration_number",
+    "legal_address",
+    "contact_email",
+    "agency",
+    "dpo_contact",
+    "data_retention_months",
+    "data_recipients",
+    "data_transfers",
+    "bailiff",
+    "claim_days",
+    "draw_at",
+    "governing_law",
+    "free_entry_route",
+    "promoted_on_meta",
+    "ny_fl_registered",
+    "skill_testing_question",
 )
 
 
-
-def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None, now: datetime,
-                base_url: str | None = None) -> RulesVersion:
+def amend_rules(
+    contest: Contest,
+    values: dict,
+    summary: str,
+    actor: User | None,
+    now: datetime,
+    base_url: str | None = None,
+) -> RulesVersion:
     """Change amendable terms of a published contest and freeze the new text as the next version."""
     if contest.state != State.PUBLISHED:
         raise WrongState(_l("Only the rules of a published contest can be amended."))
@@ -40,12 +64,22 @@ def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None
         raise ValidationFailed({"summary": [_l("Say in a sentence what the amendment changes.")]})
     unknown = set(values) - set(AMENDABLE_FIELDS)
     if unknown:
-        raise ValidationFailed({name: [_l("This term is part of the published draw commitment and cannot be amended.")]
-                                for name in sorted(unknown)})
+        raise ValidationFailed(
+            {
+                name: [
+                    _l("This term is part of the published draw commitment and cannot be amended.")
+                ]
+                for name in sorted(unknown)
+            }
+        )
     # Lock the contest row first (SQLite: the write lock) so that amendments saved at the same
     # moment run one after the other, each numbered after the one before.
-    db.session.execute(update(Contest).where(Contest.id == contest.id).values(updated_at=now)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Contest)
+        .where(Contest.id == contest.id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     template = contest_template(contest)
     previous = current_version(contest)
     if template is None or previous is None:
@@ -53,17 +87,41 @@ def amend_rules(contest: Contest, values: dict, summary: str, actor: User | None
     try:
         apply_values(contest, values)
     except NonexistentLocalTime:
-        raise ValidationFailed({"draw_at": [_l("This time does not exist in %(zone)s (the clocks go forward). Pick another time.",
-                                               zone=contest.timezone)]}) from None
+        raise ValidationFailed(
+            {
+                "draw_at": [
+                    _l(
+                        "This time does not exist in %(zone)s (the clocks go forward). Pick "
+                        "another time.",
+                        zone=contest.timezone,
+                    )
+                ]
+            }
+        ) from None
     missing = missing_fields(contest, template)
     if missing:
         raise ValidationFailed({f.name: [_l("This field is required.")] for f in missing})
     if contest.selects_before_close:
-        raise ValidationFailed({"draw_at": [_l("The winners cannot be selected before the closing date.")]})
+        raise ValidationFailed(
+            {"draw_at": [_l("The winners cannot be selected before the closing date.")]}
+        )
     html = render_current_terms(contest, template, base_url)
     if content_hash(html) == previous.sha256:
-        raise ValidationFailed({"summary": [_l("These changes leave the rules text as it is; there is nothing to amend.")]})
+        raise ValidationFailed(
+            {
+                "summary": [
+                    _l("These changes leave the rules text as it is; there is nothing to amend.")
+                ]
+            }
+        )
     row = add_version(contest, template, html, summary, actor, now)
-    audit.record("rules.amended", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
-                 summary=summary, fields=sorted(values))
+    audit.record(
+        "rules.amended",
+        actor=actor,
+        contest=contest,
+        version=row.number,
+        sha256=row.sha256,
+        summary=summary,
+        fields=sorted(values),
+    )
     return row

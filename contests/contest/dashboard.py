@@ -1,4 +1,5 @@
 """What the organizer's dashboard shows: an organization's contests by phase, with entry counts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,9 @@ from ..models import Contest, Entry, Organization, Phase
 PHASE_ORDER = (Phase.OPEN, Phase.UPCOMING, Phase.DRAFT, Phase.CLOSED, Phase.DRAWN, Phase.ARCHIVED)
 
 
-def contests_by_phase(organization: Organization, now: datetime) -> dict[Phase, list[tuple[Contest, int]]]:
+def contests_by_phase(
+    organization: Organization, now: datetime
+) -> dict[Phase, list[tuple[Contest, int]]]:
     """Group the organization's contests by phase, each with its number of entries, in one query."""
     rows = db.session.execute(
         select(Contest, func.count(Entry.id))

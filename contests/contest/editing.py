@@ -1,4 +1,5 @@
 """Creating and editing contests and their prizes while they are drafts."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,13 +15,44 @@ from ..timezones import local_to_utc
 
 #: Contest columns a form or an import may set (the rest is state the app manages).
 EDITABLE_FIELDS = (
-    "title", "slug", "description", "language", "jurisdiction", "mechanic", "timezone",
-    "min_age", "territory", "exclusions", "entry_policy", "alternates_per_prize",
-    "phone_field", "postal_code_field", "ask_birth_date", "double_opt_in", "draw_algorithm", "entropy_sources",
-    "tie_breaker_question", "jury_description", "legal_name", "legal_form",
-    "registration_number", "legal_address", "contact_email", "dpo_contact", "data_retention_months",
-    "share_capital", "agency", "bailiff", "claim_days", "governing_law", "free_entry_route", "promoted_on_meta",
-    "ny_fl_registered", "skill_testing_question", "data_recipients", "data_transfers",
+    "title",
+    "slug",
+    "description",
+    "language",
+    "jurisdiction",
+    "mechanic",
+    "timezone",
+    "min_age",
+    "territory",
+    "exclusions",
+    "entry_policy",
+    "alternates_per_prize",
+    "phone_field",
+    "postal_code_field",
+    "ask_birth_date",
+    "double_opt_in",
+    "draw_algorithm",
+    "entropy_sources",
+    "tie_breaker_question",
+    "jury_description",
+    "legal_name",
+    "legal_form",
+    "registration_number",
+    "legal_address",
+    "contact_email",
+    "dpo_contact",
+    "data_retention_months",
+    "share_capital",
+    "agency",
+    "bailiff",
+    "claim_days",
+    "governing_law",
+    "free_entry_route",
+    "promoted_on_meta",
+    "ny_fl_registered",
+    "skill_testing_question",
+    "data_recipients",
+    "data_transfers",
 )
 NULLABLE_FIELDS = ("min_age", "data_retention_months", "claim_days")
 #: Fields that hold wall-clock times in the contest's zone and are stored as UTC.
@@ -36,7 +68,8 @@ def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
 
 
 def free_slug(title: str) -> str:
-    """Make a URL-safe slug from a title ("Gagnez un séjour à Noël" -> "gagnez-un-sejour-a-noel")."""
+    """Make a URL-safe slug from a title ("Gagnez un séjour à Noël" ->
+    "gagnez-un-sejour-a-noel")."""
     base = slugify(title, max_length=70, word_boundary=True) or "contest"
     if len(base) < 3:
         base = f"{base}-contest"
@@ -47,7 +80,8 @@ def free_slug(title: str) -> str:
 
 
 def apply_values(contest: Contest, values: dict) -> None:
-    """Set the given terms (wall-clock times read in the contest's zone); no state check, no audit."""
+    """Set the given terms (wall-clock times read in the contest's zone); no state check, no
+    audit."""
     for name in EDITABLE_FIELDS:
         if name in values:
             value = values[name]
@@ -65,7 +99,9 @@ def apply_values(contest: Contest, values: dict) -> None:
 def _check_slug(values: dict, contest_id: int | None) -> None:
     slug = values.get("slug")
     if slug and slug_taken(slug, exclude_id=contest_id):
-        raise ValidationFailed({"slug": [_l("The address “%(slug)s” is already used by another contest.", slug=slug)]})
+        raise ValidationFailed(
+            {"slug": [_l("The address “%(slug)s” is already used by another contest.", slug=slug)]}
+        )
 
 
 def _flush_guarding_slug(slug: str) -> None:
@@ -76,7 +112,9 @@ def _flush_guarding_slug(slug: str) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        raise ValidationFailed({"slug": [_l("The address “%(slug)s” is already used by another contest.", slug=slug)]})
+        raise ValidationFailed(
+            {"slug": [_l("The address “%(slug)s” is already used by another contest.", slug=slug)]}
+        ) from None
 
 
 def create_contest(organization: Organization, values: dict, actor: User | None) -> Contest:
@@ -129,7 +167,9 @@ def add_prize(contest: Contest, values: dict, actor: User | None) -> Prize:
     _apply_prize(prize, values)
     contest.prizes.append(prize)
     db.session.flush()
-    audit.record("prize.created", actor=actor, contest=contest, prize_id=prize.id, title=prize.title)
+    audit.record(
+        "prize.created", actor=actor, contest=contest, prize_id=prize.id, title=prize.title
+    )
     return prize
 
 
@@ -144,7 +184,9 @@ def update_prize(prize: Prize, values: dict, actor: User | None) -> Prize:
 def delete_prize(prize: Prize, actor: User | None) -> None:
     contest = prize.contest
     require_draft(contest)
-    audit.record("prize.deleted", actor=actor, contest=contest, prize_id=prize.id, title=prize.title)
+    audit.record(
+        "prize.deleted", actor=actor, contest=contest, prize_id=prize.id, title=prize.title
+    )
     contest.prizes.remove(prize)
     db.session.flush()
 
@@ -155,13 +197,21 @@ def add_question(contest: Contest, values: dict, actor: User | None) -> Question
     question = Question(
         label=values["label"].strip(),
         kind=values["kind"],
-        choices="\n".join(line.strip() for line in (values.get("choices") or "").splitlines() if line.strip()),
+        choices="\n".join(
+            line.strip() for line in (values.get("choices") or "").splitlines() if line.strip()
+        ),
         required=bool(values.get("required")),
         position=max((q.position for q in contest.questions), default=0) + 1,
     )
     contest.questions.append(question)
     db.session.flush()
-    audit.record("question.created", actor=actor, contest=contest, question_id=question.id, label=question.label)
+    audit.record(
+        "question.created",
+        actor=actor,
+        contest=contest,
+        question_id=question.id,
+        label=question.label,
+    )
     return question
 
 

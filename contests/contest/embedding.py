@@ -1,7 +1,9 @@
-"""The entry form embedded in an organizer's site: who may frame it, its colors and logo, attribution.
+"""The entry form embedded in an organizer's site: who may frame it, its colors and logo,
+attribution.
 
 Pure checks and one domain function; the views in public/ and admin/ only call them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +29,8 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content
 
 
 def parse_origins(text: str) -> list[str]:
-    """Read one origin per line (``https://www.musee.fr``); raise with every line that is not one."""
+    """Read one origin per line (``https://www.musee.fr``); raise with every line that is not
+    one."""
     origins, bad = [], []
     for line in (text or "").splitlines():
         value = line.strip().lower().rstrip("/")
@@ -39,8 +42,17 @@ def parse_origins(text: str) -> list[str]:
         else:
             bad.append(line.strip())
     if bad:
-        raise ValidationFailed({"embed_origins": [_l("Not an origin (scheme and host only, e.g. https://www.example.org): %(values)s",
-                                                     values=", ".join(bad[:5]))]})
+        raise ValidationFailed(
+            {
+                "embed_origins": [
+                    _l(
+                        "Not an origin (scheme and host only, e.g. https://www.example.org): "
+                        "%(values)s",
+                        values=", ".join(bad[:5]),
+                    )
+                ]
+            }
+        )
     if len(origins) > MAX_ORIGINS:
         raise ValidationFailed({"embed_origins": [_l("At most %(n)d sites.", n=MAX_ORIGINS)]})
     return origins
@@ -51,7 +63,8 @@ def allowed_origins(contest: Contest) -> list[str]:
 
 
 def frame_ancestors(contest: Contest) -> str:
-    """The CSP frame-ancestors of the embed page: the listed sites, or any site when none is listed."""
+    """The CSP frame-ancestors of the embed page: the listed sites, or any site when none is
+    listed."""
     origins = allowed_origins(contest)
     return " ".join(["'self'", *origins]) if origins else "*"
 
@@ -65,7 +78,8 @@ def origin_of(url: str) -> str:
 
 
 def host_allowed(contest: Contest, host_page: str) -> bool:
-    """May the form be shown on (and sent from) this host page? Unknown hosts pass when no list is set."""
+    """May the form be shown on (and sent from) this host page? Unknown hosts pass when no list is
+    set."""
     origins = allowed_origins(contest)
     if not origins:
         return True
@@ -94,7 +108,7 @@ def _relative_luminance(color: str) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -109,7 +123,8 @@ _READ_AGAINST = ("#ffffff", "#f7f8fa")
 
 
 def check_color(value: str) -> str:
-    """A ``#rrggbb`` color that keeps text readable (WCAG AA, 4.5:1) on buttons and links, or raise."""
+    """A ``#rrggbb`` color that keeps text readable (WCAG AA, 4.5:1) on buttons and links, or
+    raise."""
     value = (value or "").strip().lower()
     if not value:
         return ""
@@ -117,8 +132,17 @@ def check_color(value: str) -> str:
         raise ValidationFailed({"brand_color": [_l("Write the color as #rrggbb, e.g. #1d4ed8.")]})
     ratio = min(contrast(value, other) for other in _READ_AGAINST)
     if ratio < 4.5:
-        raise ValidationFailed({"brand_color": [_l("Text on this color is hard to read (contrast %(ratio).1f:1, at least 4.5:1 needed). Choose a darker color.",
-                                                  ratio=ratio)]})
+        raise ValidationFailed(
+            {
+                "brand_color": [
+                    _l(
+                        "Text on this color is hard to read "
+                        "(contrast %(ratio).1f:1, at least 4.5:1 needed). Choose a darker color.",
+                        ratio=ratio,
+                    )
+                ]
+            }
+        )
     return value
 
 
@@ -127,7 +151,9 @@ def normalize_logo(data: bytes) -> bytes:
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > LOGO_MAX_BYTES:
-        raise ValidationFailed({"logo": [_l("The logo is larger than %(kb)d KB.", kb=LOGO_MAX_BYTES // 1024)]})
+        raise ValidationFailed(
+            {"logo": [_l("The logo is larger than %(kb)d KB.", kb=LOGO_MAX_BYTES // 1024)]}
+        )
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in LOGO_FORMATS:
@@ -141,17 +167,28 @@ def normalize_logo(data: bytes) -> bytes:
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationFailed({"logo": [_l("This file is not a PNG, JPEG, GIF or WebP picture.")]}) from None
+        raise ValidationFailed(
+            {"logo": [_l("This file is not a PNG, JPEG, GIF or WebP picture.")]}
+        ) from None
     return out.getvalue()
 
 
-def update_embed_settings(contest: Contest, origins_text: str, color: str, logo: bytes | None, remove_logo: bool,
-                          actor: User | None) -> Contest:
+def update_embed_settings(
+    contest: Contest,
+    origins_text: str,
+    color: str,
+    logo: bytes | None,
+    remove_logo: bool,
+    actor: User | None,
+) -> Contest:
     """Save who may embed the form and how it looks; allowed at any time (not part of the rules)."""
     errors: dict[str, list] = {}
     checked: dict[str, object] = {}
-    for name, check in (("embed_origins", lambda: parse_origins(origins_text)), ("brand_color", lambda: check_color(color)),
-                        ("logo", lambda: normalize_logo(logo) if logo else None)):
+    for name, check in (
+        ("embed_origins", lambda: parse_origins(origins_text)),
+        ("brand_color", lambda: check_color(color)),
+        ("logo", lambda: normalize_logo(logo) if logo else None),
+    ):
         try:
             checked[name] = check()
         except ValidationFailed as error:
@@ -165,6 +202,12 @@ def update_embed_settings(contest: Contest, origins_text: str, color: str, logo:
         contest.logo_sha256 = hashlib.sha256(contest.logo_png).hexdigest()
     elif remove_logo:
         contest.logo_png, contest.logo_sha256 = None, ""
-    audit.record("contest.embed_updated", actor=actor, contest=contest, origins=allowed_origins(contest),
-                 brand_color=contest.brand_color, logo_sha256=contest.logo_sha256)
+    audit.record(
+        "contest.embed_updated",
+        actor=actor,
+        contest=contest,
+        origins=allowed_origins(contest),
+        brand_color=contest.brand_color,
+        logo_sha256=contest.logo_sha256,
+    )
     return contest

@@ -3,26 +3,35 @@
 Shared by the admin forms and the JSON import so that a contest typed in the UI and one
 imported from a file pass exactly the same checks.
 """
+
 from __future__ import annotations
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from ..web.forms import Form
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    SelectChoice,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..models.contest import CURRENCIES
 from ..money import MalformedAmount, format_amount_plain, parse_amount
 from ..timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
+from ..web.forms import Form
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -33,23 +42,33 @@ def _check_email(form, field):
         try:
             validate_email(field.data, check_deliverability=False)
         except EmailNotValidError:
-            raise ValidationError(_l("Enter a valid email address, such as contact@example.org."))
+            raise ValidationError(
+                _l("Enter a valid email address, such as contact@example.org.")
+            ) from None
 
 
 def _check_timezone(form, field):
     if field.data and not is_known_timezone(field.data):
         raise ValidationError(
-            _l("“%(zone)s” is not a known time zone. Use a name such as Europe/Paris.", zone=field.data)
+            _l(
+                "“%(zone)s” is not a known time zone. Use a name such as Europe/Paris.",
+                zone=field.data,
+            )
         )
 
 
 def _check_territory(form, field):
-    codes = [c.strip().upper() for c in (field.data or "").replace(";", ",").split(",") if c.strip()]
+    codes = [
+        c.strip().upper() for c in (field.data or "").replace(";", ",").split(",") if c.strip()
+    ]
     known = Locale("en").territories
     unknown = [c for c in codes if len(c) != 2 or c not in known]
     if unknown:
         raise ValidationError(
-            _l("Unknown country codes: %(codes)s. Use ISO codes such as FR, BE, CH.", codes=", ".join(unknown))
+            _l(
+                "Unknown country codes: %(codes)s. Use ISO codes such as FR, BE, CH.",
+                codes=", ".join(unknown),
+            )
         )
     field.data = ",".join(dict.fromkeys(codes))
 
@@ -70,7 +89,9 @@ class MoneyField(StringField):
             self.data = parse_amount(valuelist[0])
         except MalformedAmount:
             self.data = None
-            raise ValueError(_l("Enter an amount such as 49.90 or 1 250,00 (at most two decimals)."))
+            raise ValueError(
+                _l("Enter an amount such as 49.90 or 1 250,00 (at most two decimals).")
+            ) from None
 
 
 def _choices(pairs):
@@ -81,7 +102,9 @@ def _field_mode(label) -> SelectField:
     """Whether the entry form asks for an optional field: not at all, optionally, or always."""
     return SelectField(
         label,
-        choices=_choices([("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]),
+        choices=_choices(
+            [("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]
+        ),
         default="off",
     )
 
@@ -90,11 +113,19 @@ class ContestFields(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
-        description=_l("Lower-case letters, digits and hyphens, used in the public address (/c/summer-draw). Left empty, it is made from the title."),
+        description=_l(
+            "Lower-case letters, digits and hyphens, used in the public address (/c/summer-draw). "
+            "Left empty, it is made from the title."
+        ),
         validators=[
             Optional(),
             Length(min=3, max=80),
-            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens only, e.g. summer-draw-2026.")),
+            Regexp(
+                SLUG_PATTERN,
+                message=_l(
+                    "Use lower-case letters, digits and single hyphens only, e.g. summer-draw-2026."
+                ),
+            ),
         ],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
@@ -105,64 +136,106 @@ class ContestFields(Form):
     )
     jurisdiction = SelectField(
         _l("Jurisdiction"),
-        choices=_choices([("FR", _l("France")), ("US", _l("United States")), ("GB", _l("United Kingdom")), ("CA", _l("Canada"))]),
+        choices=_choices(
+            [
+                ("FR", _l("France")),
+                ("US", _l("United States")),
+                ("GB", _l("United Kingdom")),
+                ("CA", _l("Canada")),
+            ]
+        ),
         default="FR",
     )
     mechanic = SelectField(
         _l("Mechanic"),
-        choices=_choices([("random_draw", _l("Random draw")), ("skill", _l("Skill contest (jury and tie-breaker)"))]),
+        choices=_choices(
+            [
+                ("random_draw", _l("Random draw")),
+                ("skill", _l("Skill contest (jury and tie-breaker)")),
+            ]
+        ),
         default="random_draw",
     )
     timezone = StringField(
-        _l("Time zone"), default="Europe/Paris", validators=[DataRequired(), Length(max=64), _check_timezone]
+        _l("Time zone"),
+        default="Europe/Paris",
+        validators=[DataRequired(), Length(max=64), _check_timezone],
     )
     starts_at = DateTimeLocalField(
-        _l("Opens at"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
+        _l("Opens at"),
+        format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
+        validators=[Optional()],
         description=_l("In the contest's time zone."),
     )
     ends_at = DateTimeLocalField(
-        _l("Closes at"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
+        _l("Closes at"),
+        format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
+        validators=[Optional()],
         description=_l("In the contest's time zone."),
     )
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
     territory = StringField(
         _l("Territory"),
-        description=_l("Country codes of the people who may enter, separated by commas, e.g. FR, BE, CH."),
+        description=_l(
+            "Country codes of the people who may enter, separated by commas, e.g. FR, BE, CH."
+        ),
         validators=[Optional(), Length(max=300), _check_territory],
     )
     exclusions = TextAreaField(_l("Exclusions"), validators=[Optional(), Length(max=2000)])
     entry_policy = SelectField(
         _l("Entry policy"),
-        choices=_choices([("once", _l("Once per person for the whole contest")), ("daily", _l("Once per person per day"))]),
+        choices=_choices(
+            [
+                ("once", _l("Once per person for the whole contest")),
+                ("daily", _l("Once per person per day")),
+            ]
+        ),
         default="once",
     )
     alternates_per_prize = IntegerField(
-        _l("Alternates drawn per prize"), default=2, validators=[InputRequired(), NumberRange(min=0, max=20)]
+        _l("Alternates drawn per prize"),
+        default=2,
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
     )
     phone_field = _field_mode(_l("Phone on the entry form"))
     postal_code_field = _field_mode(_l("Postal code on the entry form"))
     ask_birth_date = BooleanField(
         _l("Ask for the date of birth"),
-        description=_l("Checked against the minimum age; otherwise entrants tick “I am N or over”."),
+        description=_l(
+            "Checked against the minimum age; otherwise entrants tick “I am N or over”."
+        ),
     )
     double_opt_in = BooleanField(
         _l("Confirm entries by email (double opt-in)"),
-        description=_l("Entries stay pending, and out of the draw, until the entrant clicks the emailed link."),
+        description=_l(
+            "Entries stay pending, and out of the draw, until the entrant clicks the emailed link."
+        ),
     )
     draw_algorithm = SelectField(
         _l("Draw algorithm"),
-        choices=_choices([("vdraw-v1", _l("vdraw-v1 (recommended; supports tickets)")), ("rfc3797", _l("IETF RFC 3797"))]),
+        choices=_choices(
+            [
+                ("vdraw-v1", _l("vdraw-v1 (recommended; supports tickets)")),
+                ("rfc3797", _l("IETF RFC 3797")),
+            ]
+        ),
         default="vdraw-v1",
     )
     entropy_sources = TextAreaField(
         _l("Public sources of randomness for the draw"),
-        description=_l("One per line, values that will exist only after the close and that nobody controls, e.g. “EuroMillions of 26 December 2026: the five main numbers”. They are published with the contest, so that not even you can choose the winners."),
+        description=_l(
+            "One per line, values that will exist only after the close and that nobody controls, "
+            "e.g. “EuroMillions of 26 December 2026: the five main numbers”. They are published "
+            "with the contest, so that not even you can choose the winners."
+        ),
         validators=[Optional(), Length(max=2000)],
     )
     tie_breaker_question = StringField(
         _l("Tie-breaker question (numeric answer)"), validators=[Optional(), Length(max=500)]
     )
-    jury_description = TextAreaField(_l("Jury and judging criteria"), validators=[Optional(), Length(max=2000)])
+    jury_description = TextAreaField(
+        _l("Jury and judging criteria"), validators=[Optional(), Length(max=2000)]
+    )
     legal_name = StringField(_l("Organizer's legal name"), validators=[Optional(), Length(max=200)])
     legal_form = StringField(_l("Legal form"), validators=[Optional(), Length(max=100)])
     registration_number = StringField(
@@ -171,40 +244,89 @@ class ContestFields(Form):
         validators=[Optional(), Length(max=100)],
     )
     legal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=500)])
-    contact_email = StringField(_l("Contact email"), validators=[Optional(), Length(max=254), _check_email])
-    dpo_contact = StringField(_l("Data protection contact"), validators=[Optional(), Length(max=300)])
+    contact_email = StringField(
+        _l("Contact email"), validators=[Optional(), Length(max=254), _check_email]
+    )
+    dpo_contact = StringField(
+        _l("Data protection contact"), validators=[Optional(), Length(max=300)]
+    )
     data_retention_months = IntegerField(
         _l("Data retention (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
     )
-    share_capital = StringField(_l("Share capital"), description=_l("French companies, e.g. 10 000 €."),
-                                validators=[Optional(), Length(max=100)])
-    agency = StringField(_l("Agency running the contest"), description=_l("Name and address, when an agency runs it for you."),
-                         validators=[Optional(), Length(max=300)])
-    bailiff = TextAreaField(_l("Bailiff holding the rules (name and address)"),
-                            description=_l("France: the commissaire de justice with whom the rules are deposited, if any."),
-                            validators=[Optional(), Length(max=1000)])
-    draw_at = DateTimeLocalField(
-        _l("Winners selected on"), format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"], validators=[Optional()],
-        description=_l("In the contest's time zone; after the close, once the public sources of randomness exist."),
+    share_capital = StringField(
+        _l("Share capital"),
+        description=_l("French companies, e.g. 10 000 €."),
+        validators=[Optional(), Length(max=100)],
     )
-    claim_days = IntegerField(_l("Days to claim a prize"),
-                              description=_l("After this, the prize passes to the next alternate."),
-                              validators=[Optional(), NumberRange(min=1, max=365)])
-    governing_law = StringField(_l("Governing law"), description=_l("United States and Canada: the state or province, e.g. the State of New York."),
-                                validators=[Optional(), Length(max=200)])
-    free_entry_route = TextAreaField(_l("Free alternate method of entry"),
-                                     description=_l("United States: how to enter without the online form, e.g. by post to an address, with the deadline."),
-                                     validators=[Optional(), Length(max=2000)])
-    promoted_on_meta = BooleanField(_l("Promoted on Facebook or Instagram"),
-                                    description=_l("The rules then carry Meta's release and non-association statement."))
-    ny_fl_registered = BooleanField(_l("Registered and bonded in New York and Florida"),
-                                    description=_l("United States, prizes above $5,000 in total: unticked, the rules exclude residents of those states."))
-    skill_testing_question = StringField(_l("Skill-testing question"), description=_l("Canada, e.g. (12 × 3) + 6 − 4 = ?"),
-                                         validators=[Optional(), Length(max=300)])
-    data_recipients = TextAreaField(_l("Recipients of the data"), description=_l("Left empty, the rules name your staff, your technical processors and the carrier."),
-                                    validators=[Optional(), Length(max=2000)])
-    data_transfers = TextAreaField(_l("Transfers outside the EU / UK"), description=_l("Left empty, the rules say there are none."),
-                                   validators=[Optional(), Length(max=2000)])
+    agency = StringField(
+        _l("Agency running the contest"),
+        description=_l("Name and address, when an agency runs it for you."),
+        validators=[Optional(), Length(max=300)],
+    )
+    bailiff = TextAreaField(
+        _l("Bailiff holding the rules (name and address)"),
+        description=_l(
+            "France: the commissaire de justice with whom the rules are deposited, if any."
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
+    draw_at = DateTimeLocalField(
+        _l("Winners selected on"),
+        format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
+        validators=[Optional()],
+        description=_l(
+            "In the contest's time zone; after the close, once the public sources of randomness "
+            "exist."
+        ),
+    )
+    claim_days = IntegerField(
+        _l("Days to claim a prize"),
+        description=_l("After this, the prize passes to the next alternate."),
+        validators=[Optional(), NumberRange(min=1, max=365)],
+    )
+    governing_law = StringField(
+        _l("Governing law"),
+        description=_l(
+            "United States and Canada: the state or province, e.g. the State of New York."
+        ),
+        validators=[Optional(), Length(max=200)],
+    )
+    free_entry_route = TextAreaField(
+        _l("Free alternate method of entry"),
+        description=_l(
+            "United States: how to enter without the online form, e.g. by post to an address, "
+            "with the deadline."
+        ),
+        validators=[Optional(), Length(max=2000)],
+    )
+    promoted_on_meta = BooleanField(
+        _l("Promoted on Facebook or Instagram"),
+        description=_l("The rules then carry Meta's release and non-association statement."),
+    )
+    ny_fl_registered = BooleanField(
+        _l("Registered and bonded in New York and Florida"),
+        description=_l(
+            "United States, prizes above $5,000 in total: unticked, the rules exclude residents "
+            "of those states."
+        ),
+    )
+    skill_testing_question = StringField(
+        _l("Skill-testing question"),
+        description=_l("Canada, e.g. (12 × 3) + 6 − 4 = ?"),
+        validators=[Optional(), Length(max=300)],
+    )
+    data_recipients = TextAreaField(
+        _l("Recipients of the data"),
+        description=_l(
+            "Left empty, the rules name your staff, your technical processors and the carrier."
+        ),
+        validators=[Optional(), Length(max=2000)],
+    )
+    data_transfers = TextAreaField(
+        _l("Transfers outside the EU / UK"),
+        description=_l("Left empty, the rules say there are none."),
+        validators=[Optional(), Length(max=2000)],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -216,14 +338,20 @@ class ContestFields(Form):
                         local_to_utc(field.data, zone)
                     except NonexistentLocalTime:
                         field.errors.append(
-                            _l("This time does not exist in %(zone)s (the clocks go forward). Pick another time.", zone=zone)
+                            _l(
+                                "This time does not exist in %(zone)s (the clocks go forward). "
+                                "Pick another time.",
+                                zone=zone,
+                            )
                         )
                         ok = False
         if starts and ends and ends <= starts:
             self.ends_at.errors.append(_l("The closing date must come after the opening date."))
             ok = False
         if ends and self.draw_at.data and self.draw_at.data < ends:
-            self.draw_at.errors.append(_l("The winners cannot be selected before the closing date."))
+            self.draw_at.errors.append(
+                _l("The winners cannot be selected before the closing date.")
+            )
             ok = False
         return ok
 
@@ -235,11 +363,16 @@ class ContestFields(Form):
 class PrizeFields(Form):
     title = StringField(_l("Prize"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
-    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)])
-    unit_value = MoneyField(
-        _l("Unit value (tax included)"), validators=[InputRequired(message=_l("Enter the value of one unit, e.g. 49.90."))]
+    quantity = IntegerField(
+        _l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
-    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES], default="EUR")
+    unit_value = MoneyField(
+        _l("Unit value (tax included)"),
+        validators=[InputRequired(message=_l("Enter the value of one unit, e.g. 49.90."))],
+    )
+    currency = SelectField(
+        _l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES], default="EUR"
+    )
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
 
     def values(self) -> dict:

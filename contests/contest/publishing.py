@@ -1,4 +1,5 @@
 """Moving a contest through its life: draft -> published -> (drawn) -> archived."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,7 +37,9 @@ def missing_for_publish(contest: Contest, now: datetime) -> list:
     return missing
 
 
-def publish_contest(contest: Contest, actor: User | None, now: datetime, base_url: str | None = None) -> Contest:
+def publish_contest(
+    contest: Contest, actor: User | None, now: datetime, base_url: str | None = None
+) -> Contest:
     """Publish a complete draft: its terms and rules are frozen from here on (amendments excepted).
 
     ``base_url`` is the public address printed in the rules (the request's host; by default the
@@ -50,7 +53,8 @@ def publish_contest(contest: Contest, actor: User | None, now: datetime, base_ur
     # A conditional UPDATE, not the state read above: of two organizers pressing Publish at once,
     # the second waits for the first and then finds no draft left to publish.
     claimed = db.session.execute(
-        update(Contest).where(Contest.id == contest.id, Contest.state == State.DRAFT)
+        update(Contest)
+        .where(Contest.id == contest.id, Contest.state == State.DRAFT)
         .values(state=State.PUBLISHED, published_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -69,7 +73,9 @@ def archive_contest(contest: Contest, actor: User | None, now: datetime) -> Cont
     """Hide a finished or abandoned contest from the dashboard's working lists."""
     phase = contest.phase(now)
     if phase not in (Phase.DRAFT, Phase.CLOSED, Phase.DRAWN):
-        raise WrongState(_l("An open or upcoming contest cannot be archived; wait until it closes."))
+        raise WrongState(
+            _l("An open or upcoming contest cannot be archived; wait until it closes.")
+        )
     contest.state = State.ARCHIVED
     contest.archived_at = now
     audit.record("contest.archived", actor=actor, contest=contest, previous_phase=str(phase))

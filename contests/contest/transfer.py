@@ -3,6 +3,7 @@
 The format is documented in docs/contest-json.md. Import runs every field through the same
 validators as the admin form and reports all problems at once, each with its JSON path.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def export_contest(contest: Contest) -> dict[str, Any]:
     body["territory"] = contest.territory_codes
     for name in LOCAL_TIME_FIELDS:
         instant = getattr(contest, name)
-        body[name] = utc_to_local(instant, contest.timezone).strftime(DATETIME_FORMAT) if instant else None
+        body[name] = (
+            utc_to_local(instant, contest.timezone).strftime(DATETIME_FORMAT) if instant else None
+        )
     prizes = [
         {
             "title": p.title,
@@ -46,13 +49,16 @@ def export_contest(contest: Contest) -> dict[str, Any]:
 
 
 def read_contest_file(raw: bytes) -> Any:
-    """Decode an uploaded contest file (read up to MAX_FILE_BYTES + 1 bytes), or say what is wrong."""
+    """Decode an uploaded contest file (read up to MAX_FILE_BYTES + 1 bytes), or say what is
+    wrong."""
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationFailed({"file": [_l("The file is larger than 2 MB.")]})
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValidationFailed({"file": [_l("This is not a valid JSON file (%(error)s).", error=str(error))]}) from None
+        raise ValidationFailed(
+            {"file": [_l("This is not a valid JSON file (%(error)s).", error=str(error))]}
+        ) from None
 
 
 def _as_formdata(obj: dict) -> MultiDict:
@@ -63,7 +69,7 @@ def _as_formdata(obj: dict) -> MultiDict:
             continue
         if key == "territory" and isinstance(value, list):
             value = ",".join(str(v) for v in value)
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             value = json.dumps(value)  # will fail validation with a clear message
         items.append((key, str(value)))
     return MultiDict(items)
@@ -79,7 +85,15 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
     if not isinstance(document, dict):
         raise ValidationFailed({"file": [_l("The file must hold a JSON object.")]})
     if document.get("format") != FORMAT or document.get("version") != VERSION:
-        problems.append(str(_l('format: expected "%(format)s" version %(version)d', format=FORMAT, version=VERSION)))
+        problems.append(
+            str(
+                _l(
+                    'format: expected "%(format)s" version %(version)d',
+                    format=FORMAT,
+                    version=VERSION,
+                )
+            )
+        )
     problems += _unknown_keys(document, ("format", "version", "contest", "prizes"), "$")
     contest_obj = document.get("contest")
     prizes_obj = document.get("prizes", [])
@@ -95,14 +109,18 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
         for name, errors in form.errors.items():
             problems += [f"contest.{name}: {e}" for e in errors]
     if not isinstance(prizes_obj, list) or len(prizes_obj) > MAX_PRIZES:
-        problems.append("prizes: " + str(_l("must be a list of at most %(n)d prizes", n=MAX_PRIZES)))
+        problems.append(
+            "prizes: " + str(_l("must be a list of at most %(n)d prizes", n=MAX_PRIZES))
+        )
     else:
         for index, prize in enumerate(prizes_obj):
             path = f"prizes[{index}]"
             if not isinstance(prize, dict):
                 problems.append(f"{path}: " + str(_l("must be an object")))
                 continue
-            problems += _unknown_keys(prize, ("title", "description", "quantity", "unit_value", "currency"), path)
+            problems += _unknown_keys(
+                prize, ("title", "description", "quantity", "unit_value", "currency"), path
+            )
             form = PrizeFields(formdata=_as_formdata(prize), meta={"csrf": False})
             if form.validate():
                 prize_values.append(form.values())
@@ -122,7 +140,17 @@ def import_contest(
         contest_values["slug"] = slug
     if contest_values.get("slug") and slug_taken(contest_values["slug"]):
         raise ValidationFailed(
-            {"file": ["contest.slug: " + str(_l("The address “%(slug)s” is already used by another contest.", slug=contest_values["slug"]))]}
+            {
+                "file": [
+                    "contest.slug: "
+                    + str(
+                        _l(
+                            "The address “%(slug)s” is already used by another contest.",
+                            slug=contest_values["slug"],
+                        )
+                    )
+                ]
+            }
         )
     contest = create_contest(organization, contest_values, actor)
     for values in prize_values:

@@ -4,6 +4,7 @@ Both carry a QR code to the public draw page, where anyone can check the printed
 the published record. The public copy of the draw certificate shows winners as "First L.";
 the organizer's copy and the winner certificate show full names.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,21 +37,35 @@ class DrawCounts:
 
 
 def draw_counts(contest: Contest, draw: Draw, record: dict) -> DrawCounts:
-    """Counts as they stood at the draw: later confirmations or disqualifications are not counted."""
+    """Counts as they stood at the draw: later confirmations or disqualifications are not
+    counted."""
     drawn_at = draw.drawn_at
     before = Entry.created_at <= drawn_at
     same = Entry.contest_id == contest.id
     total = db.session.execute(select(func.count()).select_from(Entry).where(same, before)).scalar()
     disqualified_then = and_(Entry.disqualified_at.is_not(None), Entry.disqualified_at <= drawn_at)
     reasons = db.session.execute(
-        select(Entry.disqualified_reason, func.count()).where(same, before, disqualified_then)
-        .group_by(Entry.disqualified_reason).order_by(func.count().desc())
+        select(Entry.disqualified_reason, func.count())
+        .where(same, before, disqualified_then)
+        .group_by(Entry.disqualified_reason)
+        .order_by(func.count().desc())
     ).all()
-    not_confirmed = db.session.execute(select(func.count()).select_from(Entry).where(
-        same, before, ~disqualified_then, or_(Entry.confirmed_at.is_(None), Entry.confirmed_at > drawn_at)
-    )).scalar()
-    return DrawCounts(total=total, eligible=record["entrants"]["count"], not_confirmed=not_confirmed,
-                      disqualified=[(reason or "—", n) for reason, n in reasons])
+    not_confirmed = db.session.execute(
+        select(func.count())
+        .select_from(Entry)
+        .where(
+            same,
+            before,
+            ~disqualified_then,
+            or_(Entry.confirmed_at.is_(None), Entry.confirmed_at > drawn_at),
+        )
+    ).scalar()
+    return DrawCounts(
+        total=total,
+        eligible=record["entrants"]["count"],
+        not_confirmed=not_confirmed,
+        disqualified=[(reason or "—", n) for reason, n in reasons],
+    )
 
 
 def _display_name(entry: Entry | None, full: bool) -> str:
@@ -62,28 +77,53 @@ def _display_name(entry: Entry | None, full: bool) -> str:
     return f"{entry.first_name.strip()} {initial}." if initial else entry.first_name.strip()
 
 
-def ranked_people(contest: Contest, record: dict, full_names: bool) -> tuple[list[dict], list[dict]]:
+def ranked_people(
+    contest: Contest, record: dict, full_names: bool
+) -> tuple[list[dict], list[dict]]:
     """Current winners (substitutions applied) and alternates, with their prize and a name."""
     winners = current_winners(record)
-    ids = ({w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}) - {None}
-    entries = {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()} if ids else {}
+    ids = ({w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}) - {
+        None
+    }
+    entries = (
+        {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()}
+        if ids
+        else {}
+    )
     prizes = list(contest.prizes)
     used = {s["by_entry_id"] for s in record["substitutions"]}
     rows = []
     for w in winners:
         prize = prizes[w["prize_position"] - 1] if w["prize_position"] <= len(prizes) else None
-        rows.append({"rank": w["rank"], "entry_id": w["entry_id"], "name": _display_name(entries.get(w["entry_id"]), full_names),
-                     "prize": prize, "substitutes": w.get("substitutes"), "vacated": w.get("vacated")})
-    alternates = [{"rank": a["rank"], "entry_id": a["entry_id"], "name": _display_name(entries.get(a["entry_id"]), full_names),
-                   "used": a["entry_id"] in used} for a in record["alternates"]]
+        rows.append(
+            {
+                "rank": w["rank"],
+                "entry_id": w["entry_id"],
+                "name": _display_name(entries.get(w["entry_id"]), full_names),
+                "prize": prize,
+                "substitutes": w.get("substitutes"),
+                "vacated": w.get("vacated"),
+            }
+        )
+    alternates = [
+        {
+            "rank": a["rank"],
+            "entry_id": a["entry_id"],
+            "name": _display_name(entries.get(a["entry_id"]), full_names),
+            "used": a["entry_id"] in used,
+        }
+        for a in record["alternates"]
+    ]
     return rows, alternates
 
 
 def rules_version_at(contest: Contest, instant: datetime) -> RulesVersion | None:
     """The rules in force at an instant: the latest version published before it."""
     return db.session.execute(
-        select(RulesVersion).where(RulesVersion.contest_id == contest.id, RulesVersion.created_at <= instant)
-        .order_by(RulesVersion.number.desc()).limit(1)
+        select(RulesVersion)
+        .where(RulesVersion.contest_id == contest.id, RulesVersion.created_at <= instant)
+        .order_by(RulesVersion.number.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -95,7 +135,9 @@ def public_draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str) -> 
     """The public copy of the procès-verbal (first names and initials), rendered once per record."""
     # Keyed by the record's digest: a substitution changes the record, hence the certificate.
     key = (draw.id, hashlib.sha256(draw.record.encode()).hexdigest(), draw_url)
-    copies: OrderedDict[tuple[int, str, str], bytes] = app_cache("contests.public_certificates", OrderedDict)
+    copies: OrderedDict[tuple[int, str, str], bytes] = app_cache(
+        "contests.public_certificates", OrderedDict
+    )
     pdf = copies.get(key)
     if pdf is None:
         pdf = copies[key] = draw_certificate_pdf(contest, draw, draw_url, full_names=False)
@@ -110,10 +152,19 @@ def draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str, full_names
     winners, alternates = ranked_people(contest, record, full_names)
     with force_locale(contest.language):
         html = render_template(
-            "documents/draw_certificate.html", contest=contest, draw=draw, record=record,
-            counts=draw_counts(contest, draw, record), winners=winners, alternates=alternates,
-            rules=rules_version_at(contest, draw.drawn_at), draw_url=draw_url, qr=qr_data_uri(draw_url),
-            full_names=full_names, doc_language=contest.language, paper=PAPER.get(contest.jurisdiction, "A4"),
+            "documents/draw_certificate.html",
+            contest=contest,
+            draw=draw,
+            record=record,
+            counts=draw_counts(contest, draw, record),
+            winners=winners,
+            alternates=alternates,
+            rules=rules_version_at(contest, draw.drawn_at),
+            draw_url=draw_url,
+            qr=qr_data_uri(draw_url),
+            full_names=full_names,
+            doc_language=contest.language,
+            paper=PAPER.get(contest.jurisdiction, "A4"),
         )
     return html_to_pdf(html)
 
@@ -122,23 +173,39 @@ class NotAWinner(LookupError):
     """The entry is not a current winner of this draw (or not of this contest)."""
 
 
-def winner_certificate_pdf(contest: Contest, draw: Draw, entry_id: int, city: str, draw_url: str) -> bytes:
+def winner_certificate_pdf(
+    contest: Contest, draw: Draw, entry_id: int, city: str, draw_url: str
+) -> bytes:
     """A certificate for one current winner: what they won, how it was drawn, and where to check it.
 
-    The city is the organizer's word (the form does not ask it); the claim deadline counts from the draw.
+    The city is the organizer's word (the form does not ask it); the claim deadline counts from the
+    draw.
     """
     record = json.loads(draw.record)
     winner = next((w for w in current_winners(record) if w["entry_id"] == entry_id), None)
     entry = db.session.get(Entry, entry_id)
     prizes = list(contest.prizes)
-    if winner is None or entry is None or entry.contest_id != contest.id or winner["prize_position"] > len(prizes):
+    if (
+        winner is None
+        or entry is None
+        or entry.contest_id != contest.id
+        or winner["prize_position"] > len(prizes)
+    ):
         raise NotAWinner(entry_id)
     deadline = draw.drawn_at + timedelta(days=contest.claim_days) if contest.claim_days else None
     with force_locale(contest.language):
         html = render_template(
-            "documents/winner_certificate.html", contest=contest, draw=draw, record=record, entry=entry,
-            prize=prizes[winner["prize_position"] - 1], city=" ".join(city.split())[:100], draw_url=draw_url,
-            qr=qr_data_uri(draw_url), claim_deadline=deadline, doc_language=contest.language,
+            "documents/winner_certificate.html",
+            contest=contest,
+            draw=draw,
+            record=record,
+            entry=entry,
+            prize=prizes[winner["prize_position"] - 1],
+            city=" ".join(city.split())[:100],
+            draw_url=draw_url,
+            qr=qr_data_uri(draw_url),
+            claim_deadline=deadline,
+            doc_language=contest.language,
             paper=PAPER.get(contest.jurisdiction, "A4"),
         )
     return html_to_pdf(html)

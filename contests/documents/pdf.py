@@ -1,9 +1,11 @@
-"""HTML to PDF with WeasyPrint, fenced in: organizer text can never make it read a file or the network.
+"""HTML to PDF with WeasyPrint, fenced in: organizer text can never make it read a file or the
+network.
 
 Everything a document needs (styles, QR codes) is inline or a ``data:`` URL; the only files it may
 read are the package's own static assets. Any other URL (``file:///etc/passwd``, ``http://...``,
 ``ftp://...``) is refused before WeasyPrint opens it, and the resource is simply left out.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,4 +45,6 @@ class SafeURLFetcher(URLFetcher):
 
 def html_to_pdf(html: str) -> bytes:
     """Render a complete HTML document (styles inline) to PDF bytes."""
-    return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=SafeURLFetcher()).write_pdf()
+    return HTML(
+        string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=SafeURLFetcher()
+    ).write_pdf()

@@ -3,6 +3,7 @@
 Error correction M (15 %) survives a crease or a smudge on a printed poster while keeping the
 code small enough to scan from a distance; the quiet zone (4 modules) is the standard's.
 """
+
 from __future__ import annotations
 
 import base64

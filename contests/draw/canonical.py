@@ -1,4 +1,5 @@
 """Canonical encodings: the bytes that every hash in a draw is computed over."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 
 def canonical_json(value) -> bytes:
     """JSON with sorted keys, no spaces, ASCII only: one byte string per value."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        "ascii"
+    )
 
 
 def sha256_hex(data: bytes) -> str:
@@ -63,7 +66,9 @@ def parse_entrant_file(data: bytes) -> list[bytes]:
     for number, line in enumerate(lines, start=1):
         found = match(line)
         if found is None:
-            raise MalformedEntrantFile(f"line {number}: expected entry_id,weight,entrant_commit in canonical form")
+            raise MalformedEntrantFile(
+                f"line {number}: expected entry_id,weight,entrant_commit in canonical form"
+            )
         entry_id = int(found.group(1))
         if entry_id <= previous:
             raise MalformedEntrantFile(f"line {number}: entry ids must be strictly increasing")

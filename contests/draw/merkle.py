@@ -3,6 +3,7 @@
 leaf = SHA-256(0x00 || record), node = SHA-256(0x01 || left || right); for n > 1 leaves the left
 subtree holds the largest power of two smaller than n. The empty tree hashes to SHA-256("").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,8 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def push(stack: list[tuple[int, bytes]], size: int, digest: bytes) -> None:
-    """Add a perfect subtree (a leaf is one of size 1) to the streaming stack, merging equal sizes."""
+    """Add a perfect subtree (a leaf is one of size 1) to the streaming stack, merging equal
+    sizes."""
     while stack and stack[-1][0] == size:
         left_size, left = stack.pop()
         size, digest = left_size + size, node_hash(left, digest)
@@ -26,7 +28,8 @@ def push(stack: list[tuple[int, bytes]], size: int, digest: bytes) -> None:
 
 
 def fold(stack: list[tuple[int, bytes]]) -> bytes:
-    """The root from the leftover subtrees (decreasing sizes), folded from the right, as MTH does."""
+    """The root from the leftover subtrees (decreasing sizes), folded from the right, as MTH
+    does."""
     if not stack:
         return hashlib.sha256(b"").digest()
     digest = stack[-1][1]

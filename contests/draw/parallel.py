@@ -1,4 +1,5 @@
-"""The frozen list's hashing work spread over the machine's cores, with results identical to one core.
+"""The frozen list's hashing work spread over the machine's cores, with results identical to one
+core.
 
 A million entrants cost about five hashes each (leaf, tree node, selection HMAC...), which in one
 Python process takes several seconds. Both the Merkle root and the vdraw-v1 selection split
@@ -14,6 +15,7 @@ them; an entrant file's lines are checked and read (ids, weights) by the workers
 Standard library only, like the rest of ``contests.draw``; without ``fork`` (or for small lists)
 the same functions run in the calling process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +43,9 @@ class BadLine(ValueError):
     """A line of the list is not canonical; ``number`` is its 1-based line number."""
 
     def __init__(self, number: int):
-        super().__init__(f"line {number}: expected entry_id,weight,entrant_commit in canonical form")
+        super().__init__(
+            f"line {number}: expected entry_id,weight,entrant_commit in canonical form"
+        )
         self.number = number
 
 
@@ -49,7 +53,7 @@ def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
     """One block: its streaming stack (one subtree when full) and, when asked, its ids and weights
     read from the lines, or the number of the first line that is not canonical (0 if none)."""
     sha256 = hashlib.sha256
-    lines = _LINES[start:start + BLOCK]
+    lines = _LINES[start : start + BLOCK]
     ids, weights, bad = array("Q"), array("I"), 0
     if _PARSE:
         for number, found in enumerate(map(ENTRANT_LINE.fullmatch, lines), start=start + 1):
@@ -89,8 +93,15 @@ def _workers(count: int, workers: int | None, threshold: int | None) -> int:
     return workers
 
 
-def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: array | None, seed_for_root,
-                              count: int, workers: int | None = None, threshold: int | None = None):
+def merkle_root_and_selection(
+    lines: list[bytes],
+    ids: array | None,
+    weights: array | None,
+    seed_for_root,
+    count: int,
+    workers: int | None = None,
+    threshold: int | None = None,
+):
     """The Merkle root of ``lines``, then the ``count`` smallest (key, entry_id) under the seed.
 
     ``ids`` and ``weights`` may be None: they are then read from the lines (strictly, raising
@@ -105,7 +116,11 @@ def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: ar
     used = _workers(n, workers, threshold)
     pool = _pool(used) if used > 1 else None
     try:
-        blocks = pool.map(_block, range(0, n, BLOCK), chunksize=1) if pool else map(_block, range(0, n, BLOCK))
+        blocks = (
+            pool.map(_block, range(0, n, BLOCK), chunksize=1)
+            if pool
+            else map(_block, range(0, n, BLOCK))
+        )
         if parse:
             ids, weights = array("Q"), array("I")
         stack: list[tuple[int, bytes]] = []
@@ -123,11 +138,14 @@ def merkle_root_and_selection(lines: list[bytes], ids: array | None, weights: ar
         if count <= 0 or n == 0:
             return root, seed, [], ids, weights
         step = -(-n // used)
-        ranges = [(seed, ids[a:a + step], weights[a:a + step], count) for a in range(0, n, step)]
+        ranges = [
+            (seed, ids[a : a + step], weights[a : a + step], count) for a in range(0, n, step)
+        ]
         parts = pool.map(_smallest, ranges, chunksize=1) if pool else map(_smallest, ranges)
         return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
     finally:
         _LINES, _PARSE = [], False
         if pool is not None:
-            pool.terminate()  # idle workers after success; after an error, no waiting for their blocks
+            # Idle workers after a success; after an error, no waiting for their blocks.
+            pool.terminate()
             pool.join()

@@ -1,11 +1,12 @@
 """The draw specification, the seed, and the record: how the pieces are hashed together."""
+
 from __future__ import annotations
 
 import hashlib
 import operator
 from array import array
-from itertools import islice
 from collections.abc import Iterable
+from itertools import islice
 
 from . import parallel, rfc3797
 from .canonical import MalformedEntrantFile, canonical_json, parse_entrant_file, sha256_hex
@@ -31,7 +32,9 @@ def winners_count(spec: dict) -> int:
     return sum(prize["quantity"] for prize in spec["prizes"])
 
 
-def compute_seed(spec_hash_hex: str, entrants_root_hex: str, server_secret_hex: str, entropy: list[str]) -> bytes:
+def compute_seed(
+    spec_hash_hex: str, entrants_root_hex: str, server_secret_hex: str, entropy: list[str]
+) -> bytes:
     """SHA-256 over the canonical JSON of everything that makes the draw unpredictable."""
     material = {
         "protocol": PROTOCOL,
@@ -85,7 +88,8 @@ class FrozenList:
 
     @classmethod
     def from_file(cls, data: bytes) -> FrozenList:
-        """An entrant file, split in lines; ``recompute`` checks each line (``canonical.parse_entrant_file``'s
+        """An entrant file, split in lines; ``recompute`` checks each line
+        (``canonical.parse_entrant_file``'s
         rules) and reads ids and weights while it hashes them."""
         frozen = cls()
         if data and not data.endswith(b"\n"):
@@ -104,9 +108,15 @@ class FrozenList:
         return self._data
 
 
-def recompute(spec: dict, server_secret_hex: str, entropy: list[str], frozen: FrozenList,
-              workers: int | None = None) -> tuple[dict, bytes, list[dict]]:
-    """The list's summary, the seed and the ordered result: what the draw publishes and the verifier redoes.
+def recompute(
+    spec: dict,
+    server_secret_hex: str,
+    entropy: list[str],
+    frozen: FrozenList,
+    workers: int | None = None,
+) -> tuple[dict, bytes, list[dict]]:
+    """The list's summary, the seed and the ordered result: what the draw publishes and the verifier
+    redoes.
 
     Spread over the cores for large lists (``parallel``), with the same result as one core.
     """
@@ -122,8 +132,13 @@ def recompute(spec: dict, server_secret_hex: str, entropy: list[str], frozen: Fr
 
     try:
         root, seed, smallest, ids, weights = parallel.merkle_root_and_selection(
-            frozen.lines, frozen.ids if frozen.parsed else None, frozen.weights if frozen.parsed else None,
-            seed_for, wanted if vdraw else 0, workers=workers)
+            frozen.lines,
+            frozen.ids if frozen.parsed else None,
+            frozen.weights if frozen.parsed else None,
+            seed_for,
+            wanted if vdraw else 0,
+            workers=workers,
+        )
     except parallel.BadLine as error:
         raise MalformedEntrantFile(str(error)) from None
     if not frozen.parsed:
@@ -150,14 +165,23 @@ def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict
     """Give the first results the prizes, in prize order; the rest are ranked alternates."""
     winners = []
     slots = [prize["position"] for prize in spec["prizes"] for _ in range(prize["quantity"])]
-    for rank, (item, prize_position) in enumerate(zip(ordered, slots), start=1):
+    for rank, (item, prize_position) in enumerate(zip(ordered, slots, strict=False), start=1):
         winners.append({"rank": rank, "prize_position": prize_position, **item})
-    alternates = [{"rank": rank, **item} for rank, item in enumerate(ordered[len(winners):], start=1)]
+    alternates = [
+        {"rank": rank, **item} for rank, item in enumerate(ordered[len(winners) :], start=1)
+    ]
     return winners, alternates
 
 
-def build_record(spec: dict, server_secret_hex: str, entropy: list[str], entrants, drawn_at: str, tool: str,
-                 workers: int | None = None) -> dict:
+def build_record(
+    spec: dict,
+    server_secret_hex: str,
+    entropy: list[str],
+    entrants,
+    drawn_at: str,
+    tool: str,
+    workers: int | None = None,
+) -> dict:
     """Everything a stranger needs, with the entrant file, to recompute the draw.
 
     ``entrants`` is a ``FrozenList``, or the canonical lines in entry id order
@@ -195,13 +219,15 @@ def substitute(record: dict, replaced_entry_id: int, reason: str, at: str) -> di
         raise ValueError(f"entry {replaced_entry_id} is not a current winner")
     left = alternates_left(record)
     alternate = record["alternates"][-left] if left else None
-    record["substitutions"].append({
-        "replaced_entry_id": replaced_entry_id,
-        "by_entry_id": alternate["entry_id"] if alternate else None,
-        "alternate_rank": alternate["rank"] if alternate else None,
-        "reason": reason,
-        "at": at,
-    })
+    record["substitutions"].append(
+        {
+            "replaced_entry_id": replaced_entry_id,
+            "by_entry_id": alternate["entry_id"] if alternate else None,
+            "alternate_rank": alternate["rank"] if alternate else None,
+            "reason": reason,
+            "at": at,
+        }
+    )
     return record
 
 
@@ -214,7 +240,10 @@ def current_winners(record: dict) -> list[dict]:
     winners = [dict(w) for w in record["winners"]]
     for substitution in record["substitutions"]:
         for winner in winners:
-            if winner["entry_id"] is not None and winner["entry_id"] == substitution["replaced_entry_id"]:
+            if (
+                winner["entry_id"] is not None
+                and winner["entry_id"] == substitution["replaced_entry_id"]
+            ):
                 if substitution["by_entry_id"] is None:
                     winner["entry_id"], winner["vacated"] = None, substitution["replaced_entry_id"]
                     winner.pop("substitutes", None)
@@ -227,19 +256,29 @@ def current_winners(record: dict) -> list[dict]:
 
 def alternates_left(record: dict) -> int:
     """Alternates not yet called: each substitution that named one used the next in order."""
-    return len(record["alternates"]) - sum(1 for s in record["substitutions"] if s["by_entry_id"] is not None)
+    return len(record["alternates"]) - sum(
+        1 for s in record["substitutions"] if s["by_entry_id"] is not None
+    )
 
 
 def vacancies(record: dict) -> list[dict]:
-    """The prizes left vacant, in the order they fell vacant: {entry_id (who lost it), prize_position}."""
-    positions = {w["vacated"]: w["prize_position"] for w in current_winners(record) if w["entry_id"] is None}
-    return [{"entry_id": s["replaced_entry_id"], "prize_position": positions[s["replaced_entry_id"]]}
-            for s in record["substitutions"] if s["by_entry_id"] is None]
+    """The prizes left vacant, in the order they fell vacant: {entry_id (who lost it),
+    prize_position}."""
+    positions = {
+        w["vacated"]: w["prize_position"] for w in current_winners(record) if w["entry_id"] is None
+    }
+    return [
+        {"entry_id": s["replaced_entry_id"], "prize_position": positions[s["replaced_entry_id"]]}
+        for s in record["substitutions"]
+        if s["by_entry_id"] is None
+    ]
 
 
 def ranked_ids(record: dict) -> set[int]:
     """Every entry a draw ranked: its winners and all its alternates."""
-    return {w["entry_id"] for w in record["winners"]} | {a["entry_id"] for a in record["alternates"]}
+    return {w["entry_id"] for w in record["winners"]} | {
+        a["entry_id"] for a in record["alternates"]
+    }
 
 
 def supplementary_prizes(replaces: list[dict], titles: dict[int, str]) -> list[dict]:
@@ -249,14 +288,22 @@ def supplementary_prizes(replaces: list[dict], titles: dict[int, str]) -> list[d
         if prizes and prizes[-1]["position"] == vacancy["prize_position"]:
             prizes[-1]["quantity"] += 1
         else:
-            prizes.append({"position": vacancy["prize_position"], "title": titles[vacancy["prize_position"]], "quantity": 1})
+            prizes.append(
+                {
+                    "position": vacancy["prize_position"],
+                    "title": titles[vacancy["prize_position"]],
+                    "quantity": 1,
+                }
+            )
     return prizes
 
 
 def derive_entrants(parent_file: bytes, excluded: Iterable[int]) -> bytes:
     """A supplementary draw's entrant file: the parent's lines, in order, less the excluded ids."""
     dropped = set(excluded)
-    lines = parse_entrant_file(parent_file)  # strict: a malformed parent file is an error, not a guess
+    lines = parse_entrant_file(
+        parent_file
+    )  # strict: a malformed parent file is an error, not a guess
     kept = [line for line in lines if int(line.split(b",", 1)[0]) not in dropped]
     return b"\n".join(kept) + b"\n" if kept else b""
 
@@ -265,4 +312,7 @@ def filled_vacancies(spec: dict, record: dict) -> list[dict]:
     """A supplementary draw's current winners, each with the vacated entry whose prize it fills
     (none for a first draw)."""
     replaces = spec.get("supplementary", {}).get("replaces", [])
-    return [{**winner, "fills": vacancy["entry_id"]} for winner, vacancy in zip(current_winners(record), replaces)]
+    return [
+        {**winner, "fills": vacancy["entry_id"]}
+        for winner, vacancy in zip(current_winners(record), replaces, strict=False)
+    ]

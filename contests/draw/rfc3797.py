@@ -5,6 +5,7 @@ by ".", and each source ends with "/". For i = 0, 1, 2... the value
 MD5(u16be(i) || key || u16be(i)), read as a 128-bit big-endian integer, modulo the number of
 candidates still in the pool, picks (0-based) among the remaining candidates in their order.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,9 @@ def key_string(sources: list[str]) -> bytes:
         try:
             numbers = sorted(int(token) for token in tokens)
         except ValueError:
-            raise BadSource(f"source {position} must hold whole numbers separated by spaces: {source!r}") from None
+            raise BadSource(
+                f"source {position} must hold whole numbers separated by spaces: {source!r}"
+            ) from None
         if any(n < 0 for n in numbers):
             raise BadSource(f"source {position} has a negative number")
         parts.append("".join(f"{n}." for n in numbers) + "/")

@@ -6,6 +6,7 @@ Entries are ordered by (key, entry_id); the first ones take the prizes in prize 
 ones are the ordered alternates. Integers and bytes only: no floating point, no modulo, no
 ``random`` module, so the result is the same on every Python, forever.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,7 +73,9 @@ def select(seed: bytes, entrants: Iterable[tuple[int, int]], count: int) -> list
     return [Selected(key, entry_id) for key, entry_id in heapq.nsmallest(count, keyed())]
 
 
-def smallest_keys(seed: bytes, ids: Sequence[int], weights: Sequence[int], count: int) -> list[tuple[bytes, int]]:
+def smallest_keys(
+    seed: bytes, ids: Sequence[int], weights: Sequence[int], count: int
+) -> list[tuple[bytes, int]]:
     """``select`` over ids and weights held in arrays, as (key, entry_id) pairs: the same result.
 
     When every weight is 1 the keys are mapped straight over the ids, with no generator in between.
@@ -80,5 +83,5 @@ def smallest_keys(seed: bytes, ids: Sequence[int], weights: Sequence[int], count
     if count <= 0:
         return []
     if not weights or max(weights) == 1:
-        return heapq.nsmallest(count, zip(map(ticket_keys(seed), ids), ids))
-    return [(s.key, s.entry_id) for s in select(seed, zip(ids, weights), count)]
+        return heapq.nsmallest(count, zip(map(ticket_keys(seed), ids), ids, strict=False))
+    return [(s.key, s.entry_id) for s in select(seed, zip(ids, weights, strict=False), count)]

@@ -1,4 +1,5 @@
-"""Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE [PARENT_ENTRANTS_FILE]``.
+"""Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE
+[PARENT_ENTRANTS_FILE]``.
 
 A supplementary draw's list is its parent draw's list less the entries its specification
 excludes; given the parent's entrant file as well, the verifier checks that derivation too.
@@ -6,6 +7,7 @@ excludes; given the parent's entrant file as well, the verifier checks that deri
 Standard library only. Prints PASS, or FAIL with the first check that does not hold; exits
 0 or 1 (2 for unreadable input).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,25 +28,39 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | None) -> list[str]:
-    """What a supplementary specification promises: prizes that are the vacancies it fills, and a list
+    """What a supplementary specification promises: prizes that are the vacancies it fills, and a
+    list
     that is the parent's less the excluded entries."""
     supplementary = spec["supplementary"]
     replaces, excluded = supplementary["replaces"], supplementary["excluded"]
     positions = [vacancy["prize_position"] for vacancy in replaces]
-    _check(positions == sorted(positions), "supplementary draw: the vacancies are not in prize order")
+    _check(
+        positions == sorted(positions), "supplementary draw: the vacancies are not in prize order"
+    )
     titles = {prize["position"]: prize["title"] for prize in spec["prizes"]}
-    _check(protocol.supplementary_prizes(replaces, titles) == spec["prizes"],
-           "supplementary draw: its prizes are not the vacancies it fills")
-    _check({vacancy["entry_id"] for vacancy in replaces} <= set(excluded),
-           "supplementary draw: an entry that lost its prize is not excluded")
+    _check(
+        protocol.supplementary_prizes(replaces, titles) == spec["prizes"],
+        "supplementary draw: its prizes are not the vacancies it fills",
+    )
+    _check(
+        {vacancy["entry_id"] for vacancy in replaces} <= set(excluded),
+        "supplementary draw: an entry that lost its prize is not excluded",
+    )
     passed = ["supplementary draw: prizes are the vacancies it fills"]
     if parent_file is None:
-        passed.append("supplementary draw: derivation from the parent list NOT checked (give the parent's entrant file as a third argument)")
+        passed.append(
+            "supplementary draw: derivation from the parent list NOT checked "
+            "(give the parent's entrant file as a third argument)"
+        )
         return passed
-    _check(protocol.sha256_hex(parent_file) == supplementary["parent_file_sha256"],
-           "the parent entrant file's SHA-256 differs from the one the specification names")
-    _check(protocol.derive_entrants(parent_file, excluded) == entrant_file,
-           "the entrant file is not the parent's list less the excluded entries")
+    _check(
+        protocol.sha256_hex(parent_file) == supplementary["parent_file_sha256"],
+        "the parent entrant file's SHA-256 differs from the one the specification names",
+    )
+    _check(
+        protocol.derive_entrants(parent_file, excluded) == entrant_file,
+        "the entrant file is not the parent's list less the excluded entries",
+    )
     passed.append("entrant file is the parent's list less the excluded entries")
     return passed
 
@@ -52,17 +68,28 @@ def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | 
 def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) -> list[str]:
     """Return the checks that passed; raise CheckFailed naming the first that does not."""
     passed = []
-    _check(record.get("protocol") == protocol.PROTOCOL and record.get("version") == protocol.VERSION,
-           "unknown protocol or version")
+    _check(
+        record.get("protocol") == protocol.PROTOCOL and record.get("version") == protocol.VERSION,
+        "unknown protocol or version",
+    )
     spec = record["spec"]
-    _check(spec.get("algorithm") in protocol.ALGORITHMS, f"unknown algorithm {spec.get('algorithm')!r}")
-    _check(protocol.spec_hash(spec) == record["spec_hash"], "spec_hash does not match the specification")
+    _check(
+        spec.get("algorithm") in protocol.ALGORITHMS, f"unknown algorithm {spec.get('algorithm')!r}"
+    )
+    _check(
+        protocol.spec_hash(spec) == record["spec_hash"],
+        "spec_hash does not match the specification",
+    )
     passed.append("specification hash")
-    _check(protocol.commitment(record["server_secret"]) == spec["commitment"],
-           "the revealed server secret does not match the published commitment")
+    _check(
+        protocol.commitment(record["server_secret"]) == spec["commitment"],
+        "the revealed server secret does not match the published commitment",
+    )
     passed.append("server secret matches the commitment")
-    _check(len(record["entropy"]) == len(spec["entropy_sources"]),
-           "the number of public entropy values differs from the sources named in the specification")
+    _check(
+        len(record["entropy"]) == len(spec["entropy_sources"]),
+        "the number of public entropy values differs from the sources named in the specification",
+    )
     if "supplementary" in spec:
         try:
             passed += _verify_supplementary(spec, entrant_file, parent_file)
@@ -75,14 +102,24 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
     except MalformedEntrantFile as error:
         raise CheckFailed(f"entrant file: {error}") from None
     try:
-        summary, seed, ordered = protocol.recompute(spec, record["server_secret"], record["entropy"], frozen)
+        summary, seed, ordered = protocol.recompute(
+            spec, record["server_secret"], record["entropy"], frozen
+        )
     except MalformedEntrantFile as error:
         raise CheckFailed(f"entrant file: {error}") from None
     except ValueError as error:
         raise CheckFailed(str(error)) from None
-    for field, label in (("file_sha256", "entrant file SHA-256"), ("count", "entrant count"),
-                         ("total_tickets", "total tickets"), ("merkle_root", "Merkle root")):
-        _check(summary[field] == record["entrants"][field], f"{label} differs: file gives {summary[field]}, record says {record['entrants'][field]}")
+    for field, label in (
+        ("file_sha256", "entrant file SHA-256"),
+        ("count", "entrant count"),
+        ("total_tickets", "total tickets"),
+        ("merkle_root", "Merkle root"),
+    ):
+        _check(
+            summary[field] == record["entrants"][field],
+            f"{label} differs: file gives {summary[field]}, record says "
+            f"{record['entrants'][field]}",
+        )
         passed.append(label)
     _check(seed.hex() == record["seed"], "seed differs")
     passed.append("seed")
@@ -94,27 +131,48 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
     replayed = {**record, "substitutions": []}
     for number, substitution in enumerate(record["substitutions"], start=1):
         try:
-            protocol.substitute(replayed, substitution["replaced_entry_id"], substitution["reason"], substitution["at"])
+            protocol.substitute(
+                replayed,
+                substitution["replaced_entry_id"],
+                substitution["reason"],
+                substitution["at"],
+            )
         except (ValueError, LookupError) as error:
             raise CheckFailed(f"substitution {number}: {error}") from None
-        _check(replayed["substitutions"][-1] == substitution,
-               f"substitution {number} does not take the next alternate in published order")
+        _check(
+            replayed["substitutions"][-1] == substitution,
+            f"substitution {number} does not take the next alternate in published order",
+        )
     vacated = sum(1 for s in record["substitutions"] if s["by_entry_id"] is None)
-    passed.append(f"{len(record['substitutions'])} substitution(s) in published order"
-                  + (f", {vacated} prize(s) left vacant once the alternates ran out" if vacated else ""))
+    passed.append(
+        f"{len(record['substitutions'])} substitution(s) in published order"
+        + (f", {vacated} prize(s) left vacant once the alternates ran out" if vacated else "")
+    )
     return passed
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m contests.draw.verify",
-        description="Re-run a published draw offline from its record and its entrant file; prints PASS or FAIL "
-                    "with the first check that does not hold (exit 0 or 1; 2 for unreadable input).",
+        description="Re-run a published draw offline from its record and its entrant file; "
+        "prints PASS or FAIL with the first check that does not hold "
+        "(exit 0 or 1; 2 for unreadable input).",
     )
-    parser.add_argument("record", metavar="RECORD.json", help="the draw record (https://HOST/d/ID.json)")
-    parser.add_argument("entrants", metavar="ENTRANTS_FILE", help="the entrant file (https://HOST/d/ID/entrants.txt)")
-    parser.add_argument("parent", metavar="PARENT_ENTRANTS_FILE", nargs="?",
-                        help="for a supplementary draw: the earlier draw's entrant file, to check how its list was derived")
+    parser.add_argument(
+        "record", metavar="RECORD.json", help="the draw record (https://HOST/d/ID.json)"
+    )
+    parser.add_argument(
+        "entrants",
+        metavar="ENTRANTS_FILE",
+        help="the entrant file (https://HOST/d/ID/entrants.txt)",
+    )
+    parser.add_argument(
+        "parent",
+        metavar="PARENT_ENTRANTS_FILE",
+        nargs="?",
+        help="for a supplementary draw: the earlier draw's entrant file, "
+        "to check how its list was derived",
+    )
     return parser.parse_args(argv)
 
 
@@ -143,8 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for check in passed:
         print(f"ok   {check}")
-    print(f"PASS: {len(record['winners'])} winner(s) and {len(record['alternates'])} alternate(s) recomputed "
-          f"from {record['entrants']['count']} entrants")
+    print(
+        f"PASS: {len(record['winners'])} winner(s) and {len(record['alternates'])} alternate(s) "
+        f"recomputed "
+        f"from {record['entrants']['count']} entrants"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 The link names the entry and the first bytes of its identity key, signed with the app's secret:
 it cannot be forged, and it stops working once the entry is erased or the delay has passed.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,8 +36,13 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
     url = f"{base_url.rstrip('/')}/c/{contest.slug}/confirm/{confirmation_token(entry)}"
     with force_locale(contest.language):
         subject = str(_l("Confirm your entry: %(title)s", title=contest.title))
-        body = render_template("mail/confirm.txt", contest=contest, entry=entry, url=url,
-                               hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+        body = render_template(
+            "mail/confirm.txt",
+            contest=contest,
+            entry=entry,
+            url=url,
+            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+        )
     queue_mail(entry.email, subject, body, entry_id=entry.id)
 
 
@@ -63,7 +69,11 @@ def entry_for_token(contest: Contest, token: str) -> Entry:
     except BadSignature:
         raise InvalidConfirmation(expired=False) from None
     entry = db.session.get(Entry, payload.get("e")) if isinstance(payload, dict) else None
-    if entry is None or entry.contest_id != contest.id or entry.identity_key[:16] != payload.get("k"):
+    if (
+        entry is None
+        or entry.contest_id != contest.id
+        or entry.identity_key[:16] != payload.get("k")
+    ):
         raise InvalidConfirmation(expired=False)
     return entry
 
@@ -85,11 +95,19 @@ def resend_confirmation(contest: Contest, email: str, base_url: str, now: dateti
         key = identity_key(normalize_email(email).key)
     except (InvalidEmail, DisposableEmail):
         return False
-    entry = db.session.execute(
-        select(Entry).where(
-            Entry.contest_id == contest.id, Entry.identity_key == key, Entry.status == EntryStatus.PENDING
-        ).order_by(Entry.id.desc())
-    ).scalars().first()
+    entry = (
+        db.session.execute(
+            select(Entry)
+            .where(
+                Entry.contest_id == contest.id,
+                Entry.identity_key == key,
+                Entry.status == EntryStatus.PENDING,
+            )
+            .order_by(Entry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     if entry is None:
         return False
     queue_confirmation(contest, entry, base_url)

@@ -1,4 +1,5 @@
 """Entries as CSV for spreadsheets, French Excel included, with formula injection defused."""
+
 from __future__ import annotations
 
 import csv
@@ -32,9 +33,23 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
     zone = ZoneInfo(contest.timezone)
     questions = [(str(q.id), q.label) for q in contest.questions]
     header = [
-        "id", "receipt_code", "status", "flags", "created_at", "confirmed_at", "first_name", "last_name",
-        "email", "phone", "postal_code", "birth_date", "marketing_opt_in", "tie_breaker",
-        *[label for _, label in questions], "disqualified_reason", "source",
+        "id",
+        "receipt_code",
+        "status",
+        "flags",
+        "created_at",
+        "confirmed_at",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "postal_code",
+        "birth_date",
+        "marketing_opt_in",
+        "tie_breaker",
+        *[label for _, label in questions],
+        "disqualified_reason",
+        "source",
     ]
 
     def rows() -> Iterator[list[str]]:
@@ -42,14 +57,25 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
         for entry in entries:
             answers = json.loads(entry.answers or "{}")
             yield [
-                str(entry.id), entry.receipt_code, entry.status, entry.flags,
+                str(entry.id),
+                entry.receipt_code,
+                entry.status,
+                entry.flags,
                 entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                entry.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if entry.confirmed_at else "",
-                entry.first_name, entry.last_name, entry.email, entry.phone or "", entry.postal_code,
+                entry.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+                if entry.confirmed_at
+                else "",
+                entry.first_name,
+                entry.last_name,
+                entry.email,
+                entry.phone or "",
+                entry.postal_code,
                 entry.birth_date.isoformat() if entry.birth_date else "",
                 "yes" if entry.marketing_opt_in else "no",
                 "" if entry.tie_breaker is None else str(entry.tie_breaker),
-                *[answers.get(key, "") for key, _ in questions], entry.disqualified_reason, entry.source,
+                *[answers.get(key, "") for key, _ in questions],
+                entry.disqualified_reason,
+                entry.source,
             ]
 
     return rows()
@@ -59,8 +85,11 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
 CHUNK_ROWS = 1000
 
 
-def entries_csv(contest: Contest, entries: Iterable, separator: str = ",", bom: bool = True) -> Iterator[str]:
-    """Stream the CSV text in chunks: UTF-8 BOM first so Excel reads accents, every cell neutralized."""
+def entries_csv(
+    contest: Contest, entries: Iterable, separator: str = ",", bom: bool = True
+) -> Iterator[str]:
+    """Stream the CSV text in chunks: UTF-8 BOM first so Excel reads accents, every cell
+    neutralized."""
     rows = entry_rows(contest, entries)
 
     def chunks() -> Iterator[str]:
@@ -86,5 +115,7 @@ def streamed_rows(engine: Engine, query) -> Iterator:
     and a contest with a million entries must not be loaded whole to be exported.
     """
     with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
+        result = connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(
+            query
+        )
         yield from result

@@ -1,4 +1,5 @@
 """The organizer's side of entries: lists and counts, review clusters, disqualify or keep."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ from .. import audit
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Entry, EntryStatus, User
-
 
 #: Not a status: an entry with a signal nobody has cleared yet (and not disqualified).
 FLAGGED = "flagged"
@@ -43,13 +43,19 @@ def entries_query(contest: Contest, status: str | None = None, search: str = "")
 
 def status_counts(contest: Contest) -> dict[str, int]:
     rows = db.session.execute(
-        select(Entry.status, func.count()).where(Entry.contest_id == contest.id).group_by(Entry.status)
+        select(Entry.status, func.count())
+        .where(Entry.contest_id == contest.id)
+        .group_by(Entry.status)
     ).all()
-    counts = {status: 0 for status in STATUS_FILTERS}
-    counts.update({status: n for status, n in rows})
+    counts = dict.fromkeys(STATUS_FILTERS, 0)
+    counts.update(dict(rows))
     counts[FLAGGED] = db.session.execute(
-        select(func.count()).select_from(Entry).where(
-            Entry.contest_id == contest.id, Entry.flags != "", Entry.status != EntryStatus.DISQUALIFIED
+        select(func.count())
+        .select_from(Entry)
+        .where(
+            Entry.contest_id == contest.id,
+            Entry.flags != "",
+            Entry.status != EntryStatus.DISQUALIFIED,
         )
     ).scalar()
     counts["all"] = sum(n for status, n in rows)
@@ -57,11 +63,17 @@ def status_counts(contest: Contest) -> dict[str, int]:
 
 
 def source_counts(contest: Contest) -> list[tuple[str, int]]:
-    """Entries per channel (poster, flyer... from the QR codes; "" for the plain address), largest first."""
-    return [(source, n) for source, n in db.session.execute(
-        select(Entry.source, func.count()).where(Entry.contest_id == contest.id)
-        .group_by(Entry.source).order_by(func.count().desc(), Entry.source)
-    ).all()]
+    """Entries per channel (poster, flyer... from the QR codes; "" for the plain address), largest
+    first."""
+    return [
+        (source, n)
+        for source, n in db.session.execute(
+            select(Entry.source, func.count())
+            .where(Entry.contest_id == contest.id)
+            .group_by(Entry.source)
+            .order_by(func.count().desc(), Entry.source)
+        ).all()
+    ]
 
 
 @dataclass
@@ -73,13 +85,23 @@ class Cluster:
 
 def review_clusters(contest: Contest) -> list[Cluster]:
     """Group flagged entries by what links them: a phone, a household, an IP address."""
-    flagged = db.session.execute(
-        select(Entry).where(Entry.contest_id == contest.id, Entry.flags != "").order_by(Entry.id)
-    ).scalars().all()
+    flagged = (
+        db.session.execute(
+            select(Entry)
+            .where(Entry.contest_id == contest.id, Entry.flags != "")
+            .order_by(Entry.id)
+        )
+        .scalars()
+        .all()
+    )
     groups: dict[tuple[str, str], list[Entry]] = {}
     for entry in flagged:
         for flag in entry.flag_list:
-            value = {"phone": entry.phone, "household": entry.household_key, "ip_burst": entry.ip_address}.get(flag)
+            value = {
+                "phone": entry.phone,
+                "household": entry.household_key,
+                "ip_burst": entry.ip_address,
+            }.get(flag)
             if value:
                 groups.setdefault((flag, value), []).append(entry)
     return [Cluster(reason, value, entries) for (reason, value), entries in groups.items()]
@@ -98,8 +120,14 @@ def disqualify_entry(entry: Entry, reason: str, actor: User, now: datetime) -> N
     entry.disqualified_by_id = actor.id
     entry.disqualified_reason = reason[:2000]
     db.session.flush()
-    audit.record("entry.disqualified", actor=actor, contest=_contest_of(entry),
-                 entry_id=entry.id, reason=entry.disqualified_reason, previous_status=previous)
+    audit.record(
+        "entry.disqualified",
+        actor=actor,
+        contest=_contest_of(entry),
+        entry_id=entry.id,
+        reason=entry.disqualified_reason,
+        previous_status=previous,
+    )
 
 
 def clear_flags(entry: Entry, actor: User, now: datetime) -> None:
@@ -111,7 +139,13 @@ def clear_flags(entry: Entry, actor: User, now: datetime) -> None:
     entry.flag_cleared_at = now
     entry.flag_cleared_by_id = actor.id
     db.session.flush()
-    audit.record("entry.flags_cleared", actor=actor, contest=_contest_of(entry), entry_id=entry.id, flags=cleared)
+    audit.record(
+        "entry.flags_cleared",
+        actor=actor,
+        contest=_contest_of(entry),
+        entry_id=entry.id,
+        flags=cleared,
+    )
 
 
 def _contest_of(entry: Entry) -> Contest:

@@ -4,6 +4,7 @@ The UNIQUE constraint on (contest, identity, period) is the real guard: the pre-
 gives a friendlier answer in the common case, and a concurrent twin that slips past it is
 refused by the database and reported the same way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,7 +46,8 @@ _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class AlreadyEntered(DomainError):
-    """This person already has an entry for the period; ``next_period_at`` says when they may retry."""
+    """This person already has an entry for the period; ``next_period_at`` says when they may
+    retry."""
 
     def __init__(self, next_period_at: datetime | None):
         super().__init__("already entered")
@@ -75,7 +77,8 @@ class EntryInput:
     consent_texts: dict[str, str] = field(default_factory=dict)
     ip_address: str = ""
     user_agent: str = ""
-    #: The channel code from the form's address (poster, flyer...), already checked against SOURCE_PATTERN.
+    #: The channel code from the form's address (poster, flyer...), already checked against
+    #: SOURCE_PATTERN.
     source: str = ""
     #: Host page and utm_* parameters of an embedded form (JSON, see embedding.attribution).
     attribution: str = ""
@@ -99,7 +102,8 @@ def period_for(contest: Contest, now: datetime) -> str:
 
 
 def next_period_start(contest: Contest, now: datetime) -> datetime | None:
-    """When a daily entrant may enter again: next local midnight, if the contest is still open then."""
+    """When a daily entrant may enter again: next local midnight, if the contest is still open
+    then."""
     if contest.entry_policy != "daily":
         return None
     zone = ZoneInfo(contest.timezone)
@@ -109,7 +113,11 @@ def next_period_start(contest: Contest, now: datetime) -> datetime | None:
 
 
 def age_on(birth_date: date, today: date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def default_region(contest: Contest) -> str:
@@ -137,9 +145,12 @@ def _store_consent_text(text: str, language: str) -> str:
         seen.add(digest)  # committed by an earlier request: remember it
         return digest
     # Not cached yet: this transaction may still roll back, so the next request checks again.
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
     db.session.execute(
-        insert(ConsentText).values(sha256=digest, language=language, text=text, created_at=utcnow())
+        insert(ConsentText)
+        .values(sha256=digest, language=language, text=text, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     return digest
@@ -151,7 +162,9 @@ def _receipt_code() -> str:
 
 
 EMAIL_INVALID = _l("Enter a valid email address, such as contact@example.org.")
-EMAIL_DISPOSABLE = _l("Temporary email addresses cannot be used; enter an address you will still read after the draw.")
+EMAIL_DISPOSABLE = _l(
+    "Temporary email addresses cannot be used; enter an address you will still read after the draw."
+)
 PHONE_INVALID = _l("Enter a valid phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
 
 
@@ -207,8 +220,11 @@ def _check(contest: Contest, data: EntryInput, now: datetime) -> tuple:
     return email, phone
 
 
-def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base_url: str | None = None) -> Entry:
-    """Record one entry, or raise AlreadyEntered / NotOpen / ValidationFailed; flushes, never commits."""
+def submit_entry(
+    contest: Contest, data: EntryInput, now: datetime, confirm_base_url: str | None = None
+) -> Entry:
+    """Record one entry, or raise AlreadyEntered / NotOpen / ValidationFailed; flushes, never
+    commits."""
     phase = contest.phase(now)
     if phase != Phase.OPEN:
         raise NotOpen(phase)
@@ -218,7 +234,10 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     # Computed now: after a failed flush the session is rolled back and the contest expired.
     retry_at = next_period_start(contest, now)
     salt = os.urandom(16)
-    consent_hashes = {kind: _store_consent_text(text, contest.language) for kind, text in data.consent_texts.items()}
+    consent_hashes = {
+        kind: _store_consent_text(text, contest.language)
+        for kind, text in data.consent_texts.items()
+    }
 
     entry = Entry(
         contest_id=contest.id,
@@ -236,7 +255,9 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         answers=json.dumps(data.answers, ensure_ascii=False, sort_keys=True),
         tie_breaker=data.tie_breaker,
         marketing_opt_in=data.marketing_opt_in,
-        household_key=household_key(data.first_name, data.last_name, data.postal_code) if data.postal_code else "",
+        household_key=household_key(data.first_name, data.last_name, data.postal_code)
+        if data.postal_code
+        else "",
         ip_address=data.ip_address[:45],
         user_agent=data.user_agent[:300],
         source=clean_source(data.source),
@@ -261,7 +282,9 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
         # the row it now is: the ORM's flush of one new object cost more than the INSERT.
         # Columns left unset take their defaults, and load on first use.
         entry.id = db.session.execute(
-            _INSERT_ENTRY, {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS}).scalar_one()
+            _INSERT_ENTRY,
+            {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS},
+        ).scalar_one()
     except IntegrityError:
         # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
         raise AlreadyEntered(retry_at) from None
@@ -270,8 +293,13 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
     # Consents and mail as plain INSERTs in the same transaction: nothing reads them back in this
     # request, and the ORM's bookkeeping was a third of an entry's cost.
     if consent_hashes:
-        db.session.execute(insert(Consent.__table__), [
-            {"entry_id": entry.id, "kind": kind, "text_sha256": digest, "given_at": now} for kind, digest in consent_hashes.items()])
+        db.session.execute(
+            insert(Consent.__table__),
+            [
+                {"entry_id": entry.id, "kind": kind, "text_sha256": digest, "given_at": now}
+                for kind, digest in consent_hashes.items()
+            ],
+        )
     if confirm_base_url:
         if contest.double_opt_in:
             queue_confirmation(contest, entry, confirm_base_url)  # the link needs the entry's id
@@ -281,6 +309,7 @@ def submit_entry(contest: Contest, data: EntryInput, now: datetime, confirm_base
 
 
 # --- fraud signals -------------------------------------------------------------------------
+
 
 def _add_flag(entry: Entry, flag: str) -> None:
     flags = entry.flag_list
@@ -295,23 +324,41 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
     """
     config = current_app.config
     same_contest = Entry.contest_id == contest.id
-    for flag, column, value in (("phone", Entry.phone, entry.phone), ("household", Entry.household_key, entry.household_key)):
+    for flag, column, value in (
+        ("phone", Entry.phone, entry.phone),
+        ("household", Entry.household_key, entry.household_key),
+    ):
         if value:
-            twins = db.session.execute(select(Entry).where(same_contest, column == value)).scalars().all()
+            twins = (
+                db.session.execute(select(Entry).where(same_contest, column == value))
+                .scalars()
+                .all()
+            )
             for other in [entry, *twins] if twins else []:
                 _add_flag(other, flag)
     if entry.ip_address:
         window = now - timedelta(seconds=config["IP_BURST_WINDOW_SECONDS"])
         in_window = (same_contest, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
         threshold = config["IP_BURST_THRESHOLD"]
-        total = 1 + db.session.execute(_BURST_COUNT, {"contest": contest.id, "ip": entry.ip_address, "since": window,
-                                                      "limit": threshold}).scalar()
+        total = (
+            1
+            + db.session.execute(
+                _BURST_COUNT,
+                {
+                    "contest": contest.id,
+                    "ip": entry.ip_address,
+                    "since": window,
+                    "limit": threshold,
+                },
+            ).scalar()
+        )
         if total == threshold:
             # Crossing the threshold flags the whole burst once...
             for other in [entry, *db.session.execute(select(Entry).where(*in_window)).scalars()]:
                 _add_flag(other, "ip_burst")
         elif total > threshold:
-            # ...after which each new entry of the burst flags only itself (constant work per entry).
+            # ...after which each new entry of the burst flags only itself (constant work per
+            # entry).
             _add_flag(entry, "ip_burst")
 
 
@@ -322,6 +369,12 @@ _INSERT_ENTRY = insert(Entry.__table__).returning(Entry.__table__.c.id)
 #: kiosk behind one address may send thousands, and each entry must not count them all again.
 #: Built once, with parameters: constructing the statement cost as much as running it.
 _BURST_COUNT = select(func.count()).select_from(
-    select(Entry.id).where(Entry.contest_id == bindparam("contest"), Entry.ip_address == bindparam("ip"),
-                           Entry.created_at >= bindparam("since")).limit(bindparam("limit")).subquery()
+    select(Entry.id)
+    .where(
+        Entry.contest_id == bindparam("contest"),
+        Entry.ip_address == bindparam("ip"),
+        Entry.created_at >= bindparam("since"),
+    )
+    .limit(bindparam("limit"))
+    .subquery()
 )

@@ -1,7 +1,8 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
+
 from .audit import AuditEvent
-from .draw import Draw, DrawState
 from .contest import Contest, Phase, Prize, Question, State
+from .draw import Draw, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
 from .organization import Membership, Organization, User
 from .rules import RulesVersion

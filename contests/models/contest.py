@@ -1,10 +1,20 @@
 """A contest (one giveaway) and its prizes."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -52,7 +62,9 @@ class Contest(db.Model):
         CheckConstraint(_in("jurisdiction", JURISDICTIONS), name="jurisdiction"),
         CheckConstraint(_in("mechanic", MECHANICS), name="mechanic"),
         CheckConstraint(_in("entry_policy", ENTRY_POLICIES), name="entry_policy"),
-        CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="dates"),
+        CheckConstraint(
+            "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="dates"
+        ),
         CheckConstraint("alternates_per_prize >= 0", name="alternates"),
         CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
         CheckConstraint("claim_days IS NULL OR claim_days > 0", name="claim_days"),
@@ -125,7 +137,8 @@ class Contest(db.Model):
     free_entry_route: Mapped[str] = mapped_column(Text, default="")
     #: Promoted on Facebook or Instagram: the rules then carry Meta's release.
     promoted_on_meta: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: US: registered and bonded in New York and Florida (else, above $5,000, their residents are excluded).
+    #: US: registered and bonded in New York and Florida (else, above $5,000, their residents are
+    #: excluded).
     ny_fl_registered: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Canada: the skill-testing question a selected entrant must answer.
     skill_testing_question: Mapped[str] = mapped_column(String(300), default="")
@@ -134,9 +147,11 @@ class Contest(db.Model):
     #: Transfers of entrants' data outside the EU / UK and their safeguards; empty means none.
     data_transfers: Mapped[str] = mapped_column(Text, default="")
 
-    #: Sites allowed to embed the form (one origin per line, e.g. https://www.musee.fr); empty allows any.
+    #: Sites allowed to embed the form (one origin per line, e.g. https://www.musee.fr); empty
+    #: allows any.
     embed_origins: Mapped[str] = mapped_column(Text, default="")
-    #: Accent color of the public pages and the widget, ``#rrggbb`` (checked for contrast with white text).
+    #: Accent color of the public pages and the widget, ``#rrggbb`` (checked for contrast with white
+    #: text).
     brand_color: Mapped[str] = mapped_column(String(7), default="")
     #: The organizer's logo, re-encoded as PNG when uploaded; loaded only when served.
     logo_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
@@ -151,7 +166,9 @@ class Contest(db.Model):
 
     organization = relationship("Organization")
     questions: Mapped[list[Question]] = relationship(
-        back_populates="contest", cascade="all, delete-orphan", order_by="(Question.position, Question.id)"
+        back_populates="contest",
+        cascade="all, delete-orphan",
+        order_by="(Question.position, Question.id)",
     )
     prizes: Mapped[list[Prize]] = relationship(
         back_populates="contest",
@@ -171,7 +188,8 @@ class Contest(db.Model):
 
     @property
     def selects_before_close(self) -> bool:
-        """The winners' selection date is set before the closing date (refused by publishing and amendments)."""
+        """The winners' selection date is set before the closing date (refused by publishing and
+        amendments)."""
         return self.draw_at is not None and self.ends_at is not None and self.draw_at < self.ends_at
 
     @property
@@ -225,7 +243,9 @@ class Question(db.Model):
     __table_args__ = (CheckConstraint("kind IN ('text', 'choice')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10), default="text")

@@ -4,6 +4,7 @@ Sequence 1 is the draw committed at publication. A later sequence is a supplemen
 its own commitment, for prizes left vacant once a draw's alternates ran out; its parent is the
 draw whose vacancies it fills.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,7 +27,9 @@ class DrawState(StrEnum):
 class Draw(db.Model):
     __tablename__ = "draws"
     __table_args__ = (
-        CheckConstraint("state IN (" + ", ".join(repr(str(s)) for s in DrawState) + ")", name="state"),
+        CheckConstraint(
+            "state IN (" + ", ".join(repr(str(s)) for s in DrawState) + ")", name="state"
+        ),
         CheckConstraint("algorithm IN ('vdraw-v1', 'rfc3797')", name="algorithm"),
         #: One commitment per contest and sequence, never replaced once published; of two
         #: supplementary commitments made at once, the database keeps one.

@@ -1,4 +1,5 @@
 """Entries, the consents given with them, and the outbox of mail they trigger."""
+
 from __future__ import annotations
 
 import os
@@ -7,13 +8,13 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
-    LargeBinary,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -37,7 +38,9 @@ class Entry(db.Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint("status IN (" + ", ".join(repr(str(s)) for s in EntryStatus) + ")", name="status"),
+        CheckConstraint(
+            "status IN (" + ", ".join(repr(str(s)) for s in EntryStatus) + ")", name="status"
+        ),
         #: The guarantee: one identity per contest and period, whatever the concurrency.
         UniqueConstraint("contest_id", "identity_key", "period", name="uq_entries_identity_period"),
         Index("ix_entries_contest_phone", "contest_id", "phone"),
@@ -47,7 +50,9 @@ class Entry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20), default=EntryStatus.PENDING)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
@@ -69,7 +74,8 @@ class Entry(db.Model):
     marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Folded first name, last name and postal code: same household, however spelled.
     household_key: Mapped[str] = mapped_column(String(300), default="")
-    #: The channel the entrant came from (``?src=poster`` on the form's address, set by the QR codes).
+    #: The channel the entrant came from (``?src=poster`` on the form's address, set by the QR
+    #: codes).
     source: Mapped[str] = mapped_column(String(40), default="")
     #: Where an embedded form was shown: host page and utm_* parameters (JSON), for attribution.
     attribution: Mapped[str] = mapped_column(Text, default="")
@@ -88,14 +94,20 @@ class Entry(db.Model):
     #: Comma-separated fraud signals (phone, household, ip_burst); empty when clean or cleared.
     flags: Mapped[str] = mapped_column(String(100), default="")
     flag_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    flag_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    flag_cleared_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disqualified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disqualified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     disqualified_reason: Mapped[str] = mapped_column(Text, default="")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    consents: Mapped[list[Consent]] = relationship(back_populates="entry", cascade="all, delete-orphan")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan"
+    )
 
     @property
     def flag_list(self) -> list[str]:
@@ -140,7 +152,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     #: Which entry the mail is about, so a resend can find and supersede it.
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

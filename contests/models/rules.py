@@ -1,9 +1,18 @@
 """Published rules (règlement): one frozen version per publication or amendment."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -11,7 +20,8 @@ from .types import UTCDateTime, utcnow
 
 
 class RulesVersion(db.Model):
-    """The rules as the public read them at one time; rows are never updated except to cache the PDF."""
+    """The rules as the public read them at one time; rows are never updated except to cache the
+    PDF."""
 
     __tablename__ = "rules_versions"
     __table_args__ = (
@@ -20,7 +30,9 @@ class RulesVersion(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
     #: 1 at publication, then one more per amendment (avenant).
     number: Mapped[int] = mapped_column(Integer)
     #: rules_templates/ folder the text came from, e.g. ``fr/tirage-au-sort``.

@@ -4,6 +4,7 @@ the draws. No sign-in; nothing here shows personal data.
 The blueprint and the loaders live here; each feature's views are a module of their own (entry,
 assets, rules, draws), imported at the bottom so that they register on ``bp``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

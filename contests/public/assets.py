@@ -1,5 +1,6 @@
 """What a contest's pages and the client's site load besides HTML: the widget loader, the
 contest's accent color as a stylesheet, its logo. All cacheable."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,9 @@ def embed_script():
 def theme(slug: str):
     """The contest's accent color as a stylesheet (inline styles are forbidden by the CSP)."""
     contest = load_contest(slug)
-    color = contest.brand_color if is_color(contest.brand_color) else ""  # checked again: it goes into CSS
+    color = (
+        contest.brand_color if is_color(contest.brand_color) else ""
+    )  # checked again: it goes into CSS
     css = f":root {{ --accent: {color}; }}\n" if color else ""
     response = current_app.response_class(css, mimetype="text/css")
     response.set_etag(hashlib.sha256(css.encode()).hexdigest())
@@ -35,7 +38,8 @@ def theme(slug: str):
 
 @bp.route("/c/<slug>/logo.png")
 def logo(slug: str):
-    """The organizer's logo, re-encoded when uploaded; its URL changes with it, so it can be cached long."""
+    """The organizer's logo, re-encoded when uploaded; its URL changes with it, so it can be cached
+    long."""
     contest = load_contest(slug)
     if not contest.logo_sha256:
         abort(404)

@@ -1,5 +1,6 @@
 """Public draw pages: the commitment before the draw, the record after it, the receipt check,
 the certificate, and the two files the offline verifier reads."""
+
 from __future__ import annotations
 
 import json
@@ -31,39 +32,67 @@ def draw_page(draw_id: int):
     if committed is not None:
         contest = load_contest(committed.contest.slug)
         spec = json.loads(committed.spec)
-        return render_template("public/draw_pending.html", contest=contest, draw=committed, spec=spec)
+        return render_template(
+            "public/draw_pending.html", contest=contest, draw=committed, spec=spec
+        )
     draw, contest = _drawn(draw_id)
     summary = draw_summary(draw)
     receipt = (request.args.get("receipt") or "").strip()[:20]
     inclusion = receipt_inclusion(draw, contest, receipt) if receipt else None
     children = [d for d in draws_of(contest) if d.parent_id == draw.id]  # its supplementary draws
-    return render_template("public/draw.html", contest=contest, draw=draw, record=summary["record"],
-                           prizes=summary["prizes"], winners=summary["winners"], fills=summary["fills"],
-                           receipt=receipt, inclusion=inclusion, children=children)
+    return render_template(
+        "public/draw.html",
+        contest=contest,
+        draw=draw,
+        record=summary["record"],
+        prizes=summary["prizes"],
+        winners=summary["winners"],
+        fills=summary["fills"],
+        receipt=receipt,
+        inclusion=inclusion,
+        children=children,
+    )
 
 
 @bp.route("/d/<int:draw_id>/certificate.pdf")
 def draw_certificate(draw_id: int):
-    """The public draw certificate (procès-verbal): figures, hashes, winners by first name and initial."""
-    from ..documents.certificates import public_draw_certificate_pdf  # WeasyPrint: loaded on first document
+    """The public draw certificate (procès-verbal): figures, hashes, winners by first name and
+    initial."""
+    from ..documents.certificates import (
+        public_draw_certificate_pdf,  # WeasyPrint: loaded on first document
+    )
 
     draw, contest = _drawn(draw_id)
-    pdf = public_draw_certificate_pdf(contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True))
-    return current_app.response_class(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="draw-{draw.id}-certificate.pdf"', "Cache-Control": "no-cache"})
+    pdf = public_draw_certificate_pdf(
+        contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True)
+    )
+    return current_app.response_class(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="draw-{draw.id}-certificate.pdf"',
+            "Cache-Control": "no-cache",
+        },
+    )
 
 
 @bp.route("/d/<int:draw_id>.json")
 def draw_record(draw_id: int):
     """The draw record as published: what the verifier reads."""
     draw, _ = _drawn(draw_id)
-    return current_app.response_class(draw.record, mimetype="application/json",
-                                      headers={"Content-Disposition": f'inline; filename="draw-{draw_id}.json"'})
+    return current_app.response_class(
+        draw.record,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'inline; filename="draw-{draw_id}.json"'},
+    )
 
 
 @bp.route("/d/<int:draw_id>/entrants.txt")
 def draw_entrants(draw_id: int):
     """The canonical entrant file: ids, tickets and commitments, no personal data."""
     draw, _ = _drawn(draw_id)
-    return current_app.response_class(draw.entrants_file, mimetype="text/plain",
-                                      headers={"Content-Disposition": f'attachment; filename="draw-{draw_id}-entrants.txt"'})
+    return current_app.response_class(
+        draw.entrants_file,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="draw-{draw_id}-entrants.txt"'},
+    )

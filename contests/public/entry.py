@@ -1,5 +1,6 @@
 """The entry form, standalone (/c/<slug>) and embedded (/embed/<slug>), and what follows an entry:
 the thanks page, the double opt-in link, sending that link again."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..contest.embedding import UTM_KEYS, attribution, host_allowed
-from ..entries.confirmation import InvalidConfirmation, confirm_entry, entry_for_token, resend_confirmation
+from ..entries.confirmation import (
+    InvalidConfirmation,
+    confirm_entry,
+    entry_for_token,
+    resend_confirmation,
+)
 from ..entries.submission import AlreadyEntered, EntryInput, NotOpen, clean_source, submit_entry
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
@@ -51,7 +57,11 @@ def _deliver_mail_after_response(response):
 
 
 def _entry_input(form, consent_texts: dict[str, str], source: str, attribution: str) -> EntryInput:
-    answers = {name[2:]: (field.data or "") for name, field in form._fields.items() if name.startswith("q_")}
+    answers = {
+        name[2:]: (field.data or "")
+        for name, field in form._fields.items()
+        if name.startswith("q_")
+    }
     return EntryInput(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -80,7 +90,9 @@ def _consents_given(form) -> dict[str, str]:
     return given
 
 
-def _render_contest(contest: Contest, form, status: int = 200, notice: str | None = None, embed: bool = False):
+def _render_contest(
+    contest: Contest, form, status: int = 200, notice: str | None = None, embed: bool = False
+):
     """The contest page; a blank form is rendered once per contest version, phase and layout."""
     phase = contest.phase(utcnow())
     if request.method == "GET":
@@ -89,24 +101,44 @@ def _render_contest(contest: Contest, form, status: int = 200, notice: str | Non
         def render() -> str:
             form.form_token.data = TOKEN_SLOT
             form.source.data = source
-            return render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=None,
-                                   draw=draw_of(contest), embed=embed)
+            return render_template(
+                "public/contest.html",
+                contest=contest,
+                phase=phase,
+                form=form,
+                notice=None,
+                draw=draw_of(contest),
+                embed=embed,
+            )
 
         key = (contest.id, contest.updated_at, phase, contest.language, source, embed)
         if not embed:
             token = issue_token(current_app.config["SECRET_KEY"], contest.id)
-            return contest_pages().page(key, render, token), status, {"Cache-Control": "no-store"}  # per-visitor token
+            return (
+                contest_pages().page(key, render, token),
+                status,
+                {"Cache-Control": "no-store"},
+            )  # per-visitor token
         now = int(time.time())
         slot = now - now % EMBED_SLOT_SECONDS
         token = issue_shared_token(current_app.config["SECRET_KEY"], contest.id, slot)
-        response = framable(contest, current_app.make_response((contest_pages().page(key, render, token), status)))
+        response = framable(
+            contest, current_app.make_response((contest_pages().page(key, render, token), status))
+        )
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
         response.cache_control.public = True
         response.cache_control.max_age = EMBED_SLOT_SECONDS - (now - slot)
         return response.make_conditional(request)
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
-    html = render_template("public/contest.html", contest=contest, phase=phase, form=form, notice=notice,
-                           draw=draw_of(contest), embed=embed)
+    html = render_template(
+        "public/contest.html",
+        contest=contest,
+        phase=phase,
+        form=form,
+        notice=notice,
+        draw=draw_of(contest),
+        embed=embed,
+    )
     response = current_app.make_response((html, status, {"Cache-Control": "no-store"}))
     return framable(contest, response) if embed else response
 
@@ -151,36 +183,65 @@ def _contest_form(slug: str, embed: bool):
     if contest.phase(now) != Phase.OPEN:
         return _render_contest(contest, form, 409, embed=embed)
     if not same_origin():
-        return _render_contest(contest, form, 403, _("This form was sent from another site. Fill it in again here."), embed)
+        return _render_contest(
+            contest,
+            form,
+            403,
+            _("This form was sent from another site. Fill it in again here."),
+            embed,
+        )
     host_page = (form.host_page.data or "")[:2000] if embed else ""
     if embed and host_page and not host_allowed(contest, host_page):
-        return _render_contest(contest, form, 403, _("This form cannot be used on that site."), embed)
+        return _render_contest(
+            contest, form, 403, _("This form cannot be used on that site."), embed
+        )
     config = current_app.config
     try:
-        check_token(config["SECRET_KEY"], form.form_token.data, contest.id, now,
-                    config["MIN_FILL_SECONDS"], config["FORM_TOKEN_MAX_AGE"])
+        check_token(
+            config["SECRET_KEY"],
+            form.form_token.data,
+            contest.id,
+            now,
+            config["MIN_FILL_SECONDS"],
+            config["FORM_TOKEN_MAX_AGE"],
+        )
     except FormTokenError as error:
         return _render_contest(contest, form, 400, _token_notice(error), embed)
     if form.website.data:
         # A bot filled the honeypot: answer like a success, store nothing.
-        return page(contest, embed, render_template("public/thanks.html", contest=contest, entry=None, pending=False,
-                                                    embed=embed))
+        return page(
+            contest,
+            embed,
+            render_template(
+                "public/thanks.html", contest=contest, entry=None, pending=False, embed=embed
+            ),
+        )
     if not form.validate():
         return _render_contest(contest, form, 400, embed=embed)
 
-    source = clean_source(form.source.data) or (clean_source(form.utm_source.data) or "embed" if embed else "")
+    source = clean_source(form.source.data) or (
+        clean_source(form.utm_source.data) or "embed" if embed else ""
+    )
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
     data = _entry_input(form, _consents_given(form), source, attribution(host_page, utm))
     with change(show=False) as outcome:
         entry = submit_entry(contest, data, now, request.host_url)
         # Built before the commit, which expires the objects (reading them after costs two queries).
-        thanks_url = url_for("public.embed_thanks" if embed else "public.thanks", slug=contest.slug,
-                             receipt=entry.receipt_code, host=host_page or None)
+        thanks_url = url_for(
+            "public.embed_thanks" if embed else "public.thanks",
+            slug=contest.slug,
+            receipt=entry.receipt_code,
+            host=host_page or None,
+        )
     if outcome.ok:
         return _deliver_mail_after_response(page(contest, embed, redirect(thanks_url, 303)))
     if isinstance(outcome.error, AlreadyEntered):
-        html = render_template("public/already.html", contest=contest, next_period_at=outcome.error.next_period_at,
-                               embed=embed)
+        html = render_template(
+            "public/already.html",
+            contest=contest,
+            next_period_at=outcome.error.next_period_at,
+            embed=embed,
+        )
         return page(contest, embed, html, 409)
     if isinstance(outcome.error, ValidationFailed):
         attach_errors(form, outcome.error)
@@ -201,26 +262,36 @@ def thanks(slug: str, embed: bool):
     ).scalar_one_or_none()
     if entry is None:
         abort(404)
-    html = render_template("public/thanks.html", contest=contest, entry=entry,
-                           pending=entry.status == EntryStatus.PENDING, embed=embed)
+    html = render_template(
+        "public/thanks.html",
+        contest=contest,
+        entry=entry,
+        pending=entry.status == EntryStatus.PENDING,
+        embed=embed,
+    )
     return page(contest, embed, html)
 
 
 @bp.route("/c/<slug>/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def confirm(slug: str, token: str):
-    """Confirm an entry from the mailed link; GET only shows a button, so link scanners confirm nothing."""
+    """Confirm an entry from the mailed link; GET only shows a button, so link scanners confirm
+    nothing."""
     contest = load_contest(slug)
     try:
         entry = entry_for_token(contest, token)
     except InvalidConfirmation as error:
-        return render_template("public/confirm.html", contest=contest, entry=None, expired=error.expired), 400
+        return render_template(
+            "public/confirm.html", contest=contest, entry=None, expired=error.expired
+        ), 400
     if request.method == "POST" and entry.status == EntryStatus.PENDING:
         if not same_origin():
             abort(403)
         with change(show=False):
             confirm_entry(contest, token, utcnow())
-        return _deliver_mail_after_response(redirect(url_for("public.confirm", slug=slug, token=token), 303))
+        return _deliver_mail_after_response(
+            redirect(url_for("public.confirm", slug=slug, token=token), 303)
+        )
     return render_template("public/confirm.html", contest=contest, entry=entry, expired=False)
 
 
@@ -228,14 +299,22 @@ def confirm(slug: str, token: str):
 @csrf.exempt
 @limiter.limit(lambda: current_app.config["RESEND_LIMIT_PER_IP"], methods=["POST"])
 def resend(slug: str):
-    """Send the confirmation link again (the answer is the same whether or not the address entered)."""
+    """Send the confirmation link again (the answer is the same whether or not the address
+    entered)."""
     contest = load_contest(slug)
     form = ResendForm()
     sent = False
     if request.method == "POST":
         config = current_app.config
         try:
-            check_token(config["SECRET_KEY"], form.form_token.data, contest.id, utcnow(), 0, config["FORM_TOKEN_MAX_AGE"])
+            check_token(
+                config["SECRET_KEY"],
+                form.form_token.data,
+                contest.id,
+                utcnow(),
+                0,
+                config["FORM_TOKEN_MAX_AGE"],
+            )
         except FormTokenError:
             abort(400)
         if form.validate() and same_origin():

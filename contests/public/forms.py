@@ -1,11 +1,29 @@
 """The entry form, built per contest from its options (phone, postal code, questions...)."""
+
 from __future__ import annotations
 
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, DateField, EmailField, HiddenField, IntegerField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..entries.submission import birth_date_problem, default_region, email_problem, phone_problem
 from ..models import Contest
@@ -14,8 +32,11 @@ from ..web.forms import Form
 
 
 def _no_control_characters(form, field):
-    """Refuse invisible characters (NUL, bidi overrides...) that make names unreadable or spoofable."""
-    if field.data and any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in field.data if ch not in "\t"):
+    """Refuse invisible characters (NUL, bidi overrides...) that make names unreadable or
+    spoofable."""
+    if field.data and any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in field.data if ch not in "\t"
+    ):
         raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
@@ -63,8 +84,12 @@ class _EntryFormBase(Form):
     utm_content = HiddenField()
     #: Honeypot: hidden from people, filled by naive bots.
     website = StringField(_l("Leave this field empty"))
-    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
-    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100), _no_control_characters])
+    first_name = StringField(
+        _l("First name"), validators=[DataRequired(), Length(max=100), _no_control_characters]
+    )
+    last_name = StringField(
+        _l("Last name"), validators=[DataRequired(), Length(max=100), _no_control_characters]
+    )
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), _usable_email])
 
 
@@ -89,30 +114,54 @@ def _build_form_class(contest: Contest) -> type[Form]:
     fields: dict = {}
     if contest.phone_field != "off":
         required = [DataRequired()] if contest.phone_field == "required" else [Optional()]
-        fields["phone"] = StringField(_l("Phone"), validators=[*required, Length(max=30), _usable_phone(default_region(contest))])
+        fields["phone"] = StringField(
+            _l("Phone"),
+            validators=[*required, Length(max=30), _usable_phone(default_region(contest))],
+        )
     if contest.postal_code_field != "off":
         required = [DataRequired()] if contest.postal_code_field == "required" else [Optional()]
         fields["postal_code"] = StringField(
             _l("Postal code"),
-            validators=[*required, Length(max=12), Regexp(r"^[A-Za-z0-9 -]*$", message=_l("Use letters, digits, spaces and hyphens only."))],
+            validators=[
+                *required,
+                Length(max=12),
+                Regexp(
+                    r"^[A-Za-z0-9 -]*$", message=_l("Use letters, digits, spaces and hyphens only.")
+                ),
+            ],
         )
     if contest.ask_birth_date:
         fields["birth_date"] = DateField(
-            _l("Date of birth"), validators=[InputRequired(), _old_enough(contest.min_age, contest.timezone)], format="%Y-%m-%d",
+            _l("Date of birth"),
+            validators=[InputRequired(), _old_enough(contest.min_age, contest.timezone)],
+            format="%Y-%m-%d",
         )
     elif contest.min_age:
         fields["age_confirmed"] = BooleanField(
             _l("I am aged %(age)d or over.", age=contest.min_age),
-            validators=[DataRequired(message=_l("This contest is open to people aged %(age)d or over.", age=contest.min_age))],
+            validators=[
+                DataRequired(
+                    message=_l(
+                        "This contest is open to people aged %(age)d or over.", age=contest.min_age
+                    )
+                )
+            ],
         )
     for question in contest.questions:
         required = [DataRequired()] if question.required else [Optional()]
         name = f"q_{question.id}"
         if question.kind == "choice":
             choices = [SelectChoice(c) for c in question.choice_list]
-            fields[name] = RadioField(question.label, choices=choices, validators=[*required] if question.required else [Optional()], validate_choice=True)
+            fields[name] = RadioField(
+                question.label,
+                choices=choices,
+                validators=[*required] if question.required else [Optional()],
+                validate_choice=True,
+            )
         else:
-            fields[name] = StringField(question.label, validators=[*required, Length(max=500), _no_control_characters])
+            fields[name] = StringField(
+                question.label, validators=[*required, Length(max=500), _no_control_characters]
+            )
     if contest.tie_breaker_question:
         fields["tie_breaker"] = IntegerField(
             contest.tie_breaker_question,
@@ -124,8 +173,11 @@ def _build_form_class(contest: Contest) -> type[Form]:
         validators=[DataRequired(message=_l("Accept the rules to enter."))],
     )
     fields["marketing_opt_in"] = BooleanField(
-        _l("I agree to receive news and offers from %(name)s by email (optional; unsubscribe at any time).",
-           name=contest.legal_name or contest.organization.name),
+        _l(
+            "I agree to receive news and offers from %(name)s by email "
+            "(optional; unsubscribe at any time).",
+            name=contest.legal_name or contest.organization.name,
+        ),
     )
     return type("EntryForm", (_EntryFormBase,), fields)
 

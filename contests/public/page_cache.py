@@ -5,6 +5,7 @@ row's ``updated_at``; those are in the key. Rendering (WTForms widgets, macros, 
 formatting) is most of the cost of the page, and the benchmark measures it against a bare
 template render. Only the signed form token differs between visitors: it is put in per request.
 """
+
 from __future__ import annotations
 
 import secrets

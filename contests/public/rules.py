@@ -1,4 +1,5 @@
 """The rules as published: the current text, every earlier version, and their PDFs."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
@@ -23,8 +24,14 @@ def rules_version(slug: str, number: int | None):
     contest = load_contest(slug)
     row = _rules_row(contest, number)
     versions = all_versions(contest)
-    return render_template("public/rules.html", contest=contest, row=row, versions=versions,
-                           is_current=row.number == versions[-1].number, rules_language=rules_language(row))
+    return render_template(
+        "public/rules.html",
+        contest=contest,
+        row=row,
+        versions=versions,
+        is_current=row.number == versions[-1].number,
+        rules_language=rules_language(row),
+    )
 
 
 @bp.route("/c/<slug>/rules.pdf", defaults={"number": None})

@@ -4,6 +4,7 @@ The templates and their manifests are plain files a lawyer edits; this module on
 checks a contest against the manifest, and renders the text with autoescaping. Nothing here
 knows about Flask requests, so the CLI, the admin and the tests render the same rules.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,10 +77,16 @@ def _fields(raw: list, source: Path) -> list[RulesField]:
         if not hasattr(Contest, str(name)):
             raise ManifestError(f"{source}: {name!r} is not a contest field")
         if kind not in FIELD_TYPES:
-            raise ManifestError(f"{source}: field {name}: type must be one of {', '.join(FIELD_TYPES)}")
+            raise ManifestError(
+                f"{source}: field {name}: type must be one of {', '.join(FIELD_TYPES)}"
+            )
         if not label.get("fr") or not label.get("en"):
-            raise ManifestError(f"{source}: field {name}: a label in French and in English is needed")
-        fields.append(RulesField(name=name, type=kind, required=bool(item.get("required")), label=dict(label)))
+            raise ManifestError(
+                f"{source}: field {name}: a label in French and in English is needed"
+            )
+        fields.append(
+            RulesField(name=name, type=kind, required=bool(item.get("required")), label=dict(label))
+        )
     return fields
 
 
@@ -99,9 +106,15 @@ def _load(root: Path, manifest: Path) -> RulesTemplate:
     name = data.get("name") or {}
     if not name.get("fr") or not name.get("en"):
         raise ManifestError(f"{manifest}: a name in French and in English is needed")
-    return RulesTemplate(key=key, name=dict(name), jurisdiction=str(data.get("jurisdiction")),
-                         mechanic=str(data.get("mechanic")), language=str(data.get("language")),
-                         paper=data["paper"], fields=tuple(fields.values()))
+    return RulesTemplate(
+        key=key,
+        name=dict(name),
+        jurisdiction=str(data.get("jurisdiction")),
+        mechanic=str(data.get("mechanic")),
+        language=str(data.get("language")),
+        paper=data["paper"],
+        fields=tuple(fields.values()),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -117,9 +130,13 @@ def load_templates(root: Path) -> dict[str, RulesTemplate]:
 
 
 def template_for(contest: Contest, root: Path) -> RulesTemplate | None:
-    """The template for the contest's jurisdiction and mechanic, in its language when there is one."""
-    matching = [t for t in load_templates(root).values()
-                if t.jurisdiction == contest.jurisdiction and t.mechanic == contest.mechanic]
+    """The template for the contest's jurisdiction and mechanic, in its language when there is
+    one."""
+    matching = [
+        t
+        for t in load_templates(root).values()
+        if t.jurisdiction == contest.jurisdiction and t.mechanic == contest.mechanic
+    ]
     in_language = [t for t in matching if t.language == contest.language]
     return (in_language or matching or [None])[0]
 
@@ -130,6 +147,7 @@ def missing_fields(contest: Contest, template: RulesTemplate) -> list[RulesField
 
 
 # --- rendering -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RulesLinks:
@@ -145,11 +163,17 @@ def _when(instant: datetime | None, zone: str, language: str) -> str:
         return ""
     local = instant.astimezone(ZoneInfo(zone))
     joiner = " à " if language == "fr" else " at "
-    return f"{format_date(local, 'long', locale=language)}{joiner}{format_time(local, 'short', locale=language)}"
+    day, hour = (
+        format_date(local, "long", locale=language),
+        format_time(local, "short", locale=language),
+    )
+    return f"{day}{joiner}{hour}"
 
 
 def _money(minor: int, currency: str, language: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale="en_US" if language == "en" else language)
+    return format_currency(
+        Decimal(minor) / 100, currency, locale="en_US" if language == "en" else language
+    )
 
 
 def _territory(codes: list[str], language: str) -> list[str]:
@@ -158,13 +182,19 @@ def _territory(codes: list[str], language: str) -> list[str]:
 
 
 def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, language: str) -> dict:
-    """Everything a template prints, formatted in the rules' language; rules_templates/README.md lists it."""
+    """Everything a template prints, formatted in the rules' language; rules_templates/README.md
+    lists it."""
     totals = contest.total_values()
-    prizes = [{
-        "title": p.title, "description": p.description, "quantity": p.quantity,
-        "unit": _money(p.unit_value_minor, p.currency, language),
-        "total": _money(p.total_value, p.currency, language),
-    } for p in contest.prizes]
+    prizes = [
+        {
+            "title": p.title,
+            "description": p.description,
+            "quantity": p.quantity,
+            "unit": _money(p.unit_value_minor, p.currency, language),
+            "total": _money(p.total_value, p.currency, language),
+        }
+        for p in contest.prizes
+    ]
     return {
         "c": contest,
         "starts": _when(contest.starts_at, contest.timezone, language),
@@ -176,7 +206,8 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         "daily": contest.entry_policy == "daily",
         "prizes": prizes,
         "prize_count": sum(p.quantity for p in contest.prizes),
-        "total": " + ".join(_money(v, cur, language) for cur, v in sorted(totals.items())) or _money(0, "EUR", language),
+        "total": " + ".join(_money(v, cur, language) for cur, v in sorted(totals.items()))
+        or _money(0, "EUR", language),
         "us_registration_needed": totals.get("USD", 0) > US_REGISTRATION_THRESHOLD_MINOR,
         "algorithm": draw.algorithm if draw else contest.draw_algorithm,
         "spec_hash": draw.spec_hash if draw else "",
@@ -189,13 +220,21 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
 
 @lru_cache(maxsize=8)
 def _environment(root: Path) -> Environment:
-    return Environment(loader=FileSystemLoader(str(root)), autoescape=select_autoescape(default=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(str(root)),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_rules(template: RulesTemplate, context: dict, root: Path) -> str:
     """The rules body as an HTML fragment; organizer text is escaped by the environment."""
-    return _environment(root).get_template(f"{template.key}/template.html").render(context).strip() + "\n"
+    return (
+        _environment(root).get_template(f"{template.key}/template.html").render(context).strip()
+        + "\n"
+    )
 
 
 def content_hash(html: str) -> str:

@@ -1,8 +1,10 @@
-"""Published rules are frozen: version 1 at publication, then one dated amendment (avenant) per change.
+"""Published rules are frozen: version 1 at publication, then one dated amendment (avenant) per
+change.
 
 Each version stores the rendered text and its SHA-256, so what an entrant accepted on a given
 day can always be shown again, byte for byte, whatever happens to the templates later.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,7 +18,16 @@ from .. import audit
 from ..errors import PublishRefused
 from ..extensions import db
 from ..models import Contest, Draw, RulesVersion, User
-from .templates import RulesLinks, RulesTemplate, content_hash, load_templates, render_rules, rules_context, template_for
+from .templates import (
+    RulesLinks,
+    RulesTemplate,
+    content_hash,
+    load_templates,
+    render_rules,
+    rules_context,
+    template_for,
+)
+
 
 def templates_root() -> Path:
     return Path(current_app.config["RULES_TEMPLATES_PATH"])
@@ -30,12 +41,18 @@ def links_for(contest: Contest, draw: Draw | None, base_url: str | None = None) 
     """The public addresses printed in the rules, from the request's host or the configured base."""
     base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
     contest_url = f"{base}/c/{contest.slug}"
-    return RulesLinks(contest_url=contest_url, rules_url=f"{contest_url}/rules",
-                      draw_url=f"{base}/d/{draw.id}" if draw else contest_url)
+    return RulesLinks(
+        contest_url=contest_url,
+        rules_url=f"{contest_url}/rules",
+        draw_url=f"{base}/d/{draw.id}" if draw else contest_url,
+    )
 
 
-def render_current_terms(contest: Contest, template: RulesTemplate, base_url: str | None = None) -> str:
-    """The rules text as the contest's terms stand now (a preview for drafts, the text of a new version)."""
+def render_current_terms(
+    contest: Contest, template: RulesTemplate, base_url: str | None = None
+) -> str:
+    """The rules text as the contest's terms stand now (a preview for drafts, the text of a new
+    version)."""
     from ..winners.records import draw_of
 
     draw = draw_of(contest)
@@ -45,50 +62,89 @@ def render_current_terms(contest: Contest, template: RulesTemplate, base_url: st
 
 def current_version(contest: Contest) -> RulesVersion | None:
     return db.session.execute(
-        select(RulesVersion).where(RulesVersion.contest_id == contest.id).order_by(RulesVersion.number.desc()).limit(1)
+        select(RulesVersion)
+        .where(RulesVersion.contest_id == contest.id)
+        .order_by(RulesVersion.number.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def all_versions(contest: Contest) -> list[RulesVersion]:
-    return list(db.session.execute(
-        select(RulesVersion).where(RulesVersion.contest_id == contest.id).order_by(RulesVersion.number)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(RulesVersion)
+            .where(RulesVersion.contest_id == contest.id)
+            .order_by(RulesVersion.number)
+        ).scalars()
+    )
 
 
 def version(contest: Contest, number: int) -> RulesVersion | None:
     return db.session.execute(
-        select(RulesVersion).where(RulesVersion.contest_id == contest.id, RulesVersion.number == number)
+        select(RulesVersion).where(
+            RulesVersion.contest_id == contest.id, RulesVersion.number == number
+        )
     ).scalar_one_or_none()
 
 
-def add_version(contest: Contest, template: RulesTemplate, html: str, summary: str, actor: User | None,
-                 now: datetime) -> RulesVersion:
-    """Freeze ``html`` as the contest's next version (UNIQUE contest + number backs the numbering)."""
-    number = (db.session.execute(
-        select(func.max(RulesVersion.number)).where(RulesVersion.contest_id == contest.id)
-    ).scalar() or 0) + 1
-    row = RulesVersion(contest_id=contest.id, number=number, template=template.key, html=html,
-                       sha256=content_hash(html), summary=summary, created_at=now,
-                       created_by_id=actor.id if actor else None)
+def add_version(
+    contest: Contest,
+    template: RulesTemplate,
+    html: str,
+    summary: str,
+    actor: User | None,
+    now: datetime,
+) -> RulesVersion:
+    """Freeze ``html`` as the contest's next version (UNIQUE contest + number backs the
+    numbering)."""
+    number = (
+        db.session.execute(
+            select(func.max(RulesVersion.number)).where(RulesVersion.contest_id == contest.id)
+        ).scalar()
+        or 0
+    ) + 1
+    row = RulesVersion(
+        contest_id=contest.id,
+        number=number,
+        template=template.key,
+        html=html,
+        sha256=content_hash(html),
+        summary=summary,
+        created_at=now,
+        created_by_id=actor.id if actor else None,
+    )
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def publish_rules(contest: Contest, actor: User | None, now: datetime, base_url: str | None = None) -> RulesVersion:
+def publish_rules(
+    contest: Contest, actor: User | None, now: datetime, base_url: str | None = None
+) -> RulesVersion:
     """Freeze version 1 of the rules; called by publishing, after the draw commitment exists."""
     template = contest_template(contest)
     if template is None:
         raise PublishRefused([no_template_label(contest)])
-    row = add_version(contest, template, render_current_terms(contest, template, base_url), "", actor, now)
-    audit.record("rules.published", actor=actor, contest=contest, version=row.number, sha256=row.sha256,
-                 template=template.key)
+    row = add_version(
+        contest, template, render_current_terms(contest, template, base_url), "", actor, now
+    )
+    audit.record(
+        "rules.published",
+        actor=actor,
+        contest=contest,
+        version=row.number,
+        sha256=row.sha256,
+        template=template.key,
+    )
     return row
 
 
 def no_template_label(contest: Contest):
-    return _l("Rules template for this jurisdiction and mechanic (%(jurisdiction)s, %(mechanic)s)",
-              jurisdiction=contest.jurisdiction, mechanic=contest.mechanic)
+    return _l(
+        "Rules template for this jurisdiction and mechanic (%(jurisdiction)s, %(mechanic)s)",
+        jurisdiction=contest.jurisdiction,
+        mechanic=contest.mechanic,
+    )
 
 
 def _version_template(row: RulesVersion) -> RulesTemplate | None:
@@ -113,10 +169,18 @@ def rules_pdf(contest: Contest, row: RulesVersion) -> bytes:
 
     template = _version_template(row)
     html = render_template(
-        "documents/rules.html", contest=contest, rules_html=row.html,
-        doc_language=template.language if template else "en", paper=template.paper if template else "A4",
-        page_label="Page", version_label=f"{contest.slug} · v{row.number} · SHA-256 {row.sha256}",
+        "documents/rules.html",
+        contest=contest,
+        rules_html=row.html,
+        doc_language=template.language if template else "en",
+        paper=template.paper if template else "A4",
+        page_label="Page",
+        version_label=f"{contest.slug} · v{row.number} · SHA-256 {row.sha256}",
     )
     pdf = html_to_pdf(html)
-    db.session.execute(update(RulesVersion).where(RulesVersion.id == row.id, RulesVersion.pdf.is_(None)).values(pdf=pdf))
+    db.session.execute(
+        update(RulesVersion)
+        .where(RulesVersion.id == row.id, RulesVersion.pdf.is_(None))
+        .values(pdf=pdf)
+    )
     return pdf

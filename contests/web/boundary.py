@@ -13,6 +13,7 @@ then swallowed so the view can render the form again or redirect. Any other exce
 back and propagates (a 500 page, nothing saved). Views never call ``commit()`` or
 ``rollback()`` themselves (``tests/test_architecture.py`` greps for it).
 """
+
 from __future__ import annotations
 
 from types import TracebackType
@@ -36,13 +37,18 @@ class Outcome:
     def __enter__(self) -> Outcome:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
         if error is None:
             db.session.commit()
             self.ok = True
             return False
-        # The rollback also expires the objects, so the page shows what is stored, not the refused values.
+        # The rollback also expires the objects, so the page shows what is stored, not the refused
+        # values.
         db.session.rollback()
         if not isinstance(error, DomainError):
             return False
@@ -72,7 +78,10 @@ def attach_errors(form, error: ValidationFailed) -> list[str]:
 def refusal_message(error: DomainError) -> str:
     """One sentence for a refusal with no field to sit on."""
     if isinstance(error, PublishRefused):
-        return _("Cannot publish yet. Missing: %(fields)s.", fields=", ".join(str(m) for m in error.missing))
+        return _(
+            "Cannot publish yet. Missing: %(fields)s.",
+            fields=", ".join(str(m) for m in error.missing),
+        )
     if isinstance(error, ValidationFailed):
         return str(next(iter(error.errors.values()))[0])
     return str(error)

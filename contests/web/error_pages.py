@@ -1,4 +1,5 @@
 """Error pages in the reader's language, never a bare stack trace."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template
@@ -12,13 +13,19 @@ from ..transaction import discard
 def install(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = _("This form has expired or was sent from another site. Reload the page and try again.")
-        return render_template("errors/error.html", code=400, title=_("Form expired"), message=message), 400
+        message = _(
+            "This form has expired or was sent from another site. Reload the page and try again."
+        )
+        return render_template(
+            "errors/error.html", code=400, title=_("Form expired"), message=message
+        ), 400
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException):
         message = _("Too many attempts. Wait a few minutes and try again.")
-        response = render_template("errors/error.html", code=429, title=_("Too many attempts"), message=message)
+        response = render_template(
+            "errors/error.html", code=429, title=_("Too many attempts"), message=message
+        )
         return response, 429, {"Retry-After": "900"}
 
     @app.errorhandler(HTTPException)
@@ -31,11 +38,19 @@ def install(app: Flask) -> None:
             413: _("File too large"),
         }
         title = titles.get(error.code, error.name)
-        message = _("The page you asked for does not exist or is not yours to see.") if error.code == 404 else ""
-        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+        message = (
+            _("The page you asked for does not exist or is not yours to see.")
+            if error.code == 404
+            else ""
+        )
+        return render_template(
+            "errors/error.html", code=error.code, title=title, message=message
+        ), error.code
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
         discard()
         message = _("Something went wrong on our side; nothing was saved. Try again in a moment.")
-        return render_template("errors/error.html", code=500, title=_("Server error"), message=message), 500
+        return render_template(
+            "errors/error.html", code=500, title=_("Server error"), message=message
+        ), 500

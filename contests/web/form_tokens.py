@@ -5,10 +5,11 @@ in-app browsers drop cookies, so a session-bound CSRF token would fail there. Th
 signed with the app's secret, names the contest, and carries the time it was issued, which
 also gives the minimum fill time that stops naive bots.
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -24,7 +25,9 @@ class FormTokenError(Exception):
 
 
 def issue_token(secret: str, contest_id: int) -> str:
-    return URLSafeTimedSerializer(secret, salt=SALT).dumps({"c": contest_id, "n": secrets.token_hex(8)})
+    return URLSafeTimedSerializer(secret, salt=SALT).dumps(
+        {"c": contest_id, "n": secrets.token_hex(8)}
+    )
 
 
 def issue_shared_token(secret: str, contest_id: int, issued_at: int) -> str:
@@ -33,6 +36,7 @@ def issue_shared_token(secret: str, contest_id: int, issued_at: int) -> str:
     The minimum fill time then counts from the start of the slot: up to a slot weaker against
     bots that wait, which the honeypot and the rate limits still catch.
     """
+
     class SlotSigner(TimestampSigner):
         def get_timestamp(self) -> int:  # itsdangerous' hook for the signing time
             return issued_at
@@ -40,8 +44,11 @@ def issue_shared_token(secret: str, contest_id: int, issued_at: int) -> str:
     return URLSafeTimedSerializer(secret, salt=SALT, signer=SlotSigner).dumps({"c": contest_id})
 
 
-def check_token(secret: str, token: str, contest_id: int, now: datetime, min_seconds: float, max_age: int) -> None:
-    """Accept a token issued for this contest at least ``min_seconds`` and at most ``max_age`` ago."""
+def check_token(
+    secret: str, token: str, contest_id: int, now: datetime, min_seconds: float, max_age: int
+) -> None:
+    """Accept a token issued for this contest at least ``min_seconds`` and at most ``max_age``
+    ago."""
     serializer = URLSafeTimedSerializer(secret, salt=SALT)
     try:
         payload, issued = serializer.loads(token or "", max_age=max_age, return_timestamp=True)
@@ -51,5 +58,5 @@ def check_token(secret: str, token: str, contest_id: int, now: datetime, min_sec
         raise FormTokenError("invalid") from None
     if not isinstance(payload, dict) or payload.get("c") != contest_id:
         raise FormTokenError("invalid")
-    if (now - issued.astimezone(timezone.utc)).total_seconds() < min_seconds:
+    if (now - issued.astimezone(UTC)).total_seconds() < min_seconds:
         raise FormTokenError("too_fast")

@@ -1,4 +1,5 @@
 """Template filters that show money and instants the way the reader expects."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,7 +24,11 @@ def local_datetime(instant: datetime | None, tz_name: str) -> str:
         return "—"
     local = instant.astimezone(ZoneInfo(tz_name))
     locale = get_locale() or "en"
-    return f"{format_date(local, 'long', locale=locale)} {format_time(local, 'short', locale=locale)} ({tz_name})"
+    day, hour = (
+        format_date(local, "long", locale=locale),
+        format_time(local, "short", locale=locale),
+    )
+    return f"{day} {hour} ({tz_name})"
 
 
 def _finalize(value):

@@ -3,9 +3,10 @@
 Flask-WTF reads WTForms' catalog from disk on every request ("Not a valid integer value" and
 friends); on the public entry POST that was a measurable share of the request.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from babel import support
 from flask_babel import get_locale
@@ -13,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
@@ -34,6 +35,7 @@ _MESSAGES = _WTFormsMessages()
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
-            # A form lives within one request, so within one language: resolved once, not per message.
+            # A form lives within one request, so within one language: resolved once, not per
+            # message.
             locale = get_locale()
             return _catalog(str(locale)) if locale is not None else _MESSAGES

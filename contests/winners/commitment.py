@@ -3,6 +3,7 @@
 The first draw is committed when the contest is published; a supplementary draw is committed
 for prizes left vacant once a draw's alternates ran out, with a new secret and new sources.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,10 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
         "version": protocol.VERSION,
         "algorithm": contest.draw_algorithm,
         "contest": {"id": contest.id, "slug": contest.slug},
-        "prizes": [{"position": n, "title": p.title, "quantity": p.quantity} for n, p in enumerate(contest.prizes, start=1)],
+        "prizes": [
+            {"position": n, "title": p.title, "quantity": p.quantity}
+            for n, p in enumerate(contest.prizes, start=1)
+        ],
         "alternates": contest.alternates_per_prize * len(contest.prizes),
         "eligibility": "confirmed entries, not disqualified",
         "entropy_sources": contest.entropy_source_list,
@@ -41,20 +45,35 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
 def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
     """Fix the draw specification and the secret's hash; refused if one exists (UNIQUE)."""
     if draw_of(contest) is not None:
-        raise WrongState(_l("This contest already has a published draw commitment; it cannot be replaced."))
+        raise WrongState(
+            _l("This contest already has a published draw commitment; it cannot be replaced.")
+        )
     if not contest.entropy_source_list:
-        raise ValidationFailed({"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]})
+        raise ValidationFailed(
+            {"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]}
+        )
     secret = secrets.token_hex(32)
     spec = draw_spec(contest, protocol.commitment(secret))
-    draw = Draw(contest_id=contest.id, algorithm=contest.draw_algorithm, spec=canonical_json(spec).decode(),
-                spec_hash=protocol.spec_hash(spec), server_secret=secret, state=DrawState.COMMITTED, committed_at=now)
+    draw = Draw(
+        contest_id=contest.id,
+        algorithm=contest.draw_algorithm,
+        spec=canonical_json(spec).decode(),
+        spec_hash=protocol.spec_hash(spec),
+        server_secret=secret,
+        state=DrawState.COMMITTED,
+        committed_at=now,
+    )
     db.session.add(draw)
     db.session.flush()
-    audit.record("draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash)
+    audit.record(
+        "draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash
+    )
     return draw
 
 
-def commit_supplementary(contest: Contest, sources: list[str], actor: User | None, now: datetime) -> Draw:
+def commit_supplementary(
+    contest: Contest, sources: list[str], actor: User | None, now: datetime
+) -> Draw:
     """Commit a supplementary draw for the prizes a draw left vacant when its alternates ran out.
 
     Its list is fixed by rule in the specification, before any public value exists: the parent
@@ -68,22 +87,38 @@ def commit_supplementary(contest: Contest, sources: list[str], actor: User | Non
         raise WrongState(_l("A draw of this contest is still waiting for its public values."))
     parent, vacant = open_vacancies(draws)
     if parent is None:
-        raise WrongState(_l("No prize is vacant: a supplementary draw only fills prizes left without an alternate."))
+        raise WrongState(
+            _l(
+                "No prize is vacant: a supplementary draw only fills prizes left without an "
+                "alternate."
+            )
+        )
     named = [" ".join(source.split()) for source in sources if source.strip()]
     if not named:
-        raise ValidationFailed({"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]})
+        raise ValidationFailed(
+            {"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]}
+        )
     if len(named) > 10 or any(len(source) > 300 for source in named):
-        raise ValidationFailed({"entropy_sources": [_l("Name at most 10 sources of at most 300 characters each.")]})
+        raise ValidationFailed(
+            {"entropy_sources": [_l("Name at most 10 sources of at most 300 characters each.")]}
+        )
     parent_file = parent.entrants_file or b""
     parent_ids = {int(line.split(b",", 1)[0]) for line in parent_file.splitlines()}
     ranked = set().union(*(protocol.ranked_ids(json.loads(d.record)) for d in draws))
-    no_longer = set(db.session.execute(
-        select(Entry.id).where(Entry.contest_id == contest.id, Entry.status != EntryStatus.CONFIRMED)).scalars())
+    no_longer = set(
+        db.session.execute(
+            select(Entry.id).where(
+                Entry.contest_id == contest.id, Entry.status != EntryStatus.CONFIRMED
+            )
+        ).scalars()
+    )
     excluded = sorted((ranked | no_longer) & parent_ids)
     if not protocol.derive_entrants(parent_file, excluded):
         raise WrongState(_l("No eligible entry is left for a supplementary draw."))
     parent_spec = json.loads(parent.spec)
-    replaces = sorted(vacant, key=lambda vacancy: vacancy["prize_position"])  # stable: vacancy order within a prize
+    replaces = sorted(
+        vacant, key=lambda vacancy: vacancy["prize_position"]
+    )  # stable: vacancy order within a prize
     titles = {prize["position"]: prize["title"] for prize in parent_spec["prizes"]}
     sequence = max(draw.sequence for draw in draws) + 1
     secret = secrets.token_hex(32)
@@ -107,16 +142,33 @@ def commit_supplementary(contest: Contest, sources: list[str], actor: User | Non
             "excluded": excluded,
         },
     }
-    draw = Draw(contest_id=contest.id, sequence=sequence, parent_id=parent.id, algorithm=parent.algorithm,
-                spec=canonical_json(spec).decode(), spec_hash=protocol.spec_hash(spec), server_secret=secret,
-                state=DrawState.COMMITTED, committed_at=now)
+    draw = Draw(
+        contest_id=contest.id,
+        sequence=sequence,
+        parent_id=parent.id,
+        algorithm=parent.algorithm,
+        spec=canonical_json(spec).decode(),
+        spec_hash=protocol.spec_hash(spec),
+        server_secret=secret,
+        state=DrawState.COMMITTED,
+        committed_at=now,
+    )
     db.session.add(draw)
     try:
         db.session.flush()
     except IntegrityError:
         # UNIQUE(contest_id, sequence): another organizer committed the same supplementary draw
         # first. The caller rolls back, as after any refusal.
-        raise WrongState(_l("Another supplementary draw was committed meanwhile; reload the page.")) from None
-    audit.record("draw.committed", actor=actor, contest=contest, draw_id=draw.id, spec_hash=draw.spec_hash,
-                 supplementary_of=parent.id, replaces=[v["entry_id"] for v in replaces])
+        raise WrongState(
+            _l("Another supplementary draw was committed meanwhile; reload the page.")
+        ) from None
+    audit.record(
+        "draw.committed",
+        actor=actor,
+        contest=contest,
+        draw_id=draw.id,
+        spec_hash=draw.spec_hash,
+        supplementary_of=parent.id,
+        replaces=[v["entry_id"] for v in replaces],
+    )
     return draw

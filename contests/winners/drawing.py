@@ -3,6 +3,7 @@
 A million entries are drawn in about two seconds: the database writes the entrant file in one
 query, and the hashing runs in forked workers (``contests.draw.parallel``).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, State, User
 from .records import draw_of, pending_draw
-
 
 TOOL = "contests 0.1.0"
 
@@ -38,13 +38,19 @@ def _eligible(contest: Contest, progress=None):
     """
     table = Entry.__table__
     rows = db.session.connection().execute(
-        select(table.c.id, table.c.weight, table.c.entrant_commit, table.c.salt, table.c.identity_key)
+        select(
+            table.c.id, table.c.weight, table.c.entrant_commit, table.c.salt, table.c.identity_key
+        )
         .where(table.c.contest_id == contest.id, table.c.status == EntryStatus.CONFIRMED)
         .order_by(table.c.id)
         .execution_options(stream_results=True, yield_per=20_000)
     )
     for count, (entry_id, weight, commit, salt, identity) in enumerate(rows, start=1):
-        yield entry_id, weight, encode_line(entry_id, weight, commit or entrant_commit(bytes(salt), identity))
+        yield (
+            entry_id,
+            weight,
+            encode_line(entry_id, weight, commit or entrant_commit(bytes(salt), identity)),
+        )
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
 
@@ -64,14 +70,21 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
         raw = db.session.connection().connection.driver_connection
         raw.execute("SET LOCAL work_mem = '256MB'")
         buffer = bytearray()
-        with raw.cursor() as cursor, cursor.copy(
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
                 "COPY (SELECT id::text || ',' || weight::text || ',' || entrant_commit FROM entries"
-                " WHERE contest_id = %s AND status = 'confirmed' ORDER BY id) TO STDOUT", (contest.id,)) as copy:
+                " WHERE contest_id = %s AND status = 'confirmed' ORDER BY id) TO STDOUT",
+                (contest.id,),
+            ) as copy,
+        ):
             if progress is None:
                 for block in copy:
                     buffer += block
             else:
-                for count, block in enumerate(copy, start=1):  # PostgreSQL sends one message per row
+                for count, block in enumerate(
+                    copy, start=1
+                ):  # PostgreSQL sends one message per row
                     buffer += block
                     if count % PROGRESS_EVERY == 0:
                         progress(count)
@@ -80,8 +93,12 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
     else:
         # As a BLOB: bytes straight from SQLite, not a 74 MB str to encode into a second copy.
         # (SQLite promises no order for group_concat; the workers check that ids increase.)
-        sql = ("SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB) FROM (SELECT id || ',' || weight || ','"
-               " || entrant_commit AS line FROM entries WHERE contest_id = :contest AND status = 'confirmed' ORDER BY id)")
+        sql = (
+            "SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB) FROM "
+            "(SELECT id || ',' || weight || ','"
+            " || entrant_commit AS line FROM entries WHERE contest_id = :contest AND status = "
+            "'confirmed' ORDER BY id)"
+        )
         data = db.session.execute(text(sql), {"contest": contest.id}).scalar() or b""
     frozen = protocol.FrozenList.from_file(data)
     if progress is not None and not _on_postgresql() and len(frozen) >= PROGRESS_EVERY:
@@ -106,7 +123,9 @@ def _store_entrants_file(draw_id: int, data: bytes) -> None:
         db.session.execute(update(Draw).where(Draw.id == draw_id).values(entrants_file=data))
 
 
-def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: datetime, progress=None) -> Draw:
+def perform_draw(
+    contest: Contest, entropy: list[str], actor: User | None, now: datetime, progress=None
+) -> Draw:
     """Freeze the eligible entries, compute the seed and the ordered result, store the record.
 
     ``progress``, if given, is called with the number of entries frozen so far, every 100,000.
@@ -124,47 +143,90 @@ def perform_draw(contest: Contest, entropy: list[str], actor: User | None, now: 
     spec = json.loads(draw.spec)
     values = [" ".join(value.split()) for value in entropy]
     if len(values) != len(spec["entropy_sources"]) or not all(values):
-        raise ValidationFailed({"entropy": [_l("Enter one value for each of the %(n)d public sources named before the close.",
-                                               n=len(spec["entropy_sources"]))]})
+        raise ValidationFailed(
+            {
+                "entropy": [
+                    _l(
+                        "Enter one value for each of the %(n)d public sources named before the "
+                        "close.",
+                        n=len(spec["entropy_sources"]),
+                    )
+                ]
+            }
+        )
     if draw.algorithm == protocol.RFC3797:
         try:
             rfc3797.key_string(values)
         except rfc3797.BadSource as error:
-            raise ValidationFailed({"entropy": [_l("RFC 3797 values must be whole numbers separated by spaces (%(error)s).", error=str(error))]})
+            raise ValidationFailed(
+                {
+                    "entropy": [
+                        _l(
+                            "RFC 3797 values must be whole numbers separated by spaces "
+                            "(%(error)s).",
+                            error=str(error),
+                        )
+                    ]
+                }
+            ) from None
     claimed = db.session.execute(
-        update(Draw).where(Draw.id == draw.id, Draw.state == DrawState.COMMITTED).values(state=DrawState.DRAWN, drawn_at=now)
+        update(Draw)
+        .where(Draw.id == draw.id, Draw.state == DrawState.COMMITTED)
+        .values(state=DrawState.DRAWN, drawn_at=now)
     ).rowcount
     if claimed != 1:
         raise WrongState(_l("This contest has already been drawn."))
     try:
         if draw.parent_id is not None:
             frozen = protocol.FrozenList.from_file(
-                protocol.derive_entrants(draw.parent.entrants_file or b"", spec["supplementary"]["excluded"]))
+                protocol.derive_entrants(
+                    draw.parent.entrants_file or b"", spec["supplementary"]["excluded"]
+                )
+            )
         else:
             frozen = _frozen_list(contest, progress)
         if not frozen:
-            # Refused after the claim: the caller's rollback undoes it (no count query over every entry first).
+            # Refused after the claim: the caller's rollback undoes it (no count query over every
+            # entry first).
             raise WrongState(_l("There is no eligible entry to draw from."))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
+        record = protocol.build_record(
+            spec, draw.server_secret, values, frozen, now.isoformat(), TOOL
+        )
     except MalformedEntrantFile:
         if draw.parent_id is not None:
             raise
         # A line without its commitment (a row written without the app) or, in theory, an aggregate
         # out of id order (SQLite does not promise one): read row by row, hashing what is missing.
         frozen = protocol.FrozenList.from_records(_eligible(contest, progress))
-        record = protocol.build_record(spec, draw.server_secret, values, frozen, now.isoformat(), TOOL)
+        record = protocol.build_record(
+            spec, draw.server_secret, values, frozen, now.isoformat(), TOOL
+        )
     entrants_file = frozen.file_bytes()
-    del frozen  # a million separate lines weigh about 115 MB: gone before the driver copies the file
+    del (
+        frozen
+    )  # a million separate lines weigh about 115 MB: gone before the driver copies the file
     # The record first: SQLite rewrites the whole row, file included, on every UPDATE (storing the
     # file first made the record's UPDATE copy it again: 2.6-2.7 s against 2.35 s measured).
     db.session.execute(
-        update(Draw).where(Draw.id == draw.id).values(
-            entropy=json.dumps(values, ensure_ascii=False), record=json.dumps(record, ensure_ascii=False))
+        update(Draw)
+        .where(Draw.id == draw.id)
+        .values(
+            entropy=json.dumps(values, ensure_ascii=False),
+            record=json.dumps(record, ensure_ascii=False),
+        )
     )
     _store_entrants_file(draw.id, entrants_file)
     contest.state = State.DRAWN
     db.session.flush()
     db.session.refresh(draw)
-    audit.record("draw.performed", actor=actor, contest=contest, draw_id=draw.id, sequence=draw.sequence, seed=record["seed"],
-                 entrants=record["entrants"]["count"], merkle_root=record["entrants"]["merkle_root"])
+    audit.record(
+        "draw.performed",
+        actor=actor,
+        contest=contest,
+        draw_id=draw.id,
+        sequence=draw.sequence,
+        seed=record["seed"],
+        entrants=record["entrants"]["count"],
+        merkle_root=record["entrants"]["merkle_root"],
+    )
     return draw

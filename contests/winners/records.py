@@ -1,4 +1,5 @@
 """Reading a contest's draws: which exist, what the pages show of each, where an entrant stands."""
+
 from __future__ import annotations
 
 import bisect
@@ -14,18 +15,27 @@ from ..models import Contest, Draw, DrawState, Entry
 
 def draw_of(contest: Contest) -> Draw | None:
     """The contest's draw committed at publication (sequence 1)."""
-    return db.session.execute(select(Draw).where(Draw.contest_id == contest.id, Draw.sequence == 1)).scalar_one_or_none()
+    return db.session.execute(
+        select(Draw).where(Draw.contest_id == contest.id, Draw.sequence == 1)
+    ).scalar_one_or_none()
 
 
 def draws_of(contest: Contest) -> list[Draw]:
     """The first draw, then any supplementary draws, in order."""
-    return list(db.session.execute(select(Draw).where(Draw.contest_id == contest.id).order_by(Draw.sequence)).scalars())
+    return list(
+        db.session.execute(
+            select(Draw).where(Draw.contest_id == contest.id).order_by(Draw.sequence)
+        ).scalars()
+    )
 
 
 def pending_draw(contest: Contest) -> Draw | None:
     """The commitment waiting for its public values, if any (at most one at a time)."""
     return db.session.execute(
-        select(Draw).where(Draw.contest_id == contest.id, Draw.state == DrawState.COMMITTED).order_by(Draw.sequence.desc()).limit(1)
+        select(Draw)
+        .where(Draw.contest_id == contest.id, Draw.state == DrawState.COMMITTED)
+        .order_by(Draw.sequence.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -36,9 +46,13 @@ def draw_summary(draw: Draw) -> dict:
     spec = json.loads(draw.spec)
     record = json.loads(draw.record) if draw.record else None
     return {
-        "draw": draw, "spec": spec, "record": record,
+        "draw": draw,
+        "spec": spec,
+        "record": record,
         "winners": protocol.current_winners(record) if record else [],
-        "fills": {w["rank"]: w["fills"] for w in protocol.filled_vacancies(spec, record)} if record else {},
+        "fills": {w["rank"]: w["fills"] for w in protocol.filled_vacancies(spec, record)}
+        if record
+        else {},
         "alternates_left": protocol.alternates_left(record) if record else 0,
         "prizes": {prize["position"]: prize["title"] for prize in spec["prizes"]},
     }
@@ -47,21 +61,30 @@ def draw_summary(draw: Draw) -> dict:
 def draw_won_by(contest: Contest, entry_id: int) -> Draw | None:
     """The drawn draw of the contest in which this entry currently holds a prize, if any."""
     for draw in draws_of(contest):
-        if draw.state == DrawState.DRAWN and any(w["entry_id"] == entry_id for w in protocol.current_winners(json.loads(draw.record))):
+        if draw.state == DrawState.DRAWN and any(
+            w["entry_id"] == entry_id for w in protocol.current_winners(json.loads(draw.record))
+        ):
             return draw
     return None
 
 
 def open_vacancies(draws: list[Draw]) -> tuple[Draw | None, list[dict]]:
-    """The first drawn draw with prizes left vacant that no supplementary draw fills yet, and those vacancies."""
+    """The first drawn draw with prizes left vacant that no supplementary draw fills yet, and those
+    vacancies."""
     covered: dict[int, set[int]] = {}
     for draw in draws:
         if draw.parent_id is not None:
             spec = json.loads(draw.spec)
-            covered.setdefault(draw.parent_id, set()).update(v["entry_id"] for v in spec["supplementary"]["replaces"])
+            covered.setdefault(draw.parent_id, set()).update(
+                v["entry_id"] for v in spec["supplementary"]["replaces"]
+            )
     for draw in draws:
         if draw.state == DrawState.DRAWN:
-            left = [v for v in protocol.vacancies(json.loads(draw.record)) if v["entry_id"] not in covered.get(draw.id, ())]
+            left = [
+                v
+                for v in protocol.vacancies(json.loads(draw.record))
+                if v["entry_id"] not in covered.get(draw.id, ())
+            ]
             if left:
                 return draw, left
     return None, []
@@ -70,7 +93,9 @@ def open_vacancies(draws: list[Draw]) -> tuple[Draw | None, list[dict]]:
 def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict | None:
     """Where a receipt's entry stands in the frozen list, with its Merkle inclusion proof."""
     entry = db.session.execute(
-        select(Entry).where(Entry.contest_id == contest.id, Entry.receipt_code == receipt_code.strip().upper())
+        select(Entry).where(
+            Entry.contest_id == contest.id, Entry.receipt_code == receipt_code.strip().upper()
+        )
     ).scalar_one_or_none()
     if entry is None or not draw.entrants_file:
         return None

@@ -1,4 +1,5 @@
 """Replacing a winner by the next alternate in published order; never a new roll of the dice."""
+
 from __future__ import annotations
 
 import json
@@ -13,12 +14,13 @@ from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Draw, DrawState, User
 
-
 #: Why a winner may be replaced by the next alternate (published with each substitution).
 SUBSTITUTION_REASONS = ("unclaimed", "declined", "ineligible", "unreachable", "fraud")
 
 
-def substitute_winner(draw: Draw, entry_id: int, reason: str, actor: User | None, now: datetime) -> dict:
+def substitute_winner(
+    draw: Draw, entry_id: int, reason: str, actor: User | None, now: datetime
+) -> dict:
     """Give a winner's prize to the next alternate in published order, and append it to the record.
 
     With no alternate left the prize is recorded vacant (``by_entry_id`` None), for a
@@ -33,13 +35,20 @@ def substitute_winner(draw: Draw, entry_id: int, reason: str, actor: User | None
     try:
         protocol.substitute(record, entry_id, reason, now.isoformat())
     except ValueError:
-        raise ValidationFailed({"entry_id": [_l("Entry %(id)d is not a current winner.", id=entry_id)]}) from None
+        raise ValidationFailed(
+            {"entry_id": [_l("Entry %(id)d is not a current winner.", id=entry_id)]}
+        ) from None
     new = json.dumps(record, ensure_ascii=False)
-    # Optimistic: if another substitution landed meanwhile, the record changed and this one is refused.
-    changed = db.session.execute(update(Draw).where(Draw.id == draw.id, Draw.record == old).values(record=new)).rowcount
+    # Optimistic: if another substitution landed meanwhile, the record changed and this one is
+    # refused.
+    changed = db.session.execute(
+        update(Draw).where(Draw.id == draw.id, Draw.record == old).values(record=new)
+    ).rowcount
     if changed != 1:
         raise WrongState(_l("The draw record changed meanwhile; reload and try again."))
     db.session.refresh(draw)
     substitution = record["substitutions"][-1]
-    audit.record("draw.substituted", actor=actor, contest=draw.contest, draw_id=draw.id, **substitution)
+    audit.record(
+        "draw.substituted", actor=actor, contest=draw.contest, draw_id=draw.id, **substitution
+    )
     return substitution

@@ -9,12 +9,12 @@ Revises: e0d3f43cc6e9
 Create Date: 2026-11-24 21:20:00.000000
 
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '7b1e2c4d9a10'
-down_revision = 'e0d3f43cc6e9'
+revision = "7b1e2c4d9a10"
+down_revision = "e0d3f43cc6e9"
 branch_labels = None
 depends_on = None
 
