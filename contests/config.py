@@ -18,6 +18,9 @@ class Defaults:
     #: Force the Secure flag even over plain HTTP requests (it is always set over HTTPS).
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    #: Werkzeug's scrypt (n=32768, r=8, p=1: about 0.1 s per check, on purpose). The tests lower
+    #: the work factor, not the algorithm; never lower it in production.
+    PASSWORD_HASH_METHOD = "scrypt"
     #: Larger request bodies are refused with a 413 page before any view reads them.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,8 +16,19 @@ from .extensions import db
 from .models import Membership, Organization, User
 
 MIN_PASSWORD_LENGTH = 10
-#: A hash to check against when the account does not exist, so timing does not reveal emails.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash to check against when the account does not exist, so timing does not reveal emails.
+
+    Made with the configured method, so that it costs what a real account's check costs.
+    """
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def normalize_login_email(email: str) -> str:
@@ -46,14 +60,14 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
 
 def set_password(user: User, password: str) -> None:
     check_password_strength(password)
-    user.password_hash = generate_password_hash(password)  # scrypt, Werkzeug's slow default
+    user.password_hash = generate_password_hash(password, method=_hash_method())
 
 
 def find_user(email: str) -> User | None:

@@ -33,6 +33,20 @@ def test_password_is_stored_with_a_slow_hash(app, factory, db):
     assert stored.startswith("scrypt:") and PASSWORD not in stored
 
 
+def test_production_hash_keeps_werkzeugs_full_work_factor(tmp_path):
+    """The tests lower scrypt's work factor; an installation keeps Werkzeug's (n=32768, r=8)."""
+    from contests import create_app
+    from contests.models import User as Organizer
+    from contests.organizations import set_password
+
+    app = create_app({"SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        organizer = Organizer(email="a@example.org")
+        set_password(organizer, PASSWORD)
+    assert organizer.password_hash.startswith("scrypt:32768:8:1$")
+
+
 def test_sign_in_is_throttled_per_account_after_failures(app, client, factory):
     factory.user("alice@example.org")
     for _ in range(5):
