@@ -103,63 +103,72 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
     )
 
 
-def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:
-    zone = "Europe/Paris"
-    start = utc_to_local(now - timedelta(days=1), zone).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    end = utc_to_local(now + timedelta(days=30), zone).replace(
-        hour=23, minute=59, second=0, microsecond=0
-    )
-    contest = create_contest(
-        organization,
-        {
-            "title": "Grand jeu-concours de l'hiver",
-            "slug": DEMO_SLUG,
-            "description": "Tentez de gagner des pass annuels et des visites guidées du musée. "
-            "Jeu gratuit sans obligation d'achat.",
-            "language": "fr",
-            "jurisdiction": "FR",
-            "mechanic": "random_draw",
-            "timezone": zone,
-            "starts_at": start,
-            "ends_at": end,
-            "min_age": 18,
-            "territory": "FR,BE,LU,CH",
-            "exclusions": "Personnel de l'organisateur et leur famille.",
-            "entry_policy": "once",
-            "alternates_per_prize": 2,
-            "legal_name": "Association des Amis du Musée des Démos",
-            "legal_form": "Association loi 1901",
-            "registration_number": "RNA W751234567",
-            "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
-            "contact_email": "jeu@example.org",
-            "dpo_contact": "dpo@example.org",
-            "data_retention_months": 12,
-            "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
-            "EuroMillions, même tirage : les deux étoiles",
-            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0),
-            "claim_days": 15,
-        },
-        user,
-    )
-    for title, quantity, value in (
-        ("Pass annuel duo", 1, 18000),
-        ("Visite guidée privée pour 6 personnes", 2, 9000),
-        ("Catalogue de l'exposition", 5, 3900),
-    ):
-        add_prize(
-            contest,
-            {
-                "title": title,
-                "description": "",
-                "quantity": quantity,
-                "unit_value": value,
-                "currency": "EUR",
-            },
-            user,
-        )
+#: The museum's terms, shared by both demo contests (a French free draw, as most of our users run).
+_MUSEUM_TERMS = {
+    "language": "fr",
+    "jurisdiction": "FR",
+    "mechanic": "random_draw",
+    "timezone": "Europe/Paris",
+    "min_age": 18,
+    "entry_policy": "once",
+    "alternates_per_prize": 2,
+    "legal_name": "Association des Amis du Musée des Démos",
+    "legal_form": "Association loi 1901",
+    "registration_number": "RNA W751234567",
+    "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
+    "contact_email": "jeu@example.org",
+    "dpo_contact": "dpo@example.org",
+    "data_retention_months": 12,
+    "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
+    "EuroMillions, même tirage : les deux étoiles",
+    "claim_days": 15,
+}
+
+
+def _museum_contest(
+    organization: Organization,
+    user: User,
+    opens: datetime,
+    closes: datetime,
+    prizes: tuple[tuple[str, int, int], ...],
+    **terms,
+) -> Contest:
+    """A draft with the museum's terms, open from 9:00 on ``opens``' day to 23:59 on ``closes``'
+    day (Paris time), winners selected five days after the close, with its prizes."""
+    zone = _MUSEUM_TERMS["timezone"]
+    start = utc_to_local(opens, zone).replace(hour=9, minute=0, second=0, microsecond=0)
+    end = utc_to_local(closes, zone).replace(hour=23, minute=59, second=0, microsecond=0)
+    dates = {
+        "starts_at": start,
+        "ends_at": end,
+        "draw_at": (end + timedelta(days=5)).replace(hour=11),
+    }
+    contest = create_contest(organization, {**_MUSEUM_TERMS, **dates, **terms}, user)
+    for title, quantity, value in prizes:
+        prize = {"title": title, "description": "", "quantity": quantity, "unit_value": value}
+        add_prize(contest, {**prize, "currency": "EUR"}, user)
     db.session.refresh(contest)
+    return contest
+
+
+def _create_demo_contest(organization: Organization, user: User, now: datetime) -> Contest:
+    contest = _museum_contest(
+        organization,
+        user,
+        now - timedelta(days=1),
+        now + timedelta(days=30),
+        (
+            ("Pass annuel duo", 1, 18000),
+            ("Visite guidée privée pour 6 personnes", 2, 9000),
+            ("Catalogue de l'exposition", 5, 3900),
+        ),
+        title="Grand jeu-concours de l'hiver",
+        slug=DEMO_SLUG,
+        description="Tentez de gagner des pass annuels et des visites guidées du musée. "
+        "Jeu gratuit sans obligation d'achat.",
+        territory="FR,BE,LU,CH",
+        exclusions="Personnel de l'organisateur et leur famille.",
+    )
     publish_contest(contest, user, now)
     return contest
 
@@ -167,59 +176,17 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
 def _create_finished_contest(organization: Organization, user: User, now: datetime) -> Contest:
     """A contest that ran last month, with a few hundred entries and its published, verifiable
     draw."""
-    zone = "Europe/Paris"
-    start = utc_to_local(now - timedelta(days=40), zone).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    end = utc_to_local(now - timedelta(days=10), zone).replace(
-        hour=23, minute=59, second=0, microsecond=0
-    )
-    contest = create_contest(
+    contest = _museum_contest(
         organization,
-        {
-            "title": "Jeu-concours de la rentrée (terminé)",
-            "slug": FINISHED_SLUG,
-            "description": "Un jeu terminé, pour voir un tirage vérifiable publié.",
-            "language": "fr",
-            "jurisdiction": "FR",
-            "mechanic": "random_draw",
-            "timezone": zone,
-            "starts_at": start,
-            "ends_at": end,
-            "min_age": 18,
-            "territory": "FR",
-            "entry_policy": "once",
-            "alternates_per_prize": 2,
-            "legal_name": "Association des Amis du Musée des Démos",
-            "legal_form": "Association loi 1901",
-            "registration_number": "RNA W751234567",
-            "legal_address": "1 rue de l'Exemple, 75001 Paris, France",
-            "contact_email": "jeu@example.org",
-            "dpo_contact": "dpo@example.org",
-            "data_retention_months": 12,
-            "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
-            "EuroMillions, même tirage : les deux étoiles",
-            "draw_at": (end + timedelta(days=5)).replace(hour=11, minute=0),
-            "claim_days": 15,
-        },
         user,
+        now - timedelta(days=40),
+        now - timedelta(days=10),
+        (("Pass annuel duo", 1, 18000), ("Catalogue de l'exposition", 2, 3900)),
+        title="Jeu-concours de la rentrée (terminé)",
+        slug=FINISHED_SLUG,
+        description="Un jeu terminé, pour voir un tirage vérifiable publié.",
+        territory="FR",
     )
-    for title, quantity, value in (
-        ("Pass annuel duo", 1, 18000),
-        ("Catalogue de l'exposition", 2, 3900),
-    ):
-        add_prize(
-            contest,
-            {
-                "title": title,
-                "description": "",
-                "quantity": quantity,
-                "unit_value": value,
-                "currency": "EUR",
-            },
-            user,
-        )
-    db.session.refresh(contest)
     opened = contest.starts_at
     publish_contest(contest, user, opened - timedelta(days=1))
     consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}

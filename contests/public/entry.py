@@ -95,30 +95,32 @@ def _render_contest(
 ):
     """The contest page; a blank form is rendered once per contest version, phase and layout."""
     phase = contest.phase(utcnow())
+
+    def page_html(notice: str | None) -> str:
+        return render_template(
+            "public/contest.html",
+            contest=contest,
+            phase=phase,
+            form=form,
+            notice=notice,
+            draw=draw_of(contest),
+            embed=embed,
+        )
+
     if request.method == "GET":
         source = clean_source(request.args.get("src"))
 
         def render() -> str:
             form.form_token.data = TOKEN_SLOT
             form.source.data = source
-            return render_template(
-                "public/contest.html",
-                contest=contest,
-                phase=phase,
-                form=form,
-                notice=None,
-                draw=draw_of(contest),
-                embed=embed,
-            )
+            return page_html(None)
 
         key = (contest.id, contest.updated_at, phase, contest.language, source, embed)
         if not embed:
+            # A token per visitor: the page itself is never cached.
             token = issue_token(current_app.config["SECRET_KEY"], contest.id)
-            return (
-                contest_pages().page(key, render, token),
-                status,
-                {"Cache-Control": "no-store"},
-            )  # per-visitor token
+            html = contest_pages().page(key, render, token)
+            return html, status, {"Cache-Control": "no-store"}
         now = int(time.time())
         slot = now - now % EMBED_SLOT_SECONDS
         token = issue_shared_token(current_app.config["SECRET_KEY"], contest.id, slot)
@@ -130,16 +132,7 @@ def _render_contest(
         response.cache_control.max_age = EMBED_SLOT_SECONDS - (now - slot)
         return response.make_conditional(request)
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
-    html = render_template(
-        "public/contest.html",
-        contest=contest,
-        phase=phase,
-        form=form,
-        notice=notice,
-        draw=draw_of(contest),
-        embed=embed,
-    )
-    response = current_app.make_response((html, status, {"Cache-Control": "no-store"}))
+    response = current_app.make_response((page_html(notice), status, {"Cache-Control": "no-store"}))
     return framable(contest, response) if embed else response
 
 
