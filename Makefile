@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The public address printed in links, mail and QR codes; the only host the app answers to
+# (with localhost). Set it when serving on another interface: BASE_URL=http://192.168.1.10:8000
+BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
 # setuptools warns on every editable install that a folder named like the package could shadow
@@ -42,9 +45,9 @@ extract-messages: $(VENV)/.installed
 
 run: install
 	$(BIN)/contests db upgrade
-	CONTESTS_BASE_URL=http://$(HOST):$(PORT) $(BIN)/contests demo
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(BIN)/contests run --host $(HOST) --port $(PORT)
+	CONTESTS_BASE_URL=$(BASE_URL) $(BIN)/contests demo
+	@echo "Serving on $(BASE_URL) (Ctrl+C to stop)"
+	CONTESTS_BASE_URL=$(BASE_URL) $(BIN)/contests run --host $(HOST) --port $(PORT)
 
 # axe-core and the Nu HTML Checker, pinned in package-lock.json, for the browser tests.
 node_modules/.installed: package.json package-lock.json

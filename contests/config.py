@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -51,8 +52,12 @@ class Defaults:
     MAIL_FROM = "contests@localhost"
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
-    #: Base URL printed by CLI commands (e.g. the demo's links) when no request is around.
+    #: The app's public address: every link in mail, PDFs, rules, QR codes and embed snippets
+    #: is built on it, never on the request's Host header.
     BASE_URL = "http://127.0.0.1:5000"
+    #: Host names the app answers to (comma-separated; a leading dot accepts subdomains, "*" any
+    #: host). Empty: BASE_URL's host and the loopback names. Other hosts get a 400.
+    TRUSTED_HOSTS = ""
     #: Folder of the legal rules templates (one folder per jurisdiction and mechanic).
     RULES_TEMPLATES_PATH = str(Path(__file__).resolve().parent.parent / "rules_templates")
 
@@ -75,6 +80,23 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["TRUSTED_HOSTS"], app.config["BASE_URL"])
+
+
+#: Names that only reach the app from the machine itself (health checks, the CLI's own tests).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(value, base_url: str) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS from the setting: a list, or None for "*" (any host)."""
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",") if name.strip()]
+    names = list(value or [])
+    if names == ["*"]:
+        return None
+    if not names:
+        names = [urlsplit(base_url).hostname or "", *LOOPBACK_HOSTS]
+    return list(dict.fromkeys(name.lower() for name in names if name))
 
 
 def database_uri(url: str, instance_path: Path) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..contest.editing import create_contest, update_contest
 from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
 from ..contest.transfer import MAX_FILE_BYTES, export_contest, import_contest, read_contest_file
+from ..links import external_url, public_base
 from ..models import State
 from ..models.types import utcnow
 from ..rules.versions import all_versions, contest_template
@@ -41,7 +42,7 @@ def contest(contest_id: int):
     contest = load_contest(contest_id)
     now = utcnow()
     missing = missing_for_publish(contest, now) if contest.state == State.DRAFT else []
-    public_url = url_for("public.contest", slug=contest.slug, _external=True)
+    public_url = external_url("public.contest", slug=contest.slug)
     return render_template(
         "admin/contest.html",
         contest=contest,
@@ -78,7 +79,7 @@ def publish(contest_id: int):
     contest = load_contest(contest_id)
     if ActionForm().validate_on_submit():
         with change() as outcome:
-            publish_contest(contest, current_user, utcnow(), request.host_url)
+            publish_contest(contest, current_user, utcnow(), public_base())
         if outcome.ok:
             flash(_("Contest published."), "success")
     return redirect(url_for("admin.contest", contest_id=contest_id))

@@ -5,8 +5,9 @@ WeasyPrint (and Pango behind it) loads on the first document, not when the app s
 
 from __future__ import annotations
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request
 
+from ..links import external_url
 from ..models import Contest, Draw
 from ..winners.records import draw_won_by
 from . import bp, load_contest, load_draw
@@ -36,7 +37,7 @@ def draw_certificate(contest_id: int):
 
     contest = load_contest(contest_id)
     the_draw = _requested_draw(contest)
-    draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
+    draw_url = external_url("public.draw_page", draw_id=the_draw.id)
     return _pdf(
         draw_certificate_pdf(contest, the_draw, draw_url, full_names=True),
         f"draw-{the_draw.id}-certificate-organizer.pdf",
@@ -52,7 +53,7 @@ def winner_certificate(contest_id: int, entry_id: int):
     the_draw = draw_won_by(contest, entry_id)
     if the_draw is None:
         abort(404)
-    draw_url = url_for("public.draw_page", draw_id=the_draw.id, _external=True)
+    draw_url = external_url("public.draw_page", draw_id=the_draw.id)
     try:
         pdf = winner_certificate_pdf(
             contest, the_draw, entry_id, request.args.get("city") or "", draw_url

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..contest.embedding import update_embed_settings
 from ..documents.qr import qr_png, qr_svg
 from ..entries.submission import clean_source
+from ..links import external_url, public_base
 from ..web.boundary import change
 from . import bp, load_contest
 from .forms import EmbedForm
@@ -41,7 +42,7 @@ def embed_settings(contest_id: int):
             flash(_("Embedding settings saved."), "success")
             return redirect(url_for("admin.embed_settings", contest_id=contest_id))
     status = 400 if form.errors else 200
-    base = request.host_url.rstrip("/")
+    base = public_base()
     return render_template("admin/embed.html", contest=contest, form=form, base=base), status
 
 
@@ -60,7 +61,7 @@ def entry_qr(contest_id: int, fmt: str):
             "error",
         )
         return redirect(url_for("admin.contest", contest_id=contest.id) + "#qr")
-    url = url_for("public.contest", slug=contest.slug, src=channel or None, _external=True)
+    url = external_url("public.contest", slug=contest.slug, src=channel or None)
     name = f"{contest.slug}-{channel or 'direct'}-qr.{fmt}"
     body, mimetype = (qr_png(url), "image/png") if fmt == "png" else (qr_svg(url), "image/svg+xml")
     return Response(

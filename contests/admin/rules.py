@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..contest.amendment import AMENDABLE_FIELDS
 from ..contest.amendment import amend_rules as amend_contest_rules
 from ..contest.publishing import missing_for_publish
+from ..links import public_base
 from ..models.types import utcnow
 from ..rules.versions import contest_template, render_current_terms
 from ..web.boundary import change
@@ -27,7 +28,7 @@ def rules_preview(contest_id: int):
         "admin/rules_preview.html",
         contest=contest,
         template=template,
-        rules_html=render_current_terms(contest, template, request.host_url),
+        rules_html=render_current_terms(contest, template, public_base()),
         missing=missing_for_publish(contest, utcnow()),
     )
 
@@ -41,7 +42,7 @@ def amend_rules(contest_id: int):
     if form.validate_on_submit():
         with change(form) as outcome:
             number = amend_contest_rules(
-                contest, form.values(), form.summary.data, current_user, utcnow(), request.host_url
+                contest, form.values(), form.summary.data, current_user, utcnow(), public_base()
             ).number
         if outcome.ok:
             flash(

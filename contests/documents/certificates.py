@@ -134,8 +134,8 @@ PUBLIC_COPIES_MAX = 32
 def public_draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str) -> bytes:
     """The public copy of the procès-verbal (first names and initials), rendered once per record."""
     # Keyed by the record's digest: a substitution changes the record, hence the certificate.
-    key = (draw.id, hashlib.sha256(draw.record.encode()).hexdigest(), draw_url)
-    copies: OrderedDict[tuple[int, str, str], bytes] = app_cache(
+    key = (draw.id, hashlib.sha256(draw.record.encode()).hexdigest())
+    copies: OrderedDict[tuple[int, str], bytes] = app_cache(
         "contests.public_certificates", OrderedDict
     )
     pdf = copies.get(key)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from ..extensions import db
+from ..links import external_url
 from ..models import Contest, Draw, DrawState
 from ..winners.records import draw_summary, draws_of, receipt_inclusion
 from . import bp, load_contest
@@ -64,7 +65,7 @@ def draw_certificate(draw_id: int):
 
     draw, contest = _drawn(draw_id)
     pdf = public_draw_certificate_pdf(
-        contest, draw, url_for("public.draw_page", draw_id=draw.id, _external=True)
+        contest, draw, external_url("public.draw_page", draw_id=draw.id)
     )
     return current_app.response_class(
         pdf,

@@ -21,6 +21,7 @@ from ..entries.confirmation import (
 from ..entries.submission import AlreadyEntered, EntryInput, NotOpen, clean_source, submit_entry
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
+from ..links import public_base
 from ..models import Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from ..web.boundary import attach_errors, change
@@ -218,7 +219,7 @@ def _contest_form(slug: str, embed: bool):
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
     data = _entry_input(form, _consents_given(form), source, attribution(host_page, utm))
     with change(show=False) as outcome:
-        entry = submit_entry(contest, data, now, request.host_url)
+        entry = submit_entry(contest, data, now, public_base())
         # Built before the commit, which expires the objects (reading them after costs two queries).
         thanks_url = url_for(
             "public.embed_thanks" if embed else "public.thanks",
@@ -312,7 +313,7 @@ def resend(slug: str):
             abort(400)
         if form.validate() and same_origin():
             with change(show=False) as outcome:
-                resend_confirmation(contest, form.email.data, request.host_url, utcnow())
+                resend_confirmation(contest, form.email.data, public_base(), utcnow())
             sent = outcome.ok
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = render_template("public/resend.html", contest=contest, form=form, sent=sent)

@@ -38,7 +38,7 @@ def contest_template(contest: Contest) -> RulesTemplate | None:
 
 
 def links_for(contest: Contest, draw: Draw | None, base_url: str | None = None) -> RulesLinks:
-    """The public addresses printed in the rules, from the request's host or the configured base."""
+    """The public addresses printed in the rules, on the configured public address by default."""
     base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
     contest_url = f"{base}/c/{contest.slug}"
     return RulesLinks(

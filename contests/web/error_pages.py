@@ -5,12 +5,18 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..transaction import discard
 
 
 def install(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: Flask builds no URL adapter for it, so no page that
+        # links anywhere can be rendered. A short text is all such a request gets.
+        return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = _(
