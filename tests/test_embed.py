@@ -3,9 +3,11 @@
 The same flows in a real browser, third-party cookies blocked, are in test_browser.py.
 """
 
+import html
 import io
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 from PIL import Image
@@ -187,3 +189,38 @@ def test_embed_settings_validate_and_apply(app, client, db, contest, museum):
     assert logo.mimetype == "image/png" and logo.data == contest.logo_png
     assert "/c/widget/theme.css" in client.get("/embed/widget").get_data(as_text=True)
     assert "contest.embed_updated" in db.session.execute(select(AuditEvent.action)).scalars().all()
+
+
+class _Tags(HTMLParser):
+    """The elements and attributes a browser would build from pasted HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.parametrize(
+    "title", ['"><img src=x onerror=alert(1)>', "Jeu « été » & </textarea><script>x()</script>"]
+)
+def test_snippets_keep_the_title_as_text_on_the_clients_page(
+    app, client, db, factory, museum, title
+):
+    """What the organizer copies from the text box and pastes on the client's site is inert."""
+    contest = factory.contest(museum, publish=True, slug="extrait", title=title)
+    sign_in(client, "alice@example.org")
+    page = client.get(f"/admin/o/{museum.id}/contests/{contest.id}/embed").get_data(as_text=True)
+    for box, elements in (("snippet-script", ["a", "script"]), ("snippet-iframe", ["iframe"])):
+        start = page.index(">", page.index(f'id="{box}"')) + 1
+        copied = html.unescape(page[start : page.index("</textarea>", start)])  # what a copy gives
+        pasted = _Tags()
+        pasted.feed(copied)
+        assert [tag for tag, _ in pasted.tags] == elements, pasted.tags
+        titles = [attrs.get("data-title") or attrs.get("title") for _, attrs in pasted.tags]
+        assert title in titles
+    assert "</textarea><script>" not in page

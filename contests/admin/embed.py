@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..contest.embedding import update_embed_settings
+from ..contest.embedding import snippets, update_embed_settings
 from ..documents.qr import qr_png, qr_svg
 from ..entries.submission import clean_source
 from ..links import external_url, public_base
@@ -42,8 +42,8 @@ def embed_settings(contest_id: int):
             flash(_("Embedding settings saved."), "success")
             return redirect(url_for("admin.embed_settings", contest_id=contest_id))
     status = 400 if form.errors else 200
-    base = public_base()
-    return render_template("admin/embed.html", contest=contest, form=form, base=base), status
+    shown = snippets(public_base(), contest.slug, contest.title)
+    return render_template("admin/embed.html", contest=contest, form=form, snippets=shown), status
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/qr.<any(png, svg):fmt>")

@@ -10,9 +10,11 @@ import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from .. import audit
 from ..errors import ValidationFailed
@@ -26,6 +28,29 @@ LOGO_MAX_BYTES = 512 * 1024
 LOGO_BOX = (600, 200)
 MAX_ORIGINS = 20
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+@dataclass(frozen=True)
+class Snippets:
+    """The HTML an organizer pastes on a client's page, as plain text to show in a text box."""
+
+    script: str
+    iframe: str
+
+
+def snippets(base: str, slug: str, title: str) -> Snippets:
+    """The script and iframe snippets, organizer text escaped for the attribute or text it sits in.
+
+    They are shown as text (escaped once more by the admin page) and pasted as HTML on the
+    client's site: a title such as ``"><img src=x onerror=...>`` must stay text there too.
+    """
+    base, slug, title = escape(base), escape(slug), escape(title)
+    return Snippets(
+        script=f'<a href="{base}/c/{slug}" data-contests-link>{title}</a>\n'
+        f'<script src="{base}/embed.js" data-contest="{slug}" data-title="{title}" async></script>',
+        iframe=f'<iframe src="{base}/embed/{slug}" title="{title}" width="100%" height="1100" '
+        'style="border:0" loading="lazy"></iframe>',
+    )
 
 
 def parse_origins(text: str) -> list[str]:
