@@ -41,6 +41,14 @@ def normalize_login_email(email: str) -> str:
         ) from None
 
 
+def login_key(email: str) -> str:
+    """The account an address designates at sign-in (what throttling counts against)."""
+    try:
+        return normalize_login_email(email[:254])
+    except ValidationFailed:
+        return email.strip().casefold()[:254]
+
+
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(

@@ -1,5 +1,6 @@
 """Sign-in, throttling, session cookie flags, CSRF, redirects."""
 
+import pytest
 from sqlalchemy import select
 
 from contests.models import AuditEvent, User
@@ -59,6 +60,15 @@ def test_sign_in_is_throttled_per_account_after_failures(app, client, factory):
     # Another account from the same address is not locked out by Alice's failures.
     factory.user("bob@example.org")
     assert sign_in(client, "bob@example.org").status_code == 302
+
+
+@pytest.mark.parametrize("alias", ["carol@ｃ.example", "Carol@C.EXAMPLE", " carol@c.example "])
+def test_the_account_throttle_counts_every_spelling_of_one_address(app, client, factory, alias):
+    """Sign-in normalizes the address; so does the throttle, or each spelling had its own budget."""
+    factory.user("carol@c.example")
+    for _ in range(5):
+        assert sign_in(client, "carol@c.example", "wrong-password").status_code == 401
+    assert sign_in(client, alias).status_code == 429
 
 
 def test_successful_sign_ins_do_not_count_towards_the_throttle(app, client, factory):

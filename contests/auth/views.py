@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import limiter
-from ..organizations import authenticate
+from ..organizations import authenticate, login_key
 from ..transaction import unit_of_work
 from .forms import LanguageForm, LoginForm
 
@@ -33,7 +33,9 @@ def _failed(response) -> bool:
 
 
 def _account_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+    """The account a sign-in tries, as sign-in itself reads it: the normalized address, so that
+    ``carol@ｃ.example`` (fullwidth) or ``Carol@C.example`` spends carol@c.example's budget."""
+    return "login:" + login_key(request.form.get("email") or "")
 
 
 def _safe_next(target: str | None) -> str | None:
