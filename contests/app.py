@@ -88,10 +88,12 @@ def select_locale() -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    from .models import User
+def load_user(token: str):
+    """The cookie names a sign-in session, not an account: a revoked or expired one is no one."""
+    from .models.types import utcnow
+    from .organizations import session_user
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return session_user(token, utcnow())
 
 
 @event.listens_for(Engine, "connect")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
 from .errors import ValidationFailed
 from .extensions import db
-from .models import Membership, Organization, User
+from .models import Membership, Organization, User, UserSession
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -199,3 +202,69 @@ def members_of(organization: Organization) -> list[Membership]:
             .order_by(User.email)
         ).scalars()
     )
+
+
+# --- sign-in sessions ----------------------------------------------------------------------
+
+#: How long a sign-in lasts (the cookie's own lifetime is the same).
+SESSION_HOURS = 12
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User, now: datetime, user_agent: str = "") -> str:
+    """Record a new sign-in of ``user``; return the token its cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_sha256=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=SESSION_HOURS),
+            user_agent=user_agent[:300],
+        )
+    )
+    db.session.flush()
+    audit.record("user.signed_in", actor=user)
+    user.session_token = token
+    return token
+
+
+def session_user(token: str, now: datetime) -> User | None:
+    """The organizer a cookie's token signs in, if its session is neither revoked nor expired."""
+    if not token or len(token) > 100:
+        return None
+    user = db.session.execute(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_sha256 == _token_hash(token),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+        )
+    ).scalar_one_or_none()
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def close_session(token: str, now: datetime) -> None:
+    """Sign one browser out: its cookie, even copied elsewhere, no longer works."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_sha256 == _token_hash(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def close_all_sessions(user: User, now: datetime) -> int:
+    """Sign ``user`` out of every browser; return how many sessions were open."""
+    closed = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    audit.record("user.signed_out_everywhere", actor=user, sessions=closed)
+    return closed

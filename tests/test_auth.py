@@ -135,3 +135,53 @@ def test_sign_in_is_audited(app, client, factory, db):
     db.session.expire_all()
     actions = db.session.execute(select(AuditEvent.action)).scalars().all()
     assert "user.signed_in" in actions
+
+
+def _signed_in_client(app, email: str):
+    other = app.test_client()
+    assert sign_in(other, email).status_code == 302
+    return other
+
+
+def test_a_saved_cookie_stops_working_after_sign_out(app, client, factory):
+    """Sign-out revokes the session on the server: a copy of the cookie is worth nothing."""
+    factory.user("alice@example.org")
+    sign_in(client, "alice@example.org")
+    saved = client.get_cookie("session").value
+    assert client.get("/admin/organizations").status_code == 200
+    post_form(client, "/auth/logout", page="/admin/organizations")
+    client.set_cookie("session", saved)
+    response = client.get("/admin/organizations")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_sign_out_everywhere_ends_every_other_session(app, client, factory, db):
+    factory.user("alice@example.org")
+    factory.user("bob@example.org")
+    laptop, phone = _signed_in_client(app, "alice@example.org"), client
+    sign_in(phone, "alice@example.org")
+    bob = _signed_in_client(app, "bob@example.org")
+    response = post_form(phone, "/auth/logout-everywhere", page="/admin/organizations")
+    assert response.status_code == 302
+    assert laptop.get("/admin/organizations").status_code == 302
+    assert bob.get("/admin/organizations").status_code == 200  # nobody else is signed out
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "user.signed_out_everywhere")
+    ).scalar_one()
+    assert '"sessions":2' in event.data
+
+
+def test_a_session_ends_after_its_lifetime(app, db, factory):
+    from datetime import UTC, datetime, timedelta
+
+    from contests.organizations import SESSION_HOURS, open_session, session_user
+
+    alice = factory.user("alice@example.org")
+    now = datetime.now(UTC)
+    token = open_session(alice, now)
+    db.session.commit()
+    assert (
+        session_user(token, now + timedelta(hours=SESSION_HOURS - 1)).email == "alice@example.org"
+    )
+    assert session_user(token, now + timedelta(hours=SESSION_HOURS, seconds=1)) is None
+    assert session_user(str(alice.id), now) is None  # an old cookie held the account id

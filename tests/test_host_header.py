@@ -1,5 +1,6 @@
 """Links come from the configured public address, never from the request's Host header."""
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -53,7 +54,7 @@ def test_rules_qr_codes_and_snippets_use_the_public_address(app, client, db, fac
     assert f"{PUBLIC}/c/liens/rules" in rules and "http://localhost/c/liens" not in rules
     admin = f"/admin/o/{museum.id}/contests/{contest.id}"
     assert f"{PUBLIC}/c/liens" in client.get(admin).get_data(as_text=True)
-    snippet = client.get(f"{admin}/embed").get_data(as_text=True)
+    snippet = html.unescape(client.get(f"{admin}/embed").get_data(as_text=True))
     assert f'src="{PUBLIC}/embed.js"' in snippet and "http://localhost/embed" not in snippet
 
 

@@ -18,9 +18,15 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit
 from ..extensions import limiter
-from ..organizations import authenticate, login_key
+from ..models.types import utcnow
+from ..organizations import (
+    authenticate,
+    close_all_sessions,
+    close_session,
+    login_key,
+    open_session,
+)
 from ..transaction import unit_of_work
 from .forms import LanguageForm, LoginForm
 
@@ -76,9 +82,9 @@ def login():
             session.clear()  # a fresh session on sign-in: no fixation
             if language:
                 session["lang"] = language
-            login_user(user)
             with unit_of_work():
-                audit.record("user.signed_in", actor=user)
+                open_session(user, utcnow(), request.user_agent.string or "")
+            login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.home"))
         form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), 401
@@ -87,10 +93,26 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, so that a link on another site cannot sign anyone out)."""
+    """Sign out (POST only, so that a link on another site cannot sign anyone out); the session is
+    revoked on the server, so a copy of the cookie stops working too."""
+    if current_user.is_authenticated:
+        with unit_of_work():
+            close_session(current_user.session_token, utcnow())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+def logout_everywhere():
+    """Sign out of every browser and device (a lost phone, a shared computer)."""
+    if current_user.is_authenticated:
+        with unit_of_work():
+            close_all_sessions(current_user, utcnow())
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -4,7 +4,7 @@ from .audit import AuditEvent
 from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
-from .organization import Membership, Organization, User
+from .organization import Membership, Organization, User, UserSession
 from .rules import RulesVersion
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "RulesVersion",
     "State",
     "User",
+    "UserSession",
 ]

@@ -41,6 +41,33 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    #: The session this object was loaded for (set by sign-in and by the session loader):
+    #: Flask-Login keeps ``get_id()`` in the cookie, so the cookie names a revocable session,
+    #: not the account.
+    session_token = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries the token; the database keeps only its SHA-256, and
+    signing out (here or everywhere) revokes the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the random token in the cookie.
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the browser said it was, to tell sessions apart when signing out everywhere.
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
+
 
 class Membership(db.Model):
     __tablename__ = "memberships"
