@@ -47,6 +47,9 @@ def build_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
+    from .web import input_guard
+
+    input_guard.install(app)  # before the blueprints: their rules use the bounded <int:>
     from .admin import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .public import bp as public_bp

@@ -87,6 +87,9 @@ def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
     db.session.commit()
     with pytest.raises(ValidationFailed):
         perform_draw(open_contest, [], None, now)
+    for hidden in ("7 19\x00 23", "7 19 \u202e23"):  # NUL, right-to-left override
+        with pytest.raises(ValidationFailed, match="invisible control characters"):
+            perform_draw(open_contest, [hidden], None, now)
     with pytest.raises(WrongState, match="no eligible entry"):
         perform_draw(open_contest, VALUES, None, now)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..models import DrawState
 from ..models.types import utcnow
 from ..web.boundary import change
+from ..web.input_guard import form_id
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw
 from ..winners.records import draw_summary, draws_of, open_vacancies
@@ -70,10 +71,9 @@ def supplementary_draw(contest_id: int):
 def substitute(contest_id: int):
     """Replace a winner by the next alternate in published order, or leave the prize vacant."""
     contest = load_contest(contest_id)
-    try:
-        draw_id = int(request.form["draw_id"]) if request.form.get("draw_id") else None
-        entry_id = int(request.form.get("entry_id", ""))
-    except ValueError:
+    draw_id = form_id(request.form.get("draw_id")) if request.form.get("draw_id") else None
+    entry_id = form_id(request.form.get("entry_id"))
+    if entry_id is None or (request.form.get("draw_id") and draw_id is None):
         flash(_("Choose the winner to replace."), "error")
         return _draw_page(contest_id)
     the_draw = load_draw(contest, draw_id, drawn=False)

@@ -40,7 +40,11 @@ def entries_list(contest_id: int):
     contest = load_contest(contest_id)
     status = _status_filter()
     search = (request.args.get("q") or "")[:200]
-    page = db.paginate(entries_query(contest, status, search), per_page=PAGE_SIZE, error_out=False)
+    number = request.args.get("page", "1")
+    number = int(number) if number.isascii() and number.isdigit() and len(number) <= 6 else 1
+    page = db.paginate(
+        entries_query(contest, status, search), page=number, per_page=PAGE_SIZE, error_out=False
+    )
     return render_template(
         "admin/entries.html",
         contest=contest,

@@ -47,6 +47,17 @@ def _check_email(form, field):
             ) from None
 
 
+#: Contest dates outside these years are typing mistakes (and year 9999 overflows once converted).
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def _plausible_date(form, field):
+    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(
+            _l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
 def _check_timezone(form, field):
     if field.data and not is_known_timezone(field.data):
         raise ValidationError(
@@ -164,13 +175,13 @@ class ContestFields(Form):
     starts_at = DateTimeLocalField(
         _l("Opens at"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional()],
+        validators=[Optional(), _plausible_date],
         description=_l("In the contest's time zone."),
     )
     ends_at = DateTimeLocalField(
         _l("Closes at"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional()],
+        validators=[Optional(), _plausible_date],
         description=_l("In the contest's time zone."),
     )
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
@@ -273,7 +284,7 @@ class ContestFields(Form):
     draw_at = DateTimeLocalField(
         _l("Winners selected on"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional()],
+        validators=[Optional(), _plausible_date],
         description=_l(
             "In the contest's time zone; after the close, once the public sources of randomness "
             "exist."
@@ -333,7 +344,7 @@ class ContestFields(Form):
         starts, ends, zone = self.starts_at.data, self.ends_at.data, self.timezone.data
         if zone and is_known_timezone(zone):
             for field in (self.starts_at, self.ends_at, self.draw_at):
-                if field.data:
+                if field.data and not field.errors:
                     try:
                         local_to_utc(field.data, zone)
                     except NonexistentLocalTime:

@@ -55,6 +55,10 @@ def read_contest_file(raw: bytes) -> Any:
         raise ValidationFailed({"file": [_l("The file is larger than 2 MB.")]})
     try:
         return json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise ValidationFailed(
+            {"file": [_l("This file nests too deeply to be a contest.")]}
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValidationFailed(
             {"file": [_l("This is not a valid JSON file (%(error)s).", error=str(error))]}

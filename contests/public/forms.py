@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from ..entries.submission import birth_date_problem, default_region, email_problem, phone_problem
+from ..extensions import app_cache
 from ..models import Contest
 from ..models.types import utcnow
 from ..web.forms import Form
@@ -93,19 +94,19 @@ class _EntryFormBase(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), _usable_email])
 
 
-#: Built form classes by (contest, last change, state): public contests are frozen, so a class
-#: is built once per process instead of on every request.
-_FORM_CLASSES: dict[tuple, type[Form]] = {}
-
-
 def entry_form_class(contest: Contest) -> type[Form]:
-    """The entry form class for this contest, built once per version of it."""
+    """The entry form class for this contest, built once per version of it.
+
+    Kept by (contest, last change, state) on the app: public contests are frozen, so a class is
+    built once per process instead of on every request.
+    """
+    classes: dict[tuple, type[Form]] = app_cache("contests.entry_form_classes", dict)
     key = (contest.id, contest.updated_at, contest.state)
-    form_class = _FORM_CLASSES.get(key)
+    form_class = classes.get(key)
     if form_class is None:
-        if len(_FORM_CLASSES) > 512:
-            _FORM_CLASSES.clear()
-        form_class = _FORM_CLASSES[key] = _build_form_class(contest)
+        if len(classes) > 512:
+            classes.clear()
+        form_class = classes[key] = _build_form_class(contest)
     return form_class
 
 

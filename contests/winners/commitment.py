@@ -20,7 +20,7 @@ from ..draw.canonical import canonical_json
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, User
-from .records import draw_of, draws_of, open_vacancies
+from .records import UNPRINTABLE, draw_of, draws_of, open_vacancies
 
 
 def draw_spec(contest: Contest, commitment: str) -> dict:
@@ -98,6 +98,8 @@ def commit_supplementary(
         raise ValidationFailed(
             {"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]}
         )
+    if not all(source.isprintable() for source in named):
+        raise ValidationFailed({"entropy_sources": [UNPRINTABLE]})
     if len(named) > 10 or any(len(source) > 300 for source in named):
         raise ValidationFailed(
             {"entropy_sources": [_l("Name at most 10 sources of at most 300 characters each.")]}

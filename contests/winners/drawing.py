@@ -18,7 +18,7 @@ from ..draw.canonical import MalformedEntrantFile, encode_line, entrant_commit
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, State, User
-from .records import draw_of, pending_draw
+from .records import UNPRINTABLE, draw_of, pending_draw
 
 TOOL = "contests 0.1.0"
 
@@ -142,6 +142,8 @@ def perform_draw(
         raise WrongState(_l("The draw can only take place after the contest closes."))
     spec = json.loads(draw.spec)
     values = [" ".join(value.split()) for value in entropy]
+    if not all(value.isprintable() for value in values):
+        raise ValidationFailed({"entropy": [UNPRINTABLE]})
     if len(values) != len(spec["entropy_sources"]) or not all(values):
         raise ValidationFailed(
             {

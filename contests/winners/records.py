@@ -5,12 +5,16 @@ from __future__ import annotations
 import bisect
 import json
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..draw import merkle, protocol
 from ..draw.canonical import parse_entrant_file
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry
+
+#: Public values and sources are published as typed: no character a reader cannot see.
+UNPRINTABLE = _l("Write the values as they are published, without invisible control characters.")
 
 
 def draw_of(contest: Contest) -> Draw | None:
