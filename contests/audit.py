@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
-from .extensions import db
+from .extensions import app_cache, db
 from .models import AuditEvent
 from .models.types import utcnow
 
@@ -76,9 +77,64 @@ def record(action: str, *, actor=None, organization_id=None, contest=None, **dat
 
 def verify_chain() -> int | None:
     """Return the id of the first event whose hash or link is wrong, or None when intact."""
-    prev = GENESIS
-    for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+    return _verify_from(0, GENESIS)[0]
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What an organization's audit page may say about the chain."""
+
+    #: The first of the organization's own events that does not verify, if any.
+    broken_event_id: int | None
+    #: Some event of another organization, or a link between events, does not verify: said
+    #: without naming it (another client's ids are not this organization's business).
+    broken_elsewhere: bool
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_event_id is None and not self.broken_elsewhere
+
+
+def _verify_from(after_id: int, prev: str) -> tuple[int | None, int, str]:
+    """Verify the events after ``after_id``, the first linked to ``prev``.
+
+    Returns the first broken event's id (or None), and the last intact event's id and hash.
+    """
+    last_id = after_id
+    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
+    for event in db.session.execute(query.execution_options(yield_per=1000)).scalars():
         if event.prev_hash != prev or event.hash != _digest(prev, event):
-            return event.id
-        prev = event.hash
-    return None
+            return event.id, last_id, prev
+        last_id, prev = event.id, event.hash
+    return None, last_id, prev
+
+
+def organization_chain_state(organization_id: int) -> ChainState:
+    """Check an organization's events in full, and the rest of the chain incrementally.
+
+    Every event of the organization is recomputed (its content against its hash) and must link
+    to an event that exists; the whole chain is verified only from the last point this process
+    found intact, so a page view costs the organization's events plus what was appended since.
+    ``contests audit-verify`` checks everything from the first event.
+    """
+    own = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.organization_id == organization_id)
+        .order_by(AuditEvent.id)
+    ).scalars()
+    links: set[str] = set()
+    for event in own:
+        if event.hash != _digest(event.prev_hash, event):
+            return ChainState(broken_event_id=event.id, broken_elsewhere=False)
+        links.add(event.prev_hash)
+    links.discard(GENESIS)
+    found = (
+        set(db.session.execute(select(AuditEvent.hash).where(AuditEvent.hash.in_(links))).scalars())
+        if links
+        else set()
+    )
+    checkpoint = app_cache("contests.audit_checkpoint", lambda: {"id": 0, "hash": GENESIS})
+    broken, last_id, last_hash = _verify_from(checkpoint["id"], checkpoint["hash"])
+    if broken is None:
+        checkpoint.update(id=last_id, hash=last_hash)
+    return ChainState(broken_event_id=None, broken_elsewhere=found != links or broken is not None)

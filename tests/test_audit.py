@@ -48,3 +48,71 @@ def test_deleting_an_event_breaks_the_chain(app, db):
     db.session.delete(db.session.get(AuditEvent, ids[1]))
     db.session.commit()
     assert audit.verify_chain() == ids[2]
+
+
+def _chain(db, factory):
+    """Two clients' events, interleaved: the museum's, then the theatre's, then the museum's."""
+    alice = factory.user("alice@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    theatre = factory.organization("Théâtre", owner=factory.user("bob@example.org"))
+    contest = factory.contest(museum, publish=True, slug="journal")
+    return alice, museum, theatre, contest
+
+
+def _page(client, contest) -> str:
+    path = f"/admin/o/{contest.organization_id}/contests/{contest.id}/audit"
+    return client.get(path).get_data(as_text=True)
+
+
+def test_audit_page_names_only_its_own_broken_events(app, client, db, factory):
+    from helpers import sign_in
+
+    _, _, theatre, contest = _chain(db, factory)
+    foreign = (
+        db.session.execute(select(AuditEvent).where(AuditEvent.organization_id == theatre.id))
+        .scalars()
+        .first()
+    )
+    foreign.data = '{"name":"Autre chose"}'
+    db.session.commit()
+    sign_in(client, "alice@example.org")
+    page = _page(client, contest)
+    assert "altered elsewhere" in page and f"event {foreign.id}" not in page
+    assert "The hash chain is intact." not in page
+
+
+def test_audit_page_verifies_incrementally(app, client, db, factory):
+    """The chain is walked once; later views start from the last intact event this process saw."""
+    from helpers import sign_in
+
+    _, _, _, contest = _chain(db, factory)
+    sign_in(client, "alice@example.org")
+    assert "The hash chain is intact." in _page(client, contest)
+    last = db.session.execute(select(func.max(AuditEvent.id))).scalar()
+    assert app.extensions["contests.audit_checkpoint"]["id"] == last
+    own = (
+        db.session.execute(select(AuditEvent).where(AuditEvent.contest_id == contest.id))
+        .scalars()
+        .first()
+    )
+    own.action = "contest.forged"
+    db.session.commit()
+    # Before the checkpoint, yet found: the organization's own events are always recomputed.
+    assert f"The chain is broken at event {own.id}" in _page(client, contest)
+
+
+def test_audit_verify_catches_a_deleted_event_and_a_forged_link(app, db, runner, factory):
+    _chain(db, factory)
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    middle = events[len(events) // 2]
+    following = events[len(events) // 2 + 1]
+    db.session.delete(middle)
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1 and f"broken at event {following.id}" in result.output
+    # Re-link the next event to the one before the deleted one: its own hash no longer matches.
+    following.prev_hash = events[len(events) // 2 - 1].hash
+    db.session.commit()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1 and f"broken at event {following.id}" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from ..audit import verify_chain
+from ..audit import organization_chain_state
 from ..extensions import db
 from ..models import AuditEvent
 from . import bp, load_contest
@@ -23,5 +23,8 @@ def audit_log(contest_id: int):
         .all()
     )
     return render_template(
-        "admin/audit.html", contest=contest, events=events, broken_at=verify_chain()
+        "admin/audit.html",
+        contest=contest,
+        events=events,
+        chain=organization_chain_state(contest.organization_id),
     )
