@@ -102,10 +102,14 @@ def _verify_from(after_id: int, prev: str) -> tuple[int | None, int, str]:
     """
     last_id = after_id
     query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
-    for event in db.session.execute(query.execution_options(yield_per=1000)).scalars():
-        if event.prev_hash != prev or event.hash != _digest(prev, event):
-            return event.id, last_id, prev
-        last_id, prev = event.id, event.hash
+    result = db.session.execute(query.execution_options(yield_per=1000))
+    try:
+        for event in result.scalars():
+            if event.prev_hash != prev or event.hash != _digest(prev, event):
+                return event.id, last_id, prev
+            last_id, prev = event.id, event.hash
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: closed even when we stop early
     return None, last_id, prev
 
 

@@ -220,3 +220,21 @@ def test_snippets_keep_the_title_as_text_on_the_clients_page(
         titles = [attrs.get("data-title") or attrs.get("title") for _, attrs in pasted.tags]
         assert title in titles
     assert "</textarea><script>" not in page
+
+
+def test_a_huge_picture_is_refused_before_it_is_decoded(app, client, db, contest, museum):
+    """A 5000 x 5000 PNG weighs little, and 100 MB decoded: its header is enough to say no."""
+    picture = io.BytesIO()
+    Image.new("P", (5000, 5000)).save(picture, format="PNG")
+    assert len(picture.getvalue()) < 512 * 1024
+    sign_in(client, "alice@example.org")
+    response = post_form(
+        client,
+        f"/admin/o/{museum.id}/contests/{contest.id}/embed",
+        {"logo": (io.BytesIO(picture.getvalue()), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "5000 x 5000 pixels" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not contest.logo_sha256
