@@ -144,6 +144,22 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(e164: str, home_region: str) -> str:
+    """A stored number as people of ``home_region`` write it: "06 12 34 56 78" for a French
+    number on a French contest, "+44 20 7946 0958" for one from elsewhere."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == home_region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
 def fold_text(text: str) -> str:
     """Case- and accent-insensitive form: "Zoé  L'Hôte-Durand" -> "zoelhotedurand"."""
     decomposed = unicodedata.normalize("NFKD", text).casefold()

@@ -230,7 +230,9 @@ def test_qr_codes_per_channel_decode_and_entries_record_the_channel(
     assert "poster-metro: 1" in page
     rows = list(
         csv.reader(
-            io.StringIO(client.get(base + "/entries.csv").get_data(as_text=True).lstrip("\ufeff"))
+            io.StringIO(
+                client.get(base + "/entries.csv?sep=comma").get_data(as_text=True).lstrip("\ufeff")
+            )
         )
     )
     assert rows[0][-1] == "source" and sorted(r[-1] for r in rows[1:]) == ["", "", "poster-metro"]

@@ -115,7 +115,7 @@ def test_review_disqualify_and_clear_are_recorded(app, client, db, setup):
 
 
 def test_csv_opens_in_french_excel_and_defuses_formulas(app, client, setup):
-    response = client.get(setup["base"] + "/entries.csv?sep=semicolon")
+    response = client.get(setup["base"] + "/entries.csv")  # a French contest: ";" by default
     assert response.mimetype == "text/csv"
     raw = response.data
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
@@ -129,15 +129,35 @@ def test_csv_opens_in_french_excel_and_defuses_formulas(app, client, setup):
     assert by_email["elodie@example.org"][header.index("last_name")] == "Lefèvre"
     for row in body:
         for cell in row:
-            assert not cell.startswith(("=", "+", "-", "@")), cell
-    commas = client.get(setup["base"] + "/entries.csv?status=flagged").data.decode("utf-8-sig")
-    assert commas.splitlines()[0].startswith("id,receipt_code,status")
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    # Phones read as typed at home, no defusing apostrophe for a spreadsheet to show.
+    assert by_email["zoe@example.org"][header.index("phone")] == "06 12 34 56 78"
+    commas = client.get(setup["base"] + "/entries.csv?status=flagged&sep=comma")
+    assert commas.data.decode("utf-8-sig").splitlines()[0].startswith("id,receipt_code,status")
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_prefix_is_defused(app, prefix):
+    """OWASP's list: each of these starts a formula in Excel, LibreOffice or Google Sheets."""
+    from contests.entries.export import neutralize
+
+    assert neutralize(f"{prefix}SUM(A1)") == f"'{prefix}SUM(A1)"
+    assert neutralize(f"a{prefix}b") == f"a{prefix}b"
+
+
+def test_foreign_phones_keep_their_country_code(app):
+    from contests.identity import display_phone
+
+    assert display_phone("+33612345678", "FR") == "06 12 34 56 78"
+    assert display_phone("+442079460958", "FR") == "+44 20 7946 0958"
+    assert display_phone("+12015550123", "US") == "(201) 555-0123"
 
 
 def test_cli_entries(app, runner, setup):
     result = runner.invoke(args=["entries", "noel"])
     assert result.exit_code == 0, result.output
-    rows = list(csv.reader(io.StringIO(result.output)))
+    assert result.output.startswith("\ufeff")  # the same file as the admin's download
+    rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 6 and rows[0][2] == "status" and {r[2] for r in rows[1:]} == {"confirmed"}
     result = runner.invoke(
         args=["entries", "noel", "--status", "disqualified", "--separator", "semicolon"]
@@ -189,7 +209,7 @@ def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, s
         ],
     )
     db.session.commit()
-    response = client.get(setup["base"] + "/entries.csv", buffered=False)
+    response = client.get(setup["base"] + "/entries.csv?sep=comma", buffered=False)
     assert response.is_streamed
     chunks = list(response.response)
     assert len(chunks) == 5  # 455 rows and the header, 100 rows a chunk

@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..entries.export import SEPARATORS, streamed_rows
+from ..entries.export import SEPARATORS, default_separator, streamed_rows
 from ..entries.export import entries_csv as write_entries_csv
 from ..entries.review import (
     STATUS_FILTERS,
@@ -59,9 +59,10 @@ def entries_list(contest_id: int):
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/entries.csv")
 def entries_csv(contest_id: int):
-    """The filtered list as CSV (UTF-8 with BOM; ?sep=semicolon for French Excel)."""
+    """The filtered list as CSV, UTF-8 with a BOM; ";" for a French contest, "," for an English one
+    (?sep=comma or ?sep=semicolon to choose)."""
     contest = load_contest(contest_id)
-    separator = SEPARATORS.get(request.args.get("sep", "comma"), ",")
+    separator = SEPARATORS.get(request.args.get("sep") or default_separator(contest), ",")
     query = entries_query(contest, _status_filter(), (request.args.get("q") or "")[:200])
     filename = f"entries-{contest.slug}.csv"
     # Streamed, rows read through a connection of its own: a large contest is never held whole.

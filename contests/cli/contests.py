@@ -64,15 +64,22 @@ def import_contest_command(file, organization_ref: str, slug: str | None) -> Non
     help="Only this status.",
 )
 @click.option(
-    "--separator", type=click.Choice(["comma", "semicolon"]), default="comma", show_default=True
+    "--separator",
+    type=click.Choice(["auto", "comma", "semicolon"]),
+    default="auto",
+    show_default=True,
+    help="auto: semicolons for a French contest, commas for an English one (as the admin).",
 )
 @click.option(
-    "--bom/--no-bom", default=False, show_default=True, help="Start with a UTF-8 BOM (for Excel)."
+    "--bom/--no-bom",
+    default=True,
+    show_default=True,
+    help="Start with a UTF-8 BOM, so that Excel reads accents (as the admin's download).",
 )
 @domain_command
 def entries_command(slug: str, status: str | None, separator: str, bom: bool) -> None:
     """Write a contest's entries as CSV on standard output, one row per entry with its status."""
-    from ..entries.export import SEPARATORS, entries_csv
+    from ..entries.export import SEPARATORS, default_separator, entries_csv
     from ..entries.review import entries_query
     from ..extensions import db
 
@@ -80,7 +87,8 @@ def entries_command(slug: str, status: str | None, separator: str, bom: bool) ->
     rows = db.session.execute(
         entries_query(contest, status).execution_options(yield_per=1000)
     ).scalars()
-    for chunk in entries_csv(contest, rows, SEPARATORS[separator], bom=bom):
+    chosen = default_separator(contest) if separator == "auto" else separator
+    for chunk in entries_csv(contest, rows, SEPARATORS[chosen], bom=bom):
         click.echo(chunk, nl=False)
 
 

@@ -10,11 +10,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from ..identity import display_phone
 from ..models import Contest
+from .submission import default_region
 
 #: Cells starting with these are formulas to Excel, LibreOffice and Google Sheets (OWASP).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SEPARATORS = {"comma": ",", "semicolon": ";"}
+
+
+def default_separator(contest: Contest) -> str:
+    """What the spreadsheet of the contest's audience splits on: French Excel and Calc read the
+    comma as the decimal mark and expect ";", English ones expect ","."""
+    return "semicolon" if contest.language == "fr" else "comma"
 
 
 def neutralize(value: object) -> str:
@@ -31,6 +39,7 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
     request's session.
     """
     zone = ZoneInfo(contest.timezone)
+    region = default_region(contest)
     questions = [(str(q.id), q.label) for q in contest.questions]
     header = [
         "id",
@@ -68,7 +77,9 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
                 entry.first_name,
                 entry.last_name,
                 entry.email,
-                entry.phone or "",
+                # As written at home ("06 12 34 56 78"): no leading "+" for a spreadsheet to
+                # take for a formula, so no defusing apostrophe shown in the cell.
+                display_phone(entry.phone, region) if entry.phone else "",
                 entry.postal_code,
                 entry.birth_date.isoformat() if entry.birth_date else "",
                 "yes" if entry.marketing_opt_in else "no",
