@@ -152,3 +152,19 @@ def test_send_mail_without_server_is_an_error(app, runner):
     app.config["SMTP_URL"] = ""
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 1 and "CONTESTS_SMTP_URL is not set" in result.output
+
+
+def test_cross_site_confirmation_and_unsigned_resend_change_nothing(app, client, db, optin_contest):
+    """A confirmation posted from another site, or a resend without the form's signed token,
+    confirms nothing and queues nothing."""
+    assert _submit(client, email="jeanne@example.org").status_code == 303
+    (body,) = db.session.execute(select(OutboxMessage.body)).scalars().all()
+    path = re.search(r"http://localhost(/c/optin/confirm/\S+)", body).group(1)
+    response = client.post(path, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.execute(select(Entry.status)).scalar_one() == "pending"
+    for token in ("", "forged", None):
+        data = {"email": "jeanne@example.org"} | ({} if token is None else {"form_token": token})
+        assert client.post("/c/optin/resend", data=data).status_code == 400
+    assert len(db.session.execute(select(OutboxMessage.id)).scalars().all()) == 1

@@ -105,3 +105,98 @@ def test_admin_requires_sign_in(app, client, two_tenants):
     response = client.get(f"/admin/o/{two_tenants['museum'].id}/")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def _snapshot(db, t) -> dict:
+    """What Alice must not be able to change in the theatre's contest."""
+    from sqlalchemy import select
+
+    from contests.models import Draw, Entry, Prize, Question
+
+    db.session.expire_all()
+    contest_id = t["theatre_contest"].id
+    return {
+        "entries": sorted(
+            db.session.execute(
+                select(Entry.id, Entry.status, Entry.flags, Entry.disqualified_reason).where(
+                    Entry.contest_id == contest_id
+                )
+            ).all()
+        ),
+        "prizes": sorted(
+            db.session.execute(
+                select(Prize.id, Prize.title, Prize.quantity).where(Prize.contest_id == contest_id)
+            ).all()
+        ),
+        "questions": sorted(
+            db.session.execute(
+                select(Question.id, Question.label).where(Question.contest_id == contest_id)
+            ).all()
+        ),
+        "draws": sorted(
+            db.session.execute(
+                select(Draw.id, Draw.state, Draw.record).where(Draw.contest_id == contest_id)
+            ).all()
+        ),
+    }
+
+
+def test_foreign_child_ids_under_ones_own_contest_change_nothing(app, client, db, two_tenants):
+    """Alice's organization and contest in the URL, the theatre's entry, prize, question or draw
+    as the child: every route answers 404 and the theatre's rows stay as they were."""
+    from datetime import UTC, datetime, timedelta
+
+    from contests.winners.drawing import perform_draw
+    from helpers import csrf_from
+
+    t = two_tenants
+    theatre_contest = t["theatre_contest"]
+    theatre_contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    theatre_draw = perform_draw(theatre_contest, ["1 2 3 4 5"], None, datetime.now(UTC))
+    db.session.commit()
+    ids = {
+        "org_id": t["museum"].id,
+        "contest_id": t["museum_contest"].id,
+        "prize_id": theatre_contest.prizes[0].id,
+        "question_id": theatre_contest.questions[0].id,
+        "entry_id": t["theatre_entry"].id,
+        "fmt": "png",
+    }
+    before = _snapshot(db, t)
+    sign_in(client, "alice@example.org")
+    token = csrf_from(client.get("/admin/organizations").get_data(as_text=True))
+    checked = 0
+    for rule in _admin_rules(app):
+        children = set(rule.arguments) & {"prize_id", "question_id", "entry_id"}
+        if not children:
+            continue
+        url = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {
+                "csrf_token": token,
+                "reason": "Doublon",
+                "title": "Volé",
+                "quantity": "9",
+                "unit_value": "1",
+                "currency": "EUR",
+            }
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            checked += 1
+    base = f"/admin/o/{t['museum'].id}/contests/{t['museum_contest'].id}"
+    # A draw is named in the query string or in a form field rather than in the path.
+    assert client.get(f"{base}/draw/certificate.pdf?draw={theatre_draw.id}").status_code == 404
+    winner = t["theatre_entry"].id
+    response = client.post(
+        f"{base}/draw/substitute",
+        data={
+            "csrf_token": token,
+            "draw_id": theatre_draw.id,
+            "entry_id": winner,
+            "reason": "fraud",
+        },
+    )
+    assert response.status_code == 404
+    assert checked >= 7
+    assert _snapshot(db, t) == before
