@@ -1,8 +1,9 @@
 """Fixtures: a real database per backend (SQLite file, PostgreSQL), apps, clients, factories.
 
 Every test that touches the database runs once per backend. The PostgreSQL half runs when
-CONTESTS_TEST_POSTGRES_URL is set (``.ci/run`` sets it) and then fails loudly rather than
-skipping if the server cannot be reached.
+CONTESTS_TEST_POSTGRES_URL is set (``.ci/run`` sets it; "off" skips it) or, unset, when a
+server answers on 127.0.0.1:5432; it then fails loudly rather than skipping if the server cannot
+be reached, and the summary says in colour which half did not run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contests import create_app
 from contests.contest.editing import add_prize, create_contest
 from contests.contest.publishing import publish_contest
 from contests.extensions import db as _db
-from helpers import PASSWORD, POSTGRES_URL, fresh_postgres_schema, worker_name
+from helpers import PASSWORD, POSTGRES_SOURCE, POSTGRES_URL, fresh_postgres_schema, worker_name
 
 BACKENDS = ("sqlite", "postgresql")
 _ran: Counter = Counter()
@@ -33,7 +34,7 @@ def database_url(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'contests.sqlite3'}"
     else:
         if not POSTGRES_URL:
-            pytest.skip("PostgreSQL half skipped: CONTESTS_TEST_POSTGRES_URL is not set")
+            pytest.skip(f"PostgreSQL half skipped: {POSTGRES_SOURCE}")
         url = fresh_postgres_schema(f"contests_test_{worker_name()}")
     app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
@@ -141,8 +142,16 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"database backends ran: {ran}")
     if POSTGRES_URL and not _ran["postgresql"]:
         terminalreporter.write_line(
-            "ERROR: CONTESTS_TEST_POSTGRES_URL was set but no PostgreSQL test passed"
+            f"ERROR: PostgreSQL ({POSTGRES_SOURCE}) was given but no PostgreSQL test passed",
+            red=True,
+            bold=True,
         )
+    for name in BACKENDS:
+        if not _ran[name]:
+            why = POSTGRES_SOURCE if name == "postgresql" else "no SQLite test was selected"
+            terminalreporter.write_line(
+                f"WARNING: the {name} half of the suite did not run ({why})", yellow=True, bold=True
+            )
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -10,8 +10,31 @@ from sqlalchemy import create_engine, text
 
 #: The password every test organizer gets.
 PASSWORD = "correct horse battery staple"
-#: The PostgreSQL server of the second half of the suite (.ci/run sets it).
-POSTGRES_URL = os.environ.get("CONTESTS_TEST_POSTGRES_URL", "")
+#: Where the suite looks for PostgreSQL when CONTESTS_TEST_POSTGRES_URL is not set.
+LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_url() -> tuple[str, str]:
+    """The PostgreSQL server of the second half of the suite, and where it came from.
+
+    CONTESTS_TEST_POSTGRES_URL wins (``.ci/run`` sets it; "off" or empty skips the half);
+    unset, a local server that answers is used rather than silently skipped.
+    """
+    configured = os.environ.get("CONTESTS_TEST_POSTGRES_URL")
+    if configured is not None:
+        if configured.strip().lower() in ("", "off"):
+            return "", f"CONTESTS_TEST_POSTGRES_URL={configured!r} turns it off"
+        return configured, "CONTESTS_TEST_POSTGRES_URL"
+    import psycopg
+
+    try:
+        psycopg.connect(LOCAL_POSTGRES_URL, connect_timeout=2).close()
+    except psycopg.Error:
+        return "", f"no server answered at {LOCAL_POSTGRES_URL}"
+    return LOCAL_POSTGRES_URL, "found on 127.0.0.1:5432"
+
+
+POSTGRES_URL, POSTGRES_SOURCE = _postgres_url()
 
 
 def _pg_schema_url(base: str, schema: str) -> str:

@@ -213,11 +213,17 @@ def _tamper_cases():
 
 
 @pytest.mark.parametrize("name, change", list(_tamper_cases()), ids=[n for n, _ in _tamper_cases()])
-def test_any_tampered_field_fails(name, change):
+def test_any_tampered_field_fails(name, change, tmp_path, capsys):
+    """The verifier itself says FAIL (exit 1), naming a check: a crash would prove nothing."""
+    from contests.draw.verify import main
+
     record, entrant_file = _draw()
     change(record)
-    with pytest.raises((CheckFailed, KeyError, ValueError)):
-        verify(record, entrant_file)
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    (tmp_path / "entrants.txt").write_bytes(entrant_file)
+    assert main([str(tmp_path / "record.json"), str(tmp_path / "entrants.txt")]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL: ") and "malformed" not in out and "Traceback" not in out
 
 
 def test_any_tampered_entrant_row_fails():

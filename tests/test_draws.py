@@ -127,7 +127,7 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
     assert "Gagnants" in html and record["seed"] in html
     assert "Ce jeu est terminé" in client.get("/c/noel").get_data(as_text=True)
     actions = db.session.execute(select(AuditEvent.action)).scalars().all()
-    assert "draw.committed" in actions and "draw.performed" in actions
+    assert actions.count("draw.committed") == 1 and actions.count("draw.performed") == 1
 
 
 def test_receipt_check_gives_a_valid_inclusion_proof(app, client, db, contest):
@@ -228,11 +228,12 @@ def test_two_organizers_pressing_draw_at_once_make_one_draw(app, db, contest, ba
         thread.join()
     assert sorted(results) == ["drawn", "refused", "refused", "refused"], results
     db.session.expire_all()
-    assert (
+    performed = (
         db.session.execute(select(AuditEvent).where(AuditEvent.action == "draw.performed"))
         .scalars()
         .all()
     )
+    assert len(performed) == 1
 
 
 def test_a_draw_interrupted_midway_leaves_nothing(app, db, contest, monkeypatch):

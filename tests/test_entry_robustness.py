@@ -154,3 +154,63 @@ def test_entry_rate_limit_shared_through_redis(app, client, db, factory):
         statuses.append(response.status_code)
     assert statuses == [303, 303, 303, 429]
     assert server.keys(f"*{REDIS_PREFIX}*"), "the limiter wrote no counter to Redis"
+
+
+IDENTITIES = ["zoe@gmail.com", "Z.O.E+concours@gmail.com", "paul@example.org", "lea@example.fr"]
+
+
+@pytest.mark.parametrize("app", [{"ENTRY_LIMIT_PER_IP": "10000 per minute"}], indirect=True)
+def test_valid_forms_varied_one_field_at_a_time_keep_one_entry_per_person(
+    app, client, db, strict_contest
+):
+    """A valid form with one field replaced by an arbitrary value, for a few people under
+    several spellings: every accepted entry is a new person, every refusal of an already entered
+    person says so (409), and the table never holds a person twice. The run must reach both the
+    insert and the refusal, or it proves nothing about duplicates."""
+    from collections import Counter
+
+    from contests.identity import identity_key, normalize_email
+
+    question = strict_contest.questions[0]
+    valid = {
+        "first_name": "Zoé",
+        "last_name": "Durand",
+        "postal_code": "75011",
+        "birth_date": "1990-05-01",
+        "tie_breaker": "42",
+        "accept_rules": "y",
+        f"q_{question.id}": "Rouge",
+    }
+    entered: set[str] = set()
+    seen: Counter = Counter()
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        email=st.sampled_from(IDENTITIES),
+        varied=st.one_of(st.none(), st.sampled_from(FIELDS)),
+        value=field_values,
+    )
+    def submit(email, varied, value):
+        token = TOKEN.search(client.get("/c/robuste").get_data(as_text=True)).group(1)
+        data = {**valid, "email": email, "form_token": token}
+        if varied is not None:
+            data[f"q_{question.id}" if varied == "q_1" else varied] = value
+        try:
+            key = identity_key(normalize_email(data["email"]).key)
+        except ValueError:  # not an address anyone can enter with
+            key = None
+        status = client.post("/c/robuste", data=data).status_code
+        seen[status] += 1
+        assert status in (200, 303, 400, 409), status
+        if varied is None:
+            assert status == (409 if key in entered else 303)
+        if status == 303:
+            assert key is not None and key not in entered
+            entered.add(key)
+        if status == 409:
+            assert key in entered
+        db.session.expire_all()
+        assert db.session.execute(select(func.count()).select_from(Entry)).scalar() == len(entered)
+
+    submit()
+    assert seen[303] >= 2 and seen[409] >= 1, seen
