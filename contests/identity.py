@@ -29,30 +29,53 @@ class InvalidPhone(ValueError):
     pass
 
 
-#: Mailbox providers whose alias rules are known: domain -> (canonical domain, drop dots, tag
-#: separator).
-_GOOGLE = ("gmail.com", True, "+")
-_MICROSOFT_TAG = "+"
-PROVIDER_RULES: dict[str, tuple[str, bool, str]] = {
+@dataclass(frozen=True)
+class ProviderRule:
+    """How one provider's addresses reach a mailbox (docs/deduplication.md lists the sources)."""
+
+    #: The domain every address of the family is counted under.
+    canonical: str
+    #: Gmail ignores dots in the local part.
+    drop_dots: bool = False
+    #: Sub-addressing: what follows this separator is a tag the provider ignores.
+    tag: str = "+"
+    #: Yandex treats "." and "-" in a login as the same character.
+    dots_are_hyphens: bool = False
+    #: Yahoo's disposable addresses ("base-keyword@"): the base is not a mailbox of its own (a
+    #: stranger may own "base@"), so they fold to "base-@": merged with each other, never with
+    #: the plain address.
+    disposable_base: bool = False
+
+
+_GOOGLE = ProviderRule("gmail.com", drop_dots=True)
+_APPLE = ProviderRule("icloud.com")
+_PROTON = ProviderRule("proton.me")
+_YANDEX = ProviderRule("yandex.ru", dots_are_hyphens=True)
+_YANDEX_DOMAINS = ("yandex.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru")
+PROVIDER_RULES: dict[str, ProviderRule] = {
     "gmail.com": _GOOGLE,
     "googlemail.com": _GOOGLE,
     # Apple: the three domains reach the same mailbox; sub-addressing with "+".
-    "icloud.com": ("icloud.com", False, "+"),
-    "me.com": ("icloud.com", False, "+"),
-    "mac.com": ("icloud.com", False, "+"),
+    "icloud.com": _APPLE,
+    "me.com": _APPLE,
+    "mac.com": _APPLE,
     # Proton: the four domains reach the same mailbox; sub-addressing with "+".
-    "proton.me": ("proton.me", False, "+"),
-    "protonmail.com": ("proton.me", False, "+"),
-    "protonmail.ch": ("proton.me", False, "+"),
-    "pm.me": ("proton.me", False, "+"),
-    "fastmail.com": ("fastmail.com", False, "+"),
-    "fastmail.fm": ("fastmail.fm", False, "+"),
-    "zoho.com": ("zoho.com", False, "+"),
-    "gmx.com": ("gmx.com", False, "+"),
-    "gmx.fr": ("gmx.fr", False, "+"),
-    "gmx.de": ("gmx.de", False, "+"),
+    "proton.me": _PROTON,
+    "protonmail.com": _PROTON,
+    "protonmail.ch": _PROTON,
+    "pm.me": _PROTON,
+    # Yandex: one mailbox behind every national domain; "+tag"; "." equals "-" in logins.
+    **dict.fromkeys(
+        ("yandex.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru"), _YANDEX
+    ),
+    "fastmail.com": ProviderRule("fastmail.com"),
+    "fastmail.fm": ProviderRule("fastmail.fm"),
+    "zoho.com": ProviderRule("zoho.com"),
+    "gmx.com": ProviderRule("gmx.com"),
+    "gmx.fr": ProviderRule("gmx.fr"),
+    "gmx.de": ProviderRule("gmx.de"),
     # La Poste: sub-addressing with "+" is accepted.
-    "laposte.net": ("laposte.net", False, "+"),
+    "laposte.net": ProviderRule("laposte.net"),
 }
 #: Outlook.com family: each domain is its own mailbox space; "+tag" is an alias.
 for _domain in (
@@ -76,8 +99,8 @@ for _domain in (
     "live.ca",
     "msn.com",
 ):
-    PROVIDER_RULES[_domain] = (_domain, False, _MICROSOFT_TAG)
-#: Yahoo family: disposable addresses are "base-keyword@"; the base is the mailbox.
+    PROVIDER_RULES[_domain] = ProviderRule(_domain)
+#: Yahoo family: disposable addresses are "base-keyword@" (a Yahoo ID has no "-").
 for _domain in (
     "yahoo.com",
     "yahoo.fr",
@@ -89,7 +112,21 @@ for _domain in (
     "ymail.com",
     "rocketmail.com",
 ):
-    PROVIDER_RULES[_domain] = (_domain, False, "-")
+    PROVIDER_RULES[_domain] = ProviderRule(_domain, tag="-", disposable_base=True)
+
+
+def mailbox_local_part(local: str, rule: ProviderRule) -> str:
+    """The local part of the mailbox an address of this provider reaches."""
+    base, separator, _tag = local.partition(rule.tag)
+    if not base:  # "+x@" or "-x@": no base to fold to
+        base, separator = local, ""
+    if rule.drop_dots:
+        base = base.replace(".", "")
+    if rule.dots_are_hyphens:
+        base = base.replace(".", "-")
+    if rule.disposable_base and separator:
+        base += "-"  # a disposable address: merged with its siblings, not with "base@"
+    return base
 
 
 @dataclass(frozen=True)
@@ -114,16 +151,15 @@ def normalize_email(raw: str) -> NormalizedEmail:
     except EmailNotValidError as error:
         raise InvalidEmail(str(error)) from None
     domain = (result.ascii_domain or result.domain).lower()
-    local = unicodedata.normalize("NFKC", result.local_part).casefold()
+    # lower(), not casefold(): casefold turns "ß" into "ss", and straße@ and strasse@ are two
+    # mailboxes; providers ignore the case of letters, not the spelling.
+    local = unicodedata.normalize("NFKC", result.local_part).lower()
     if is_disposable_domain(domain):
         raise DisposableEmail(domain)
     rule = PROVIDER_RULES.get(domain)
     if rule is not None:
-        canonical, drop_dots, separator = rule
-        local = local.split(separator, 1)[0] or local
-        if drop_dots:
-            local = local.replace(".", "")
-        domain = canonical
+        local = mailbox_local_part(local, rule)
+        domain = rule.canonical
     return NormalizedEmail(address=result.normalized, key=f"{local}@{domain}", domain=domain)
 
 
@@ -142,6 +178,20 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def example_phone(region: str) -> tuple[str, str]:
+    """A mobile number of ``region``, national and international ("06 12 34 56 78",
+    "+33 6 12 34 56 78"), for messages that show what to type."""
+    number = phonenumbers.example_number_for_type(
+        region, phonenumbers.PhoneNumberType.MOBILE
+    ) or phonenumbers.example_number(region)
+    if number is None:
+        number = phonenumbers.example_number_for_type("FR", phonenumbers.PhoneNumberType.MOBILE)
+    return (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
 
 
 def display_phone(e164: str, home_region: str) -> str:

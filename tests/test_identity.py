@@ -24,7 +24,8 @@ from contests.identity import (
         ],
         ["marie@outlook.fr", "Marie+jeu@outlook.fr", "MARIE@OUTLOOK.FR"],
         ["paul@hotmail.com", "paul+1@hotmail.com"],
-        ["lea@yahoo.fr", "lea-concours@yahoo.fr", "Lea-autre@Yahoo.fr"],
+        ["lea-concours@yahoo.fr", "Lea-autre@Yahoo.fr"],  # one disposable base, two keywords
+        ["ivan.petrov@yandex.ru", "Ivan-Petrov@ya.ru", "ivan.petrov+promo@yandex.com"],
         ["sam@icloud.com", "sam@me.com", "Sam+promo@mac.com"],
         ["ana@proton.me", "ana+x@protonmail.com", "ana@pm.me"],
         ["zoé@exemple.fr", "ZOÉ@exemple.fr", "zoe\u0301@exemple.fr"],
@@ -43,6 +44,9 @@ def test_aliases_share_a_key(variants):
         ("marie@hotmail.fr", "marie@hotmail.com"),  # distinct Microsoft mailboxes
         ("a+b@orange.fr", "a@orange.fr"),  # unknown rules: keep the address as is
         ("lea-x@gmail.com", "lea@gmail.com"),  # "-" is not a Gmail tag
+        # Yahoo's disposable base is not the mailbox of the same name: a stranger may own it.
+        ("jane-shop@yahoo.com", "jane@yahoo.com"),
+        ("straße@example.de", "strasse@example.de"),  # two spellings, two mailboxes
     ],
 )
 def test_distinct_mailboxes_stay_distinct(a, b):
@@ -90,3 +94,25 @@ def test_household_key_ignores_accents_case_and_spacing():
     )
     assert household_key("Zoé", "Durand", "75011") != household_key("Zoé", "Durand", "75012")
     assert fold_text("Ærø Straße") == "ærøstrasse"
+
+
+@pytest.mark.parametrize(
+    "region, example", [("FR", "06 12 34 56 78"), ("US", "(201) 555-0123"), ("GB", "07400 123456")]
+)
+def test_the_phone_message_shows_what_people_of_the_contest_type(app, region, example):
+    from contests.entries.submission import phone_problem
+
+    assert example in str(phone_problem("12", region))
+
+
+def test_territories_are_countries_phone_numbers_belong_to(app):
+    from werkzeug.datastructures import MultiDict
+
+    from contests.contest.fields import ContestFields
+
+    form = ContestFields(formdata=MultiDict({"territory": "FR, EU, UN, ZZ"}), meta={"csrf": False})
+    form.validate()
+    assert any("EU, UN, ZZ" in str(message) for message in form.territory.errors)
+    form = ContestFields(formdata=MultiDict({"territory": "FR, BE, CH"}), meta={"csrf": False})
+    form.validate()
+    assert form.territory.errors == []

@@ -6,6 +6,7 @@ imported from a file pass exactly the same checks.
 
 from __future__ import annotations
 
+import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -72,7 +73,9 @@ def _check_territory(form, field):
     codes = [
         c.strip().upper() for c in (field.data or "").replace(";", ",").split(",") if c.strip()
     ]
-    known = Locale("en").territories
+    # Countries phone numbers can be read for (phonenumbers' regions): not "EU", "UN" or "ZZ",
+    # which Babel knows as territories but no phone number belongs to.
+    known = set(Locale("en").territories) & phonenumbers.SUPPORTED_REGIONS
     unknown = [c for c in codes if len(c) != 2 or c not in known]
     if unknown:
         raise ValidationError(

@@ -31,6 +31,7 @@ from ..identity import (
     DisposableEmail,
     InvalidEmail,
     InvalidPhone,
+    example_phone,
     household_key,
     identity_key,
     normalize_email,
@@ -165,7 +166,16 @@ EMAIL_INVALID = _l("Enter a valid email address, such as contact@example.org.")
 EMAIL_DISPOSABLE = _l(
     "Temporary email addresses cannot be used; enter an address you will still read after the draw."
 )
-PHONE_INVALID = _l("Enter a valid phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78.")
+
+
+def phone_invalid(region: str):
+    """Why a phone number was refused, with an example as people of ``region`` write one."""
+    national, international = example_phone(region)
+    return _l(
+        "Enter a valid phone number, such as %(national)s or %(international)s.",
+        national=national,
+        international=international,
+    )
 
 
 def email_problem(raw: str):
@@ -183,7 +193,7 @@ def phone_problem(raw: str, region: str):
     try:
         normalize_phone(raw, region)
     except InvalidPhone:
-        return PHONE_INVALID
+        return phone_invalid(region)
     return None
 
 
@@ -210,7 +220,7 @@ def _check(contest: Contest, data: EntryInput, now: datetime) -> tuple:
         try:
             phone = normalize_phone(data.phone, default_region(contest))
         except InvalidPhone:
-            errors["phone"] = [PHONE_INVALID]
+            errors["phone"] = [phone_invalid(default_region(contest))]
     if data.birth_date is not None:
         problem = birth_date_problem(data.birth_date, contest.min_age, contest.timezone, now)
         if problem:
