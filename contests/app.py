@@ -93,8 +93,8 @@ def select_locale() -> str:
 @login_manager.user_loader
 def load_user(token: str):
     """The cookie names a sign-in session, not an account: a revoked or expired one is no one."""
+    from .accounts import session_user
     from .models.types import utcnow
-    from .organizations import session_user
 
     return session_user(token, utcnow())
 

@@ -32,6 +32,8 @@ class Defaults:
     #: Failed sign-ins allowed before the form answers 429, per address and per account.
     LOGIN_LIMIT_PER_IP = "20 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    #: Password reset mails asked for per address.
+    RESET_LIMIT_PER_IP = "5 per 15 minutes"
     #: Entry form submissions allowed per address (offices and mobile carriers share addresses).
     ENTRY_LIMIT_PER_IP = "60 per minute;2000 per hour"
     #: Confirmation mail re-sends allowed per address.

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .accounts import set_password
 from .contest.editing import add_prize, create_contest
 from .contest.publishing import publish_contest
 from .entries.submission import EntryInput, submit_entry
 from .extensions import db
 from .models import Contest, DrawState, Membership, Organization, User
-from .organizations import create_organization, set_password
+from .organizations import create_organization
 from .timezones import utc_to_local
 from .winners.drawing import perform_draw
 from .winners.records import draw_of

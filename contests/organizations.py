@@ -2,83 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import datetime, timedelta
-from functools import lru_cache
-
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy import select
 
 from . import audit
+from .accounts import check_password_strength, normalize_login_email, set_password
 from .errors import ValidationFailed
 from .extensions import db
-from .models import Membership, Organization, User, UserSession
-
-MIN_PASSWORD_LENGTH = 10
-
-
-def _hash_method() -> str:
-    return current_app.config["PASSWORD_HASH_METHOD"]
-
-
-@lru_cache(maxsize=4)
-def _dummy_hash(method: str) -> str:
-    """A hash to check against when the account does not exist, so timing does not reveal emails.
-
-    Made with the configured method, so that it costs what a real account's check costs.
-    """
-    return generate_password_hash("not-a-real-password", method=method)
-
-
-def normalize_login_email(email: str) -> str:
-    """Lower-case and validate an organizer's email (accounts are looked up case-insensitively)."""
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise ValidationFailed(
-            {"email": [_l("Enter a valid email address, such as contact@example.org.")]}
-        ) from None
-
-
-def login_key(email: str) -> str:
-    """The account an address designates at sign-in (what throttling counts against)."""
-    try:
-        return normalize_login_email(email[:254])
-    except ValidationFailed:
-        return email.strip().casefold()[:254]
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            {
-                "password": [
-                    _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-                ]
-            }
-        )
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """Return the organizer whose credentials these are, spending the same time either way."""
-    try:
-        email = normalize_login_email(email)
-    except ValidationFailed:
-        return None
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None:
-        check_password_hash(_dummy_hash(_hash_method()), password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
-
-
-def set_password(user: User, password: str) -> None:
-    check_password_strength(password)
-    user.password_hash = generate_password_hash(password, method=_hash_method())
+from .models import Membership, Organization, User
 
 
 def find_user(email: str) -> User | None:
@@ -157,7 +88,7 @@ def create_organizer(
 ) -> tuple[User, Organization]:
     """Create an organizer account in the named organization (created if it does not exist)."""
     email = normalize_login_email(email)
-    check_password_strength(password)
+    check_password_strength(password, (email, organization_name))
     if find_user(email) is not None:
         raise ValidationFailed({"email": [_l("An organizer with this email already exists.")]})
     organization = organization_named(organization_name)
@@ -202,69 +133,3 @@ def members_of(organization: Organization) -> list[Membership]:
             .order_by(User.email)
         ).scalars()
     )
-
-
-# --- sign-in sessions ----------------------------------------------------------------------
-
-#: How long a sign-in lasts (the cookie's own lifetime is the same).
-SESSION_HOURS = 12
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def open_session(user: User, now: datetime, user_agent: str = "") -> str:
-    """Record a new sign-in of ``user``; return the token its cookie carries."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        UserSession(
-            user_id=user.id,
-            token_sha256=_token_hash(token),
-            created_at=now,
-            expires_at=now + timedelta(hours=SESSION_HOURS),
-            user_agent=user_agent[:300],
-        )
-    )
-    db.session.flush()
-    audit.record("user.signed_in", actor=user)
-    user.session_token = token
-    return token
-
-
-def session_user(token: str, now: datetime) -> User | None:
-    """The organizer a cookie's token signs in, if its session is neither revoked nor expired."""
-    if not token or len(token) > 100:
-        return None
-    user = db.session.execute(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.token_sha256 == _token_hash(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-        )
-    ).scalar_one_or_none()
-    if user is not None:
-        user.session_token = token
-    return user
-
-
-def close_session(token: str, now: datetime) -> None:
-    """Sign one browser out: its cookie, even copied elsewhere, no longer works."""
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.token_sha256 == _token_hash(token), UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-
-
-def close_all_sessions(user: User, now: datetime) -> int:
-    """Sign ``user`` out of every browser; return how many sessions were open."""
-    closed = db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    ).rowcount
-    audit.record("user.signed_out_everywhere", actor=user, sessions=closed)
-    return closed

@@ -169,7 +169,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def factory(app):
     """Builders that go through the real domain functions, committing like a request would."""
-    from contests import organizations
+    from contests import accounts, organizations
 
     class Factory:
         now = datetime.now(UTC)
@@ -178,7 +178,7 @@ def factory(app):
             from contests.models import User
 
             user = User(email=email)
-            organizations.set_password(user, password)
+            accounts.set_password(user, password)
             _db.session.add(user)
             _db.session.commit()
             return user

@@ -37,8 +37,8 @@ def test_password_is_stored_with_a_slow_hash(app, factory, db):
 def test_production_hash_keeps_werkzeugs_full_work_factor(tmp_path):
     """The tests lower scrypt's work factor; an installation keeps Werkzeug's (n=32768, r=8)."""
     from contests import create_app
+    from contests.accounts import set_password
     from contests.models import User as Organizer
-    from contests.organizations import set_password
 
     app = create_app({"SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
     assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
@@ -174,7 +174,7 @@ def test_sign_out_everywhere_ends_every_other_session(app, client, factory, db):
 def test_a_session_ends_after_its_lifetime(app, db, factory):
     from datetime import UTC, datetime, timedelta
 
-    from contests.organizations import SESSION_HOURS, open_session, session_user
+    from contests.accounts import SESSION_HOURS, open_session, session_user
 
     alice = factory.user("alice@example.org")
     now = datetime.now(UTC)

@@ -16,3 +16,26 @@ class LanguageForm(Form):
     lang = SelectField(
         _l("Language"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")]
     )
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters; several unrelated words make a strong one."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class ResetRequestForm(Form):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(Form):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters; several unrelated words make a strong one."),
+        validators=[DataRequired(), Length(max=200)],
+    )

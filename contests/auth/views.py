@@ -18,17 +18,28 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import limiter
-from ..models.types import utcnow
-from ..organizations import (
+from ..accounts import (
     authenticate,
     close_all_sessions,
     close_session,
     login_key,
     open_session,
+    request_password_reset,
+    user_for_reset,
 )
+from ..accounts import (
+    change_password as change_account_password,
+)
+from ..accounts import (
+    reset_password as reset_account_password,
+)
+from ..errors import ValidationFailed
+from ..extensions import limiter
+from ..links import public_base
+from ..models.types import utcnow
 from ..transaction import unit_of_work
-from .forms import LanguageForm, LoginForm
+from ..web.boundary import attach_errors, change
+from .forms import LanguageForm, LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -127,3 +138,58 @@ def set_language():
                 current_user.ui_locale = form.lang.data
         refresh()
     return redirect(_safe_next(request.form.get("next")) or url_for("admin.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Change one's password; the other sessions of the account end, this one stays."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        with change(form) as outcome:
+            change_account_password(
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                current_user.session_token,
+                utcnow(),
+            )
+        if outcome.ok:
+            flash(_("Your password is changed; your other devices are signed out."), "success")
+            return redirect(url_for("admin.home"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"])
+def reset_request():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = ResetRequestForm()
+    sent = False
+    if form.validate_on_submit():
+        with change(form) as outcome:
+            request_password_reset(form.email.data, public_base(), utcnow())
+        sent = outcome.ok
+    return render_template("auth/reset_request.html", form=form, sent=sent)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from the mailed link (GET only shows the form: link scanners change
+    nothing); every session of the account ends."""
+    form = ResetForm()
+    try:
+        user_for_reset(token)
+        usable = True
+    except ValidationFailed as error:
+        attach_errors(form, error)
+        usable = False
+    if usable and form.validate_on_submit():
+        with change(form) as outcome:
+            reset_account_password(token, form.password.data, utcnow())
+        if outcome.ok:
+            flash(_("Your password is changed. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.errors else 200
+    return render_template("auth/reset.html", form=form, usable=usable), status
