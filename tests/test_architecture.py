@@ -27,6 +27,8 @@ DOMAIN = (
     "contests.winners",
     "contests.documents",
     "contests.organizations",
+    "contests.accounts",
+    "contests.links",
     "contests.audit",
     "contests.mail",
     "contests.demo",
