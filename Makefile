@@ -46,8 +46,9 @@ extract-messages: $(VENV)/.installed
 run: install
 	$(BIN)/contests db upgrade
 	CONTESTS_BASE_URL=$(BASE_URL) $(BIN)/contests demo
-	@echo "Serving on $(BASE_URL) (Ctrl+C to stop)"
-	CONTESTS_BASE_URL=$(BASE_URL) $(BIN)/contests run --host $(HOST) --port $(PORT)
+	@echo "Serving on $(BASE_URL) with a worker beside it (Ctrl+C stops both)."
+	@echo "Mail: printed in this terminal by the worker (set CONTESTS_SMTP_URL to send it)."
+	CONTESTS_BASE_URL=$(BASE_URL) scripts/serve.sh $(BIN) $(HOST) $(PORT)
 
 # axe-core and the Nu HTML Checker, pinned in package-lock.json, for the browser tests.
 node_modules/.installed: package.json package-lock.json

@@ -1,21 +1,26 @@
 """Mail through an outbox: queued in the caller's transaction, delivered after commit with retries.
 
-Nothing is lost when the SMTP server is down: the row stays, and ``contests send-mail`` (or the
-next request that delivers) tries again with a growing delay.
+Nothing is lost when the SMTP server is down: the row stays, and the worker (``contests
+worker``), ``contests send-mail`` or the next request that delivers tries again with a growing
+delay. Each delivery claims its messages first (a lease: ``locked_by``/``locked_until``), so
+that several workers and app servers delivering at once send every message once. One message
+that cannot be built (a broken header) is marked failed with its reason; the queue goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select, update
 
 from .extensions import db
 from .models import OutboxMessage
@@ -30,7 +35,7 @@ MAX_ATTEMPTS = 8
 class SmtpSettings:
     host: str
     port: int
-    security: str  # "plain", "starttls" or "tls"
+    security: str  # "plain", "starttls", "tls", or "console" (printed, for `make run`)
     username: str | None
     password: str | None
 
@@ -39,10 +44,13 @@ class SmtpSettings:
         """Read ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URLs, with optional
         credentials."""
         parts = urlsplit(url)
+        if parts.scheme == "console":
+            return cls(host="", port=0, security="console", username=None, password=None)
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
         if security is None or not parts.hostname:
             raise ValueError(
-                f"unsupported SMTP URL {url!r}: use smtp://, smtp+starttls:// or smtps://host:port"
+                f"unsupported SMTP URL {url!r}: use smtp://, smtp+starttls:// or smtps://host:port "
+                "(or console:// to print the mail)"
             )
         default_port = {"plain": 25, "starttls": 587, "tls": 465}[security]
         return cls(
@@ -68,8 +76,8 @@ def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = N
     db.session.execute(
         _QUEUE,
         {
-            "recipient": recipient,
-            "subject": subject,
+            "recipient": one_line(recipient),
+            "subject": one_line(subject),
             "body": body,
             "entry_id": entry_id,
             "created_at": now,
@@ -80,6 +88,11 @@ def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = N
     )
 
 
+def one_line(text: str) -> str:
+    """A header value: line breaks (from a contest title, say) would end the header early."""
+    return " ".join(text.split())
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
@@ -87,11 +100,54 @@ def _backoff(attempts: int) -> timedelta:
 def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["To"] = one_line(message.recipient)
+    email["Subject"] = one_line(message.subject)
     email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     email.set_content(message.body)
     return email
+
+
+#: How long a claim on a message holds: a worker that died mid-batch leaves it to others after.
+LEASE = timedelta(minutes=5)
+
+
+def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this delivery, committed before any is sent.
+
+    PostgreSQL skips the rows another worker is claiming (FOR UPDATE SKIP LOCKED); on both
+    backends the UPDATE only takes messages still unclaimed, so two workers never hold one.
+    """
+    free = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            free,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(db.session.execute(due).scalars())
+    if not ids:
+        db.session.commit()
+        return []
+    token = secrets.token_hex(8)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None), free)
+        .values(locked_by=token, locked_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
+        db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.locked_by == token).order_by(OutboxMessage.id)
+        ).scalars()
+    )
 
 
 def deliver_pending(
@@ -99,23 +155,10 @@ def deliver_pending(
 ) -> tuple[int, int]:
     """Send due messages; return (sent, failed). Commits after each message so progress is kept."""
     now = now or utcnow()
-    due = (
-        db.session.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                OutboxMessage.attempts < MAX_ATTEMPTS,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+    settings = SmtpSettings.from_url(smtp_url)
+    due = _claim(now, limit)
     if not due:
         return 0, 0
-    settings = SmtpSettings.from_url(smtp_url)
     sent = failed = 0
     try:
         connection = _connect(settings, timeout)
@@ -128,25 +171,53 @@ def deliver_pending(
     with connection:
         for message in due:
             try:
-                connection.send_message(_build(message, sender))
-            except (OSError, smtplib.SMTPException) as error:
-                _failed(message, now, str(error))
+                email = _build(message, sender)
+            except (ValueError, TypeError) as error:
+                # Not the server's fault and not going to improve: failed for good, with why.
+                _failed(message, now, f"cannot build the message: {error}", final=True)
                 failed += 1
             else:
-                message.sent_at = utcnow()
-                message.attempts += 1
-                sent += 1
+                try:
+                    connection.send_message(email)
+                except (OSError, smtplib.SMTPException) as error:
+                    _failed(message, now, str(error))
+                    failed += 1
+                else:
+                    message.sent_at = utcnow()
+                    message.attempts += 1
+                    message.locked_by = message.locked_until = None
+                    sent += 1
             db.session.commit()
     return sent, failed
 
 
-def _failed(message: OutboxMessage, now: datetime, error: str) -> None:
-    message.attempts += 1
+def _failed(message: OutboxMessage, now: datetime, error: str, final: bool = False) -> None:
+    message.attempts = MAX_ATTEMPTS if final else message.attempts + 1
     message.last_error = error[:1000]
     message.next_attempt_at = now + _backoff(message.attempts)
+    message.locked_by = message.locked_until = None
 
 
-def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+class _Console:
+    """Prints each message instead of sending it: `make run`'s mail, read in the terminal."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def send_message(self, email: EmailMessage) -> None:
+        print(
+            f"----- mail to {email['To']}: {email['Subject']}\n{email.get_content()}",
+            flush=True,
+            file=sys.stdout,
+        )
+
+
+def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP | _Console:
+    if settings.security == "console":
+        return _Console()
     if settings.security == "tls":
         connection = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=timeout, context=ssl.create_default_context()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .boundary import domain_command
 
@@ -52,3 +55,53 @@ def send_mail_command(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed} (failed messages are retried with a growing delay)")
     if failed:
         sys.exit(1)
+
+
+@click.command("worker")
+@click.option(
+    "--once", is_flag=True, help="Run every job until nothing is due, then exit (for cron)."
+)
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds to wait when nothing is due.",
+)
+@click.option(
+    "--batch",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Items per round.",
+)
+@with_appcontext
+def worker_command(once: bool, interval: float, batch: int) -> None:
+    """Run the timed work (mail delivery, and the jobs of contests.jobs); several workers may run
+    at once, on one machine or several. Stops cleanly on SIGTERM or Ctrl+C."""
+    from ..jobs import run_once
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo(f"worker: jobs every {interval:g} s when idle; mail via {_mail_target()}", err=True)
+    try:
+        while not stopping:
+            done = run_once(batch)
+            if any(done.values()):
+                click.echo(
+                    "worker: " + ", ".join(f"{k} {v}" for k, v in done.items() if v), err=True
+                )
+            if once:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+
+
+def _mail_target() -> str:
+    url = current_app.config["SMTP_URL"]
+    if not url:
+        return "nowhere (CONTESTS_SMTP_URL is not set: mail stays queued)"
+    if url.startswith("console:"):
+        return "this terminal (CONTESTS_SMTP_URL=console://)"
+    return url.split("@")[-1]  # the server, never its credentials

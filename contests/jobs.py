@@ -1,0 +1,50 @@
+"""Timed work, run by ``contests worker``: each job is a domain function that claims its own work.
+
+A job returns how much it did, so the worker can run it again at once while there is work and
+sleep when there is none. Every job must be safe when several workers (on several machines) run
+it at the same moment: it claims what it works on (the outbox's leases, a conditional UPDATE, a
+row lock) and commits each item, so a worker killed midway leaves nothing half done and nothing
+done twice. Jobs added by later work (claim expiries, freezing at the close, retention purges)
+join the list below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .mail import deliver_pending
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    #: Runs one batch; returns the number of items handled (0: nothing was due).
+    run: Callable[[int], int]
+
+
+def deliver_mail(batch: int) -> int:
+    """Send due mail through CONTESTS_SMTP_URL (nothing to do without one)."""
+    config = current_app.config
+    if not config["SMTP_URL"]:
+        return 0
+    sent, failed = deliver_pending(config["SMTP_URL"], config["MAIL_FROM"], limit=batch)
+    return sent + failed
+
+
+JOBS = (Job("mail", deliver_mail),)
+
+
+def run_once(batch: int = 100) -> dict[str, int]:
+    """Run every job until none has anything due; return what each handled."""
+    done = {job.name: 0 for job in JOBS}
+    busy = True
+    while busy:
+        busy = False
+        for job in JOBS:
+            handled = job.run(batch)
+            done[job.name] += handled
+            busy = busy or handled > 0
+    return done
