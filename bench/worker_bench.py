@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -102,9 +103,12 @@ def main() -> int:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # a free port: aiosmtpd checks the one it is given
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
-    smtp_url = f"smtp://127.0.0.1:{controller.server.sockets[0].getsockname()[1]}"
+    smtp_url = f"smtp://127.0.0.1:{port}"
     print(f"{'backend':<12}{'workers':>8}{'messages':>10}{'seconds':>10}{'mails/s':>10}  once each")
     for backend in args.backends:
         for workers in (1, 2):
