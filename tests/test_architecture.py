@@ -29,6 +29,7 @@ DOMAIN = (
     "contests.organizations",
     "contests.accounts",
     "contests.links",
+    "contests.jobs",
     "contests.audit",
     "contests.mail",
     "contests.demo",
