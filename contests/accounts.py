@@ -174,15 +174,7 @@ def change_password(
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationFailed({"current_password": [_l("This is not your current password.")]})
     set_password(user, new)
-    db.session.execute(
-        update(UserSession)
-        .where(
-            UserSession.user_id == user.id,
-            UserSession.revoked_at.is_(None),
-            UserSession.token_sha256 != _token_hash(keep_token or ""),
-        )
-        .values(revoked_at=now)
-    )
+    _revoke_sessions(user, now, keep_token)
     audit.record("user.password_changed", actor=user)
 
 
@@ -248,11 +240,7 @@ def reset_password(token: str, new: str, now: datetime) -> User:
     """Set a new password from a mailed link; every session of the account ends."""
     user = user_for_reset(token)
     set_password(user, new)
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    _revoke_sessions(user, now)
     audit.record("user.password_reset", actor=user)
     return user
 
@@ -316,12 +304,18 @@ def close_session(token: str, now: datetime) -> None:
     )
 
 
+def _revoke_sessions(user: User, now: datetime, keep_token: str | None = None) -> int:
+    """End every open session of ``user`` but the one ``keep_token`` names; return how many."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        query = query.where(UserSession.token_sha256 != _token_hash(keep_token))
+    return db.session.execute(query.values(revoked_at=now)).rowcount
+
+
 def close_all_sessions(user: User, now: datetime) -> int:
     """Sign ``user`` out of every browser; return how many sessions were open."""
-    closed = db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    ).rowcount
+    closed = _revoke_sessions(user, now)
     audit.record("user.signed_out_everywhere", actor=user, sessions=closed)
     return closed
