@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -9,12 +11,20 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from ..transaction import discard
 
+log = logging.getLogger(__name__)
+
 
 def install(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def untrusted_host(error: SecurityError):
         # A Host outside TRUSTED_HOSTS: Flask builds no URL adapter for it, so no page that
-        # links anywhere can be rendered. A short text is all such a request gets.
+        # links anywhere can be rendered. A short text is all such a request gets; the log
+        # tells the operator who forgot to set BASE_URL what to do.
+        log.warning(
+            "refused a request for an untrusted host (%s): set CONTESTS_BASE_URL or "
+            "CONTESTS_TRUSTED_HOSTS",
+            error.description,
+        )
         return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
