@@ -251,3 +251,20 @@ def test_public_certificate_follows_substitutions(app, client, db, drawn):
     by = record["alternates"][0]["entry_id"]
     assert f"remplace {replaced}" not in before and "Substitutions" not in before
     assert f"{by} (remplace {replaced})" in after
+
+
+def test_public_draw_page_lists_a_called_alternate_once_as_a_winner(app, client, db, drawn):
+    """After a substitution the alternate holds a prize: the page says so in the alternates list
+    instead of listing the same entry as a winner and as a waiting alternate."""
+    import re as regex
+
+    contest, draw = drawn
+    record = json.loads(draw.record)
+    substitute_winner(draw, record["winners"][0]["entry_id"], "declined", None, datetime.now(UTC))
+    db.session.commit()
+    called = record["alternates"][0]["entry_id"]
+    page = client.get(f"/d/{draw.id}").get_data(as_text=True)
+    alternates = page[page.index("Suppléants") :]
+    waiting = regex.findall(r"<li>Participation n° (\d+)</li>", alternates)
+    assert str(called) not in waiting
+    assert f"Participation n° {called} : appelée" in alternates

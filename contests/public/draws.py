@@ -49,6 +49,7 @@ def draw_page(draw_id: int):
         prizes=summary["prizes"],
         winners=summary["winners"],
         fills=summary["fills"],
+        called=summary["called"],
         receipt=receipt,
         inclusion=inclusion,
         children=children,

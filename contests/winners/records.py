@@ -58,6 +58,8 @@ def draw_summary(draw: Draw) -> dict:
         if record
         else {},
         "alternates_left": protocol.alternates_left(record) if record else 0,
+        #: Alternates who took a prize: listed as such, never as a winner and a waiting alternate.
+        "called": {s["by_entry_id"] for s in record["substitutions"]} - {None} if record else set(),
         "prizes": {prize["position"]: prize["title"] for prize in spec["prizes"]},
     }
 
