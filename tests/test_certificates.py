@@ -268,3 +268,24 @@ def test_public_draw_page_lists_a_called_alternate_once_as_a_winner(app, client,
     waiting = regex.findall(r"<li>Participation n° (\d+)</li>", alternates)
     assert str(called) not in waiting
     assert f"Participation n° {called} : appelée" in alternates
+
+
+def test_organizers_see_winners_and_alternates_with_names_and_contacts(app, client, db, drawn):
+    """The draw page of the admin names the people behind the entry numbers (organizers only)."""
+    contest, draw = drawn
+    record = json.loads(draw.record)
+    first = record["winners"][0]["entry_id"]
+    substitute_winner(draw, first, "declined", None, datetime.now(UTC))
+    db.session.commit()
+    called = record["alternates"][0]["entry_id"]
+    sign_in(client, "alice@example.org")
+    page = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw")
+    html = page.get_data(as_text=True)
+    people = {e.id: e for e in db.session.execute(select(Entry)).scalars()}
+    for entry_id in {w["entry_id"] for w in record["winners"][1:]} | {called}:
+        person = people[entry_id]
+        assert f"{person.first_name} {person.last_name}" in html and person.email in html
+    alternates = html[html.index("<h3>Alternates</h3>") :]
+    assert "Called: holds a prize above" in alternates
+    public = client.get(f"/d/{draw.id}").get_data(as_text=True)
+    assert people[called].email not in public and people[called].last_name not in public

@@ -12,7 +12,7 @@ from ..web.boundary import change
 from ..web.input_guard import form_id
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw
-from ..winners.records import draw_summary, draws_of, open_vacancies
+from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
 from . import bp, load_contest, load_draw
 
@@ -45,6 +45,7 @@ def draw(contest_id: int):
         vacancy_parent=parent,
         vacancies=vacant,
         pending=next((d for d in draws if d.state == DrawState.COMMITTED), None),
+        people=ranked_entries(draws),
         reasons=SUBSTITUTION_REASONS,
     )
 

@@ -64,6 +64,18 @@ def draw_summary(draw: Draw) -> dict:
     }
 
 
+def ranked_entries(draws: list[Draw]) -> dict[int, Entry]:
+    """The entries the drawn draws rank (winners, alternates, replaced winners), by id: what the
+    organizer's winners board shows with names and contacts. One query for every draw."""
+    ids: set[int] = set()
+    for draw in draws:
+        if draw.record:
+            ids |= protocol.ranked_ids(json.loads(draw.record))
+    if not ids:
+        return {}
+    return {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()}
+
+
 def draw_won_by(contest: Contest, entry_id: int) -> Draw | None:
     """The drawn draw of the contest in which this entry currently holds a prize, if any."""
     for draw in draws_of(contest):
