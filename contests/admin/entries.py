@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import Contest
 from ..models.types import utcnow
 from ..web.boundary import change
+from ..web.input_guard import form_id
 from . import bp, load_contest, load_entry
 from .forms import DisqualifyForm
 
@@ -40,8 +41,7 @@ def entries_list(contest_id: int):
     contest = load_contest(contest_id)
     status = _status_filter()
     search = (request.args.get("q") or "")[:200]
-    number = request.args.get("page", "1")
-    number = int(number) if number.isascii() and number.isdigit() and len(number) <= 6 else 1
+    number = min(form_id(request.args.get("page")) or 1, 100_000)
     page = db.paginate(
         entries_query(contest, status, search), page=number, per_page=PAGE_SIZE, error_out=False
     )

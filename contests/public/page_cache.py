@@ -39,10 +39,6 @@ class RenderedPages:
                     self._pages.popitem(last=False)
         return html.replace(TOKEN_SLOT, token)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
 
 def contest_pages() -> RenderedPages:
     """The running app's rendered contest pages."""

@@ -25,7 +25,8 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def form_id(value: str | None) -> int | None:
-    """An id typed in a form field (a hidden input), or None when it cannot name a row."""
+    """A positive whole number from a form field or the query string (an id, a page number), or
+    None when it is not one or is beyond any row's id."""
     value = (value or "").strip()
     if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
         return None
