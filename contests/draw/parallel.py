@@ -11,7 +11,10 @@ cleanly:
 - The smallest (key, entry_id) pairs of the whole list are the smallest of the per-range smallest.
 
 Workers are forked after the list is built, so they read its lines without copying or pickling
-them; an entrant file's lines are checked and read (ids, weights) by the workers too.
+them; an entrant file's lines are checked and read (ids, weights) by the workers too. They run
+under ``concurrent.futures.ProcessPoolExecutor`` rather than ``multiprocessing.Pool``: a worker
+that dies (killed, out of memory) raises ``BrokenProcessPool`` in the caller where ``Pool.map``
+waits for ever, and shutting down never depends on idle workers releasing a queue lock.
 Standard library only, like the rest of ``contests.draw``; without ``fork`` (or for small lists)
 the same functions run in the calling process.
 """
@@ -23,6 +26,7 @@ import heapq
 import multiprocessing
 import os
 from array import array
+from concurrent.futures import ProcessPoolExecutor
 from operator import methodcaller
 
 from .canonical import ENTRANT_LINE
@@ -80,8 +84,8 @@ def _smallest(args: tuple[bytes, array, array, int]) -> list[tuple[bytes, int]]:
     return smallest_keys(seed, ids, weights, count)
 
 
-def _pool(workers: int):
-    return multiprocessing.get_context("fork").Pool(workers)
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _workers(count: int, workers: int | None, threshold: int | None) -> int:
@@ -116,11 +120,7 @@ def merkle_root_and_selection(
     used = _workers(n, workers, threshold)
     pool = _pool(used) if used > 1 else None
     try:
-        blocks = (
-            pool.map(_block, range(0, n, BLOCK), chunksize=1)
-            if pool
-            else map(_block, range(0, n, BLOCK))
-        )
+        blocks = pool.map(_block, range(0, n, BLOCK)) if pool else map(_block, range(0, n, BLOCK))
         if parse:
             ids, weights = array("Q"), array("I")
         stack: list[tuple[int, bytes]] = []
@@ -141,11 +141,10 @@ def merkle_root_and_selection(
         ranges = [
             (seed, ids[a : a + step], weights[a : a + step], count) for a in range(0, n, step)
         ]
-        parts = pool.map(_smallest, ranges, chunksize=1) if pool else map(_smallest, ranges)
+        parts = list(pool.map(_smallest, ranges) if pool else map(_smallest, ranges))
         return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
     finally:
         _LINES, _PARSE = [], False
         if pool is not None:
-            # Idle workers after a success; after an error, no waiting for their blocks.
-            pool.terminate()
-            pool.join()
+            # After an error (a bad line), the blocks not yet started are dropped, not hashed.
+            pool.shutdown(wait=True, cancel_futures=True)
