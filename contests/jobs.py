@@ -10,12 +10,19 @@ join the list below.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 
+from .errors import DomainError
 from .mail import deliver_pending
+from .models.types import utcnow
+from .transaction import unit_of_work
+from .winners.claims import due_to_pass_on, pass_on
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,24 @@ def deliver_mail(batch: int) -> int:
     return sent + failed
 
 
-JOBS = (Job("mail", deliver_mail),)
+def pass_on_prizes(batch: int) -> int:
+    """Prizes declined or left unclaimed past their deadline go to the next alternate, who is
+    notified with a fresh deadline; the original winner is told. One transaction per prize."""
+    now = utcnow()
+    base_url = current_app.config["BASE_URL"]
+    done = 0
+    for award_id in due_to_pass_on(now, batch):
+        try:
+            with unit_of_work():
+                done += pass_on(award_id, base_url, now)
+        except DomainError as error:
+            # Left as it is (the organizer sees it on the board); tried again next round.
+            log.warning("prize %s not passed on: %s", award_id, "; ".join(error.messages()))
+    return done
+
+
+#: Claims first: the mail they queue goes out in the same round.
+JOBS = (Job("claims", pass_on_prizes), Job("mail", deliver_mail))
 
 
 def run_once(batch: int = 100) -> dict[str, int]:

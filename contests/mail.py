@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import insert, or_, select, update
@@ -66,11 +66,21 @@ class SmtpSettings:
 _QUEUE = insert(OutboxMessage.__table__)
 
 
-def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = None) -> None:
+def queue_mail(
+    recipient: str,
+    subject: str,
+    body: str,
+    entry_id: int | None = None,
+    *,
+    html: str | None = None,
+    sender_name: str = "",
+    reply_to: str = "",
+) -> None:
     """Write a message to the outbox in the current transaction.
 
     One Core INSERT, no ORM object: the entry form writes one message per entry, and nothing
-    reads the message back in the same request.
+    reads the message back in the same request. ``sender_name`` and ``reply_to`` make the mail
+    speak for the organization (its name before our address, answers going to it).
     """
     now = utcnow()
     db.session.execute(
@@ -80,6 +90,9 @@ def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = N
             "subject": one_line(subject),
             "body": body,
             "entry_id": entry_id,
+            "html": html,
+            "sender_name": one_line(sender_name),
+            "reply_to": one_line(reply_to),
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
@@ -99,11 +112,18 @@ def _backoff(attempts: int) -> timedelta:
 
 def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = sender
+    address = parseaddr(sender)[1]
+    # The organization's name before our address: winners see who writes, SPF/DKIM still pass.
+    name = one_line(message.sender_name)
+    email["From"] = formataddr((name, address)) if name else sender
     email["To"] = one_line(message.recipient)
+    if message.reply_to:
+        email["Reply-To"] = one_line(message.reply_to)
     email["Subject"] = one_line(message.subject)
-    email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
+    email["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1])
     email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
     return email
 
 
@@ -208,8 +228,9 @@ class _Console:
         return False
 
     def send_message(self, email: EmailMessage) -> None:
+        text = email.get_body(("plain",))
         print(
-            f"----- mail to {email['To']}: {email['Subject']}\n{email.get_content()}",
+            f"----- mail to {email['To']}: {email['Subject']}\n{text.get_content()}",
             flush=True,
             file=sys.stdout,
         )

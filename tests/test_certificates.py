@@ -19,6 +19,7 @@ from sqlalchemy import select
 from contests.documents.pdf import html_to_pdf
 from contests.entries.review import disqualify_entry
 from contests.models import Entry, User
+from contests.winners.claims import notify_all
 from contests.winners.drawing import perform_draw
 from contests.winners.substitution import substitute_winner
 from helpers import enter, sign_in
@@ -147,12 +148,19 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
         str(draw.id),
     ):
         assert value in text, value
-    # The claim deadline: 30 days (the contest's claim_days) after the draw, written in French.
-    deadline = (draw.drawn_at + timedelta(days=30)).astimezone(ZoneInfo("Europe/Paris"))
-    assert (
-        f"Date limite de réclamation {format_date(deadline, 'long', locale='fr')}" in text
-        and "Signature" in text
+    # Not notified yet: the period as the rules word it, counted from the mail.
+    assert "30 jours à compter du courriel" in text and "Signature" in text
+    # Notified: the deadline the notification started (30 days after the mail), in French.
+    mailed = datetime.now(UTC) + timedelta(days=3)
+    notify_all(draw, "http://localhost", mailed, None)
+    db.session.commit()
+    text = pdf_text(
+        client.get(
+            f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon"}
+        ).data
     )
+    deadline = (mailed + timedelta(days=30)).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"Date limite de réclamation {format_date(deadline, 'long', locale='fr')}" in text
     assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
     # Only current winners get one.
     loser = (

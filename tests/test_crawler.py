@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from contests.models import Award
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of
 from helpers import csrf_from, sign_in
@@ -77,6 +79,9 @@ def world(app, db, factory, museum):
         "question_id": str(contest.questions[0].id),
         "entry_id": str(entry.id),
         "draw_id": str(draw_of(contest).id),
+        "award_id": str(db.session.execute(select(Award.id)).scalars().first()),
+        "kind": "won",
+        "step": "delivered",
         "slug": "crawl",
         "number": "1",
         "token": "x",

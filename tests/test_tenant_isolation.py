@@ -57,6 +57,11 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "question_id": theatre_contest.questions[0].id,
         "entry_id": t["theatre_entry"].id,
         "fmt": "png",
+        # Not drawn: no draw or award exists yet; the contest in the path is what is refused.
+        "draw_id": 1,
+        "award_id": 1,
+        "kind": "won",
+        "step": "delivered",
     }
     assert sign_in(client, "alice@example.org").status_code == 302
     checked = 0

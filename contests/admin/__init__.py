@@ -110,4 +110,15 @@ def contest_form_data(contest: Contest) -> dict:
 
 
 # The views register themselves on ``bp`` when their module is imported.
-from . import audit_log, contests, documents, draws, embed, entries, organizations, prizes, rules  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    audit_log,
+    contests,
+    documents,
+    draws,
+    embed,
+    entries,
+    organizations,
+    prizes,
+    rules,
+    winners,
+)

@@ -10,11 +10,13 @@ from ..models import DrawState
 from ..models.types import utcnow
 from ..web.boundary import change
 from ..web.input_guard import form_id
+from ..winners.awards import awards_of
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw
 from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
 from . import bp, load_contest, load_draw
+from .forms import ShipForm
 
 
 def _draw_page(contest_id: int, anchor: str = ""):
@@ -47,6 +49,9 @@ def draw(contest_id: int):
         pending=next((d for d in draws if d.state == DrawState.COMMITTED), None),
         people=ranked_entries(draws),
         reasons=SUBSTITUTION_REASONS,
+        awards=awards_of([d.id for d in draws]),
+        now=utcnow(),
+        ship_form=ShipForm(),
     )
 
 

@@ -131,3 +131,8 @@ class EmbedForm(Form):
         ],
     )
     remove_logo = BooleanField(_l("Remove the logo"))
+
+
+class ShipForm(Form):
+    carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=100)])
+    tracking = StringField(_l("Tracking number"), validators=[Optional(), Length(max=100)])

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale
@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 
 from ..draw.protocol import current_winners
 from ..extensions import app_cache, db
-from ..models import Contest, Draw, Entry, RulesVersion
+from ..models import HOLDING, Award, Contest, Draw, Entry, RulesVersion
 from .pdf import html_to_pdf
 from .qr import qr_data_uri
 
@@ -178,8 +178,8 @@ def winner_certificate_pdf(
 ) -> bytes:
     """A certificate for one current winner: what they won, how it was drawn, and where to check it.
 
-    The city is the organizer's word (the form does not ask it); the claim deadline counts from the
-    draw.
+    The city is the organizer's word (the form does not ask it); the claim deadline is the one the
+    winner's notification started (not yet notified: the period the rules give, from the mail).
     """
     record = json.loads(draw.record)
     winner = next((w for w in current_winners(record) if w["entry_id"] == entry_id), None)
@@ -192,7 +192,13 @@ def winner_certificate_pdf(
         or winner["prize_position"] > len(prizes)
     ):
         raise NotAWinner(entry_id)
-    deadline = draw.drawn_at + timedelta(days=contest.claim_days) if contest.claim_days else None
+    # The rules count the claim period from the notification mail, not from the draw.
+    award = db.session.execute(
+        select(Award).where(
+            Award.draw_id == draw.id, Award.entry_id == entry_id, Award.status.in_(HOLDING)
+        )
+    ).scalar_one_or_none()
+    deadline = award.deadline_at if award is not None else None
     with force_locale(contest.language):
         html = render_template(
             "documents/winner_certificate.html",
@@ -205,6 +211,7 @@ def winner_certificate_pdf(
             draw_url=draw_url,
             qr=qr_data_uri(draw_url),
             claim_deadline=deadline,
+            claim_days=contest.claim_days,
             doc_language=contest.language,
             paper=PAPER.get(contest.jurisdiction, "A4"),
         )

@@ -46,6 +46,36 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
     queue_mail(entry.email, subject, body, entry_id=entry.id)
 
 
+def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
+    """The entrant's mails (confirmation link, receipt) with sample values, for the admin's
+    preview: (kind, (subject, text)), in the current locale."""
+    entry = Entry(first_name=str(_l("Camille")), email="camille@example.org")
+    entry.receipt_code = "ABCD-EFGH-JKLM"
+    url = f"{current_app.config['BASE_URL'].rstrip('/')}/c/{contest.slug}/confirm/…"
+    return [
+        (
+            "confirm",
+            (
+                str(_l("Confirm your entry: %(title)s", title=contest.title)),
+                render_template(
+                    "mail/confirm.txt",
+                    contest=contest,
+                    entry=entry,
+                    url=url,
+                    hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+                ),
+            ),
+        ),
+        (
+            "receipt",
+            (
+                str(_l("Your entry is recorded: %(title)s", title=contest.title)),
+                render_template("mail/receipt.txt", contest=contest, entry=entry),
+            ),
+        ),
+    ]
+
+
 def queue_receipt(contest: Contest, entry: Entry) -> None:
     with force_locale(contest.language):
         subject = str(_l("Your entry is recorded: %(title)s", title=contest.title))

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
 from .audit import AuditEvent
+from .award import HOLDING, Award, AwardStatus
 from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
@@ -8,6 +9,9 @@ from .organization import Membership, Organization, User, UserSession
 from .rules import RulesVersion
 
 __all__ = [
+    "HOLDING",
+    "Award",
+    "AwardStatus",
     "AuditEvent",
     "Consent",
     "ConsentText",

@@ -151,6 +151,11 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    #: An HTML alternative to the plain-text body (winner mails), or None.
+    html: Mapped[str | None] = mapped_column(Text)
+    #: The organization the mail speaks for: the From display name and the Reply-To address.
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
     #: Which entry the mail is about, so a resend can find and supersede it.
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), index=True

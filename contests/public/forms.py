@@ -14,6 +14,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -189,3 +190,53 @@ class ResendForm(Form):
 
     form_token = HiddenField()
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ClaimForm(Form):
+    """The winner's claim: where to send the prize and what the rules ask (see
+    ``winners.claims.requirements``); the domain checks the values, the form only reads them."""
+
+    postal_address = TextAreaField(
+        _l("Postal address"),
+        validators=[Length(max=2000)],
+        description=_l("Name, street, postal code, town and country, as the carrier needs them."),
+    )
+    phone = StringField(
+        _l("Phone number"),
+        validators=[Length(max=50)],
+        description=_l("In case the carrier needs to reach you."),
+    )
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    release_accepted = BooleanField(
+        _l(
+            "I certify that I am eligible under the rules and I accept the liability and "
+            "publicity release."
+        )
+    )
+    publication_ok = BooleanField()
+
+
+def claim_form(needs) -> ClaimForm:
+    """The claim form, with the questions this contest's rules ask and the others removed."""
+    form = ClaimForm()
+    # Required, but checked by the domain (winners.claims.claim_problems) with its own messages.
+    form.postal_address.flags.required = form.phone.flags.required = True
+    if not needs.birth_date:
+        del form.birth_date
+    else:
+        form.birth_date.flags.required = True
+    if not needs.release:
+        del form.release_accepted
+    if needs.publication == "consent":
+        form.publication_ok.label.text = _l(
+            "I agree that my first name, the initial of my surname and my town are published in "
+            "the list of winners."
+        )
+    elif needs.publication == "objection":
+        form.publication_ok.label.text = _l(
+            "I object to my surname and county being made available on request as a winner of "
+            "this prize draw."
+        )
+    else:
+        del form.publication_ok
+    return form

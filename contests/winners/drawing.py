@@ -18,6 +18,7 @@ from ..draw.canonical import MalformedEntrantFile, encode_line, entrant_commit
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, State, User
+from .awards import open_awards
 from .records import UNPRINTABLE, draw_of, pending_draw
 
 TOOL = "contests 0.1.0"
@@ -231,4 +232,5 @@ def perform_draw(
         entrants=record["entrants"]["count"],
         merkle_root=record["entrants"]["merkle_root"],
     )
+    open_awards(draw)
     return draw
