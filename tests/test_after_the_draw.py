@@ -26,6 +26,7 @@ CASES = {
     "fr": dict(
         contest=dict(language="fr", jurisdiction="FR", territory="FR"),
         phone="06 12 34 56 78",
+        town="Paris",
         won="Vous avez gagné",
         declined="Votre lot a été attribué à un autre gagnant",
         unclaimed="Votre délai de réclamation est écoulé",
@@ -37,6 +38,7 @@ CASES = {
     "en": dict(
         contest=dict(language="en", jurisdiction="GB", territory="GB", timezone="Europe/London"),
         phone="07911 123456",
+        town="Kent",
         won="You won",
         declined="Your prize has been passed on",
         unclaimed="Your claim period has ended",
@@ -135,6 +137,9 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
             "csrf_token": csrf_from(page),
             "postal_address": "1 rue X\n75001 Paris",
             "phone": case["phone"],
+            "town": case["town"],
+            # France: "publish my first name, initial and town"; UK: "I object to being named".
+            "publication_ok": "y",
             "action": "claim",
         },
     )
@@ -179,6 +184,7 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
                 "csrf_token": csrf_from(page),
                 "postal_address": "2 rue Y",
                 "phone": case["phone"],
+                "town": case["town"],
                 "action": "claim",
             },
         )
@@ -214,6 +220,16 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
 
     # Everything agrees: the public page, the verifier, the certificates, the audit log.
     public = client.get(f"/d/{draw.id}").get_data(as_text=True)
+    first_winner = db.session.get(Award, first).entry
+    published = f"{first_winner.first_name} {first_winner.last_name[0]}. (Paris)"
+    if language == "fr":  # agreed to publication; the alternates did not
+        assert published in public and public.count('class="winner-name"') == 1
+    else:  # UK: nothing published; surname and county on request, the objection respected
+        assert 'class="winner-name"' not in public
+        listing = client.get(board).get_data(as_text=True)
+        assert f"Objected to being named (entry {winners[0]})" in listing
+        alternate = db.session.get(Award, second).entry
+        assert f"{alternate.last_name}, Kent" in listing
     for alternate in alternates[:2]:
         assert case["public"].format(id=alternate) in public
     (tmp_path / "r.json").write_text(client.get(f"/d/{draw.id}.json").get_data(as_text=True))

@@ -119,6 +119,7 @@ def test_claim_page_claims_with_checked_details(app, client, db, drawn):
         {
             "postal_address": "Zoé D\n3 rue Haute\n75001 Paris",
             "phone": "06 12 34 56 78",
+            "town": "Paris",
             "publication_ok": "y",
             "action": "claim",
         },
@@ -200,7 +201,11 @@ def test_shipping_then_delivery_with_the_winner_told(app, db, drawn):
     with pytest.raises(WrongState):
         claims.mark_shipped(award, "La Poste", "6A1", now, None)
     claims.claim_prize(
-        award, claims.ClaimInput(postal_address="3 rue Haute\n75001 Paris", phone="0612345678"), now
+        award,
+        claims.ClaimInput(
+            postal_address="3 rue Haute\n75001 Paris", phone="0612345678", town="Paris"
+        ),
+        now,
     )
     claims.mark_shipped(award, "La Poste", "6A123", now, None)
     claims.mark_delivered(award, now, None)

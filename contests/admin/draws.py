@@ -13,6 +13,7 @@ from ..web.input_guard import form_id
 from ..winners.awards import awards_of
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw
+from ..winners.publication import request_list
 from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
 from . import bp, load_contest, load_draw
@@ -49,7 +50,8 @@ def draw(contest_id: int):
         pending=next((d for d in draws if d.state == DrawState.COMMITTED), None),
         people=ranked_entries(draws),
         reasons=SUBSTITUTION_REASONS,
-        awards=awards_of([d.id for d in draws]),
+        awards=(awards := awards_of([d.id for d in draws])),
+        requests=request_list(contest, awards) if contest.jurisdiction in ("GB", "US") else None,
         now=utcnow(),
         ship_form=ShipForm(),
     )

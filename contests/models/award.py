@@ -77,6 +77,8 @@ class Award(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the claim page collected.
     postal_address: Mapped[str] = mapped_column(Text, default="")
+    #: The town (UK: the county) as the winner writes it: what a winners list names.
+    town: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     birth_date: Mapped[date | None] = mapped_column(Date)
     release_accepted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -43,8 +43,9 @@ def claim(token: str):
     elif request.method == "POST":
         if form.validate():
             data = ClaimInput(
-                postal_address=form.postal_address.data,
-                phone=form.phone.data,
+                postal_address=form.postal_address.data or "",
+                phone=form.phone.data or "",
+                town=form.town.data or "",
                 birth_date=form.birth_date.data if needs.birth_date else None,
                 release_accepted=bool(needs.release and form.release_accepted.data),
                 publication_ok=bool(needs.publication and form.publication_ok.data),

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..links import external_url
 from ..models import Contest, Draw, DrawState
+from ..winners.awards import awards_of
+from ..winners.publication import public_names
 from ..winners.records import draw_summary, draws_of, receipt_inclusion
 from . import bp, load_contest
 
@@ -53,6 +55,7 @@ def draw_page(draw_id: int):
         receipt=receipt,
         inclusion=inclusion,
         children=children,
+        names=public_names(contest, awards_of([draw.id])),
     )
 
 

@@ -201,6 +201,7 @@ class ClaimForm(Form):
         validators=[Length(max=2000)],
         description=_l("Name, street, postal code, town and country, as the carrier needs them."),
     )
+    town = StringField(_l("Town"), validators=[Length(max=200)])
     phone = StringField(
         _l("Phone number"),
         validators=[Length(max=50)],
@@ -221,6 +222,9 @@ def claim_form(needs) -> ClaimForm:
     form = ClaimForm()
     # Required, but checked by the domain (winners.claims.claim_problems) with its own messages.
     form.postal_address.flags.required = form.phone.flags.required = True
+    form.town.flags.required = True
+    if needs.publication == "objection":
+        form.town.label.text = _l("County")
     if not needs.birth_date:
         del form.birth_date
     else:

@@ -60,6 +60,7 @@ def requirements(contest) -> Requirements:
 class ClaimInput:
     postal_address: str
     phone: str
+    town: str = ""
     birth_date: date | None = None
     release_accepted: bool = False
     publication_ok: bool = False
@@ -150,6 +151,13 @@ def claim_problems(award: Award, data: ClaimInput, now: datetime) -> dict[str, l
         errors["postal_address"] = [_l("Enter the address where the prize should be sent.")]
     elif len(address) > 500 or any(ord(c) < 32 and c not in "\r\n" for c in address):
         errors["postal_address"] = [_l("Enter a postal address of at most 500 characters.")]
+    town = " ".join(data.town.split())
+    if not town or len(town) > 100:
+        errors["town"] = [
+            _l("Enter your county (at most 100 characters).")
+            if contest.jurisdiction == "GB"
+            else _l("Enter your town (at most 100 characters).")
+        ]
     try:
         normalize_phone(data.phone, default_region(contest))
     except InvalidPhone:
@@ -179,6 +187,7 @@ def claim_prize(award: Award, data: ClaimInput, now: datetime) -> None:
     lines = data.postal_address.strip().splitlines()
     award.postal_address = "\n".join(line.strip() for line in lines if line.strip())
     award.phone = normalize_phone(data.phone, default_region(contest))
+    award.town = " ".join(data.town.split())
     award.birth_date = data.birth_date
     award.release_accepted = data.release_accepted
     if needs.publication == "consent":
