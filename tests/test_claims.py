@@ -107,7 +107,9 @@ def test_claim_page_claims_with_checked_details(app, client, db, drawn):
     db.session.commit()
     link = next(iter(_claim_links(db).values()))
     path = link.removeprefix(BASE)
-    page = client.get(path).get_data(as_text=True)
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
     assert "Votre lot" in page and "(Europe/Paris)" in page and "Refuser le lot" in page
     refused = post_form(client, path, {"postal_address": "", "phone": "12", "action": "claim"})
     html = refused.get_data(as_text=True)
@@ -267,3 +269,43 @@ def test_a_winner_mail_read_back_as_mime(app, db, drawn):
 
     message = email.message_from_bytes(_build(row, "jeux@example.org").as_bytes(), policy=default)
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_what_the_claim_asks_follows_the_rules(app, db, factory, museum):
+    """US sweepstakes: the affidavit and release are required; an age limit: the birth date
+    given when entering must be confirmed."""
+    from datetime import date
+
+    from contests.errors import ValidationFailed
+
+    contest = factory.contest(
+        museum,
+        publish=True,
+        slug="sweeps",
+        jurisdiction="US",
+        language="en",
+        territory="US",
+        timezone="America/New_York",
+        governing_law="the State of New York",
+        free_entry_route="Mail a postcard to 1 Main St, Albany NY 12207.",
+        min_age=18,
+        ask_birth_date=True,
+        alternates_per_prize=0,
+    )
+    factory.entry(contest, email="us@example.org", birth_date=date(1990, 5, 4))
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    now = datetime.now(UTC)
+    claims.notify_all(draw, BASE, now, None)
+    award = _awards(db, draw)[0]
+    data = dict(postal_address="1 Main St", phone="+1 212 555 0199", town="Albany")
+    with pytest.raises(ValidationFailed) as refused:
+        claims.claim_prize(award, claims.ClaimInput(**data, birth_date=date(1990, 5, 5)), now)
+    assert set(refused.value.errors) == {"birth_date", "release_accepted"}
+    claims.claim_prize(
+        award,
+        claims.ClaimInput(**data, birth_date=date(1990, 5, 4), release_accepted=True),
+        now,
+    )
+    assert award.status == AwardStatus.CLAIMED and award.publication == "agreed"

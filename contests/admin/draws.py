@@ -17,7 +17,6 @@ from ..winners.publication import request_list
 from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
 from . import bp, load_contest, load_draw
-from .forms import ShipForm
 
 
 def _draw_page(contest_id: int, anchor: str = ""):
@@ -53,7 +52,6 @@ def draw(contest_id: int):
         awards=(awards := awards_of([d.id for d in draws])),
         requests=request_list(contest, awards) if contest.jurisdiction in ("GB", "US") else None,
         now=utcnow(),
-        ship_form=ShipForm(),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import refresh
 
 from ..models import AwardStatus
@@ -57,7 +57,7 @@ def claim(token: str):
     elif award.status == AwardStatus.NOTIFIED:
         form.phone.data = award.entry.phone or ""
     open_ = award.status == AwardStatus.NOTIFIED and award.deadline_at > now
-    return render_template(
+    html = render_template(
         "public/claim.html",
         contest=contest,
         award=award,
@@ -67,6 +67,11 @@ def claim(token: str):
         open=open_,
         expired=award.status == AwardStatus.NOTIFIED and not open_,
     )
+    response = current_app.make_response(html)
+    # The page names the winner's prize and may hold their phone: no shared cache keeps it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _prize(contest, position: int):

@@ -6,7 +6,7 @@ the organization's name with its reply-to address and logo.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -91,8 +91,6 @@ def queue_shipped(award: Award) -> None:
 
 def sample(kind: str, contest: Contest, now: datetime) -> tuple[str, str, str]:
     """A preview of one kind with sample values: what a winner of this contest would read."""
-    from datetime import timedelta
-
     with force_locale(contest.language):
         name = str(_l("Camille"))
     return render(
