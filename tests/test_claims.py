@@ -309,3 +309,29 @@ def test_what_the_claim_asks_follows_the_rules(app, db, factory, museum):
         now,
     )
     assert award.status == AwardStatus.CLAIMED and award.publication == "agreed"
+
+
+def test_an_objection_by_mail_withholds_the_name(app, client, db, drawn):
+    contest, draw = drawn
+    now = datetime.now(UTC)
+    claims.notify_all(draw, BASE, now, None)
+    award = _awards(db, draw)[0]
+    claims.claim_prize(
+        award,
+        claims.ClaimInput(
+            postal_address="3 rue Haute", phone="0612345678", town="Lyon", publication_ok=True
+        ),
+        now,
+    )
+    db.session.commit()
+    name = f"{award.entry.first_name} {award.entry.last_name[0]}. (Lyon)"
+    assert name in client.get(f"/d/{draw.id}").get_data(as_text=True)
+    sign_in(client, "alice@example.org")
+    board = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    url = (
+        f"/admin/o/{contest.organization_id}/contests/{contest.id}/awards/{award.id}/withhold-name"
+    )
+    assert post_form(client, url, page=board).status_code == 302
+    assert name not in client.get(f"/d/{draw.id}").get_data(as_text=True)
+    actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert actions.count("award.name_withheld") == 1

@@ -92,6 +92,19 @@ def deliver(contest_id: int, award_id: int, step: str):
     return _board(contest_id, draw_id)
 
 
+@bp.route(f"{AWARD}/withhold-name", methods=["POST"])
+def withhold_name(contest_id: int, award_id: int):
+    """An objection (UK) or a withdrawn consent received by mail: the name is no longer given."""
+    contest = load_contest(contest_id)
+    award = load_award(contest, award_id)
+    draw_id = award.draw_id
+    with change(Form()) as outcome:
+        claims.withhold_name(award, utcnow(), current_user)
+    if outcome.ok:
+        flash(_("The winner's name will not be published or given on request."), "success")
+    return _board(contest_id, draw_id)
+
+
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/mails")
 def mail_previews(contest_id: int):
     """Every mail this contest sends, with sample values, in its language, as sent."""

@@ -292,3 +292,13 @@ def mark_handed_over(award: Award, now: datetime, actor: User) -> None:
     award.status, award.delivered_at, award.updated_at = AwardStatus.HANDED_OVER, now, now
     db.session.flush()
     _event("award.handed_over", award, actor)
+
+
+def withhold_name(award: Award, now: datetime, actor: User) -> None:
+    """Record a winner's objection or withdrawn consent received outside the claim page (a mail
+    to the contact address): the name is no longer published nor given on request."""
+    if award.publication == "refused":
+        raise WrongState(_l("This winner's name is already withheld."))
+    award.publication, award.updated_at = "refused", now
+    db.session.flush()
+    _event("award.name_withheld", award, actor)

@@ -2,7 +2,9 @@
 
 France (and most): first name, initial and town, published only when the winner agreed on the
 claim page. UK (CAP 8.28.5): surname and county made available on request, unless the winner
-objected (then only the ASA may be told). US: name, city and state on a winners-list request.
+objected (then only the ASA may be told). US: the same short name on the public page the rules
+name for the winners list (the winner accepted the publicity release), full name and city on a
+written request.
 Nothing is published for a winner who has not claimed.
 """
 
@@ -20,8 +22,10 @@ def _claimed(award: Award) -> bool:
 
 
 def public_names(contest: Contest, awards: list[Award]) -> dict[int, str]:
-    """Entry id -> "Zoé D. (Lyon)" for the winners who agreed to appear on the public page."""
-    if requirements(contest).publication != "consent":
+    """Entry id -> "Zoé D. (Lyon)" for the winners who agreed to appear on the public page (US:
+    the publicity release they accepted; the US rules point to that page for the winners list).
+    Never in the UK, where surname and county are given on request only."""
+    if requirements(contest).publication == "objection":
         return {}
     names = {}
     for award in awards:
