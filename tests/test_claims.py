@@ -335,3 +335,28 @@ def test_an_objection_by_mail_withholds_the_name(app, client, db, drawn):
     assert name not in client.get(f"/d/{draw.id}").get_data(as_text=True)
     actions = db.session.execute(select(AuditEvent.action)).scalars().all()
     assert actions.count("award.name_withheld") == 1
+
+
+def test_a_prize_collected_on_site_needs_no_address(app, client, db, drawn):
+    contest, draw = drawn
+    for prize in contest.prizes:
+        prize.delivery = "collected"
+    claims.notify_all(draw, BASE, datetime.now(UTC), None)
+    db.session.commit()
+    path = next(iter(_claim_links(db).values())).removeprefix(BASE)
+    page = client.get(path).get_data(as_text=True)
+    assert "postal_address" not in page
+    done = client.post(
+        path,
+        data={
+            "csrf_token": csrf_from(page),
+            "phone": "0612345678",
+            "town": "Lyon",
+            "action": "claim",
+        },
+    )
+    assert done.status_code == 303
+    assert "pour convenir" in client.get(path).get_data(as_text=True)
+    sign_in(client, "alice@example.org")
+    board = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw")
+    assert 'name="carrier"' not in board.get_data(as_text=True)

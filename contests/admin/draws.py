@@ -52,6 +52,7 @@ def draw(contest_id: int):
         awards=(awards := awards_of([d.id for d in draws])),
         requests=request_list(contest, awards) if contest.jurisdiction in ("GB", "US") else None,
         now=utcnow(),
+        deliveries={n: p.delivery for n, p in enumerate(contest.prizes, start=1)},
     )
 
 

@@ -57,7 +57,7 @@ EDITABLE_FIELDS = (
 NULLABLE_FIELDS = ("min_age", "data_retention_months", "claim_days")
 #: Fields that hold wall-clock times in the contest's zone and are stored as UTC.
 LOCAL_TIME_FIELDS = ("starts_at", "ends_at", "draw_at")
-PRIZE_FIELDS = ("title", "description", "quantity", "currency")
+PRIZE_FIELDS = ("title", "description", "quantity", "currency", "delivery")
 
 
 def slug_taken(slug: str, exclude_id: int | None = None) -> bool:

@@ -6,9 +6,6 @@ imported from a file pass exactly the same checks.
 
 from __future__ import annotations
 
-import phonenumbers
-from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,65 +23,21 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
 
 from ..models.contest import CURRENCIES
 from ..money import MalformedAmount, format_amount_plain, parse_amount
 from ..timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
 from ..web.forms import Form
+from .validators import (
+    check_email,
+    check_territory,
+    check_timezone,
+    plausible_date,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def _check_email(form, field):
-    if field.data:
-        try:
-            validate_email(field.data, check_deliverability=False)
-        except EmailNotValidError:
-            raise ValidationError(
-                _l("Enter a valid email address, such as contact@example.org.")
-            ) from None
-
-
-#: Contest dates outside these years are typing mistakes (and year 9999 overflows once converted).
-FIRST_YEAR, LAST_YEAR = 2000, 2199
-
-
-def _plausible_date(form, field):
-    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise ValidationError(
-            _l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
-        )
-
-
-def _check_timezone(form, field):
-    if field.data and not is_known_timezone(field.data):
-        raise ValidationError(
-            _l(
-                "“%(zone)s” is not a known time zone. Use a name such as Europe/Paris.",
-                zone=field.data,
-            )
-        )
-
-
-def _check_territory(form, field):
-    codes = [
-        c.strip().upper() for c in (field.data or "").replace(";", ",").split(",") if c.strip()
-    ]
-    # Countries phone numbers can be read for (phonenumbers' regions): not "EU", "UN" or "ZZ",
-    # which Babel knows as territories but no phone number belongs to.
-    known = set(Locale("en").territories) & phonenumbers.SUPPORTED_REGIONS
-    unknown = [c for c in codes if len(c) != 2 or c not in known]
-    if unknown:
-        raise ValidationError(
-            _l(
-                "Unknown country codes: %(codes)s. Use ISO codes such as FR, BE, CH.",
-                codes=", ".join(unknown),
-            )
-        )
-    field.data = ",".join(dict.fromkeys(codes))
 
 
 class MoneyField(StringField):
@@ -173,18 +126,18 @@ class ContestFields(Form):
     timezone = StringField(
         _l("Time zone"),
         default="Europe/Paris",
-        validators=[DataRequired(), Length(max=64), _check_timezone],
+        validators=[DataRequired(), Length(max=64), check_timezone],
     )
     starts_at = DateTimeLocalField(
         _l("Opens at"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional(), _plausible_date],
+        validators=[Optional(), plausible_date],
         description=_l("In the contest's time zone."),
     )
     ends_at = DateTimeLocalField(
         _l("Closes at"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional(), _plausible_date],
+        validators=[Optional(), plausible_date],
         description=_l("In the contest's time zone."),
     )
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(min=0, max=120)])
@@ -193,7 +146,7 @@ class ContestFields(Form):
         description=_l(
             "Country codes of the people who may enter, separated by commas, e.g. FR, BE, CH."
         ),
-        validators=[Optional(), Length(max=300), _check_territory],
+        validators=[Optional(), Length(max=300), check_territory],
     )
     exclusions = TextAreaField(_l("Exclusions"), validators=[Optional(), Length(max=2000)])
     entry_policy = SelectField(
@@ -259,7 +212,7 @@ class ContestFields(Form):
     )
     legal_address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     contact_email = StringField(
-        _l("Contact email"), validators=[Optional(), Length(max=254), _check_email]
+        _l("Contact email"), validators=[Optional(), Length(max=254), check_email]
     )
     dpo_contact = StringField(
         _l("Data protection contact"), validators=[Optional(), Length(max=300)]
@@ -287,7 +240,7 @@ class ContestFields(Form):
     draw_at = DateTimeLocalField(
         _l("Winners selected on"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],
-        validators=[Optional(), _plausible_date],
+        validators=[Optional(), plausible_date],
         description=_l(
             "In the contest's time zone; after the close, once the public sources of randomness "
             "exist."
@@ -374,6 +327,13 @@ class ContestFields(Form):
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
 
 
+DELIVERY_CHOICES = [
+    SelectChoice("shipped", _l("Sent by post or carrier (the claim asks for an address)")),
+    SelectChoice("collected", _l("Collected on site")),
+    SelectChoice("digital", _l("Digital (a code or a ticket sent by email)")),
+]
+
+
 class PrizeFields(Form):
     title = StringField(_l("Prize"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -386,6 +346,9 @@ class PrizeFields(Form):
     )
     currency = SelectField(
         _l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES], default="EUR"
+    )
+    delivery = SelectField(
+        _l("How the winner gets it"), choices=DELIVERY_CHOICES, default="shipped"
     )
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
 

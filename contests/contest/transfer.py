@@ -42,6 +42,7 @@ def export_contest(contest: Contest) -> dict[str, Any]:
             "quantity": p.quantity,
             "unit_value": format_amount_plain(p.unit_value_minor),
             "currency": p.currency,
+            "delivery": p.delivery,
         }
         for p in contest.prizes
     ]
@@ -123,7 +124,9 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
                 problems.append(f"{path}: " + str(_l("must be an object")))
                 continue
             problems += _unknown_keys(
-                prize, ("title", "description", "quantity", "unit_value", "currency"), path
+                prize,
+                ("title", "description", "quantity", "unit_value", "currency", "delivery"),
+                path,
             )
             form = PrizeFields(formdata=_as_formdata(prize), meta={"csrf": False})
             if form.validate():

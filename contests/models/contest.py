@@ -46,6 +46,8 @@ JURISDICTIONS = ("FR", "US", "GB", "CA")
 MECHANICS = ("random_draw", "skill")
 ENTRY_POLICIES = ("once", "daily")
 CURRENCIES = ("EUR", "USD", "GBP", "CAD", "CHF")
+#: How a prize reaches its winner: what the claim page asks (an address only when shipped).
+DELIVERIES = ("shipped", "collected", "digital")
 FIELD_MODES = ("off", "optional", "required")
 DRAW_ALGORITHMS = ("vdraw-v1", "rfc3797")
 
@@ -214,6 +216,7 @@ class Prize(db.Model):
         CheckConstraint("quantity > 0", name="quantity"),
         CheckConstraint("unit_value_minor >= 0", name="unit_value"),
         CheckConstraint(_in("currency", CURRENCIES), name="currency"),
+        CheckConstraint(_in("delivery", DELIVERIES), name="delivery"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +231,7 @@ class Prize(db.Model):
     #: Value of one unit, tax included, in the currency's minor unit (cents) to avoid floats.
     unit_value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    delivery: Mapped[str] = mapped_column(String(10), default="shipped")
 
     contest: Mapped[Contest] = relationship(back_populates="prizes")
 

@@ -14,6 +14,7 @@ from ..winners.claims import (
     award_for_token,
     claim_prize,
     decline_prize,
+    prize_of,
     requirements,
 )
 from . import bp
@@ -31,7 +32,8 @@ def claim(token: str):
     contest = award.draw.contest
     g.locale = contest.language
     refresh()
-    needs = requirements(contest)
+    prize = prize_of(award)
+    needs = requirements(contest, prize)
     form = claim_form(needs)
     now = utcnow()
     if request.method == "POST" and request.form.get("action") == "decline":
@@ -43,7 +45,7 @@ def claim(token: str):
     elif request.method == "POST":
         if form.validate():
             data = ClaimInput(
-                postal_address=form.postal_address.data or "",
+                postal_address=(form.postal_address.data or "") if needs.address else "",
                 phone=form.phone.data or "",
                 town=form.town.data or "",
                 birth_date=form.birth_date.data if needs.birth_date else None,
@@ -61,7 +63,7 @@ def claim(token: str):
         "public/claim.html",
         contest=contest,
         award=award,
-        prize=_prize(contest, award.prize_position),
+        prize=prize,
         form=form,
         needs=needs,
         open=open_,
@@ -72,8 +74,3 @@ def claim(token: str):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-def _prize(contest, position: int):
-    prizes = list(contest.prizes)
-    return prizes[position - 1] if 0 < position <= len(prizes) else None

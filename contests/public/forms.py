@@ -221,7 +221,11 @@ def claim_form(needs) -> ClaimForm:
     """The claim form, with the questions this contest's rules ask and the others removed."""
     form = ClaimForm()
     # Required, but checked by the domain (winners.claims.claim_problems) with its own messages.
-    form.postal_address.flags.required = form.phone.flags.required = True
+    form.phone.flags.required = True
+    if needs.address:
+        form.postal_address.flags.required = True
+    else:
+        del form.postal_address
     form.town.flags.required = True
     if needs.publication == "objection":
         form.town.label.text = _l("County")

@@ -40,16 +40,19 @@ class Requirements:
     """What the claim page asks, from the contest's rules: a birth date to confirm when the
     contest has an age limit, the affidavit and publicity release where the rules (US) require
     them, and how publication of the winner's name is agreed: consent (France and most), an
-    objection (UK, CAP 8.28.5), or the release (US)."""
+    objection (UK, CAP 8.28.5), or the release (US). A postal address only for a prize that is
+    shipped (not for one collected on site or sent by email)."""
 
+    address: bool
     birth_date: bool
     release: bool
     publication: str  # "consent", "objection" or ""
 
 
-def requirements(contest) -> Requirements:
+def requirements(contest, prize=None) -> Requirements:
     us = contest.jurisdiction == "US"
     return Requirements(
+        address=prize is None or prize.delivery == "shipped",
         birth_date=bool(contest.min_age or contest.ask_birth_date),
         release=us,
         publication="" if us else ("objection" if contest.jurisdiction == "GB" else "consent"),
@@ -64,6 +67,12 @@ class ClaimInput:
     birth_date: date | None = None
     release_accepted: bool = False
     publication_ok: bool = False
+
+
+def prize_of(award: Award):
+    """The contest's prize this award holds (prizes are numbered by position from 1)."""
+    prizes = list(award.draw.contest.prizes)
+    return prizes[award.prize_position - 1] if 0 < award.prize_position <= len(prizes) else None
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -144,10 +153,12 @@ def _open_for_answer(award: Award, now: datetime) -> None:
 
 def claim_problems(award: Award, data: ClaimInput, now: datetime) -> dict[str, list]:
     contest, entry = award.draw.contest, award.entry
-    needs = requirements(contest)
+    needs = requirements(contest, prize_of(award))
     errors: dict[str, list] = {}
     address = data.postal_address.strip()
-    if not address:
+    if not needs.address:
+        pass
+    elif not address:
         errors["postal_address"] = [_l("Enter the address where the prize should be sent.")]
     elif len(address) > 500 or any(ord(c) < 32 and c not in "\r\n" for c in address):
         errors["postal_address"] = [_l("Enter a postal address of at most 500 characters.")]
@@ -183,8 +194,8 @@ def claim_prize(award: Award, data: ClaimInput, now: datetime) -> None:
     if errors:
         raise ValidationFailed(errors)
     contest = award.draw.contest
-    needs = requirements(contest)
-    lines = data.postal_address.strip().splitlines()
+    needs = requirements(contest, prize_of(award))
+    lines = data.postal_address.strip().splitlines() if needs.address else []
     award.postal_address = "\n".join(line.strip() for line in lines if line.strip())
     award.phone = normalize_phone(data.phone, default_region(contest))
     award.town = " ".join(data.town.split())
