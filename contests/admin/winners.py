@@ -46,63 +46,60 @@ def notify_all(contest_id: int, draw_id: int):
 AWARD = "/o/<int:org_id>/contests/<int:contest_id>/awards/<int:award_id>"
 
 
+def _on_award(contest_id: int, award_id: int, act, done: str, form=None):
+    """Run one domain step on one award of this organization's contest, then back to the board."""
+    award = load_award(load_contest(contest_id), award_id)
+    draw_id = award.draw_id
+    with change(form or Form()) as outcome:
+        act(award, utcnow(), current_user)
+    if outcome.ok:
+        flash(done, "success")
+    return _board(contest_id, draw_id)
+
+
 @bp.route(f"{AWARD}/notify", methods=["POST"])
 def notify(contest_id: int, award_id: int):
     """Notify one winner, or send the claim link again (the deadline stays)."""
-    contest = load_contest(contest_id)
-    award = load_award(contest, award_id)
-    draw_id = award.draw_id
-    with change(Form()) as outcome:
-        claims.notify(award, public_base(), utcnow(), current_user)
-    if outcome.ok:
-        flash(_("Claim link sent."), "success")
-    return _board(contest_id, draw_id)
+
+    def send(award, now, actor):
+        claims.notify(award, public_base(), now, actor)
+
+    return _on_award(contest_id, award_id, send, _("Claim link sent."))
 
 
 @bp.route(f"{AWARD}/ship", methods=["POST"])
 def ship(contest_id: int, award_id: int):
-    contest = load_contest(contest_id)
-    award = load_award(contest, award_id)
-    draw_id = award.draw_id
     form = ShipForm()
-    if form.validate():
-        with change(form) as outcome:
-            claims.mark_shipped(
-                award, form.carrier.data, form.tracking.data, utcnow(), current_user
-            )
-        if outcome.ok:
-            flash(_("Marked as shipped; the winner is told."), "success")
-    else:
+    if not form.validate():
+        load_award(load_contest(contest_id), award_id)  # 404 before any message
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
-    return _board(contest_id, draw_id)
+        return redirect(url_for("admin.draw", contest_id=contest_id))
+
+    def shipped(award, now, actor):
+        claims.mark_shipped(award, form.carrier.data, form.tracking.data, now, actor)
+
+    return _on_award(
+        contest_id, award_id, shipped, _("Marked as shipped; the winner is told."), form
+    )
 
 
 @bp.route(f"{AWARD}/<any(delivered, handed_over):step>", methods=["POST"])
 def deliver(contest_id: int, award_id: int, step: str):
-    contest = load_contest(contest_id)
-    award = load_award(contest, award_id)
-    draw_id = award.draw_id
     mark = claims.mark_delivered if step == "delivered" else claims.mark_handed_over
-    with change(Form()) as outcome:
-        mark(award, utcnow(), current_user)
-    if outcome.ok:
-        flash(_("Prize status updated."), "success")
-    return _board(contest_id, draw_id)
+    return _on_award(contest_id, award_id, mark, _("Prize status updated."))
 
 
 @bp.route(f"{AWARD}/withhold-name", methods=["POST"])
 def withhold_name(contest_id: int, award_id: int):
     """An objection (UK) or a withdrawn consent received by mail: the name is no longer given."""
-    contest = load_contest(contest_id)
-    award = load_award(contest, award_id)
-    draw_id = award.draw_id
-    with change(Form()) as outcome:
-        claims.withhold_name(award, utcnow(), current_user)
-    if outcome.ok:
-        flash(_("The winner's name will not be published or given on request."), "success")
-    return _board(contest_id, draw_id)
+    return _on_award(
+        contest_id,
+        award_id,
+        claims.withhold_name,
+        _("The winner's name will not be published or given on request."),
+    )
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/mails")

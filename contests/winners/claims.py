@@ -289,20 +289,23 @@ def mark_shipped(award: Award, carrier: str, tracking: str, now: datetime, actor
     _event("award.shipped", award, actor, carrier=carrier, tracking=tracking)
 
 
-def mark_delivered(award: Award, now: datetime, actor: User) -> None:
-    if award.status != AwardStatus.SHIPPED:
-        raise WrongState(_l("Only a shipped prize can be marked delivered."))
-    award.status, award.delivered_at, award.updated_at = AwardStatus.DELIVERED, now, now
+def _hand(award: Award, required: str, status: str, now: datetime, actor, refusal) -> None:
+    if award.status != required:
+        raise WrongState(refusal)
+    award.status, award.delivered_at, award.updated_at = status, now, now
     db.session.flush()
-    _event("award.delivered", award, actor)
+    _event(f"award.{status}", award, actor)
+
+
+def mark_delivered(award: Award, now: datetime, actor: User) -> None:
+    refusal = _l("Only a shipped prize can be marked delivered.")
+    _hand(award, AwardStatus.SHIPPED, AwardStatus.DELIVERED, now, actor, refusal)
 
 
 def mark_handed_over(award: Award, now: datetime, actor: User) -> None:
-    if award.status != AwardStatus.CLAIMED:
-        raise WrongState(_l("Only a claimed prize can be handed over."))
-    award.status, award.delivered_at, award.updated_at = AwardStatus.HANDED_OVER, now, now
-    db.session.flush()
-    _event("award.handed_over", award, actor)
+    """Collected on site, or a digital prize sent: the winner has it."""
+    refusal = _l("Only a claimed prize can be handed over.")
+    _hand(award, AwardStatus.CLAIMED, AwardStatus.HANDED_OVER, now, actor, refusal)
 
 
 def withhold_name(award: Award, now: datetime, actor: User) -> None:
