@@ -3,9 +3,9 @@
 Run with `make bench-draw` (or `python bench/draw_bench.py --entries 1000000`). For each backend
 it bulk-loads N confirmed entries into a fresh database, then times `perform_draw` end to end
 (freeze + Merkle root + selection of 10 winners and 10 alternates + record), measures the peak
-memory of that process step (tracemalloc) and the wall time of the offline verifier on the
-result; finally it streams 10,000,000 in-memory (entry_id, weight) records through the selection
-and reports its peak memory.
+memory of that process step (tracemalloc), the wall time of the offline verifier on the result
+and of the receipt check (inclusion proof) of 50 random entries; finally it streams 10,000,000
+in-memory (entry_id, weight) records through the selection and reports its peak memory.
 """
 
 from __future__ import annotations
@@ -222,6 +222,7 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
         record_path.write_text(draw.record)
         entrants_path.write_bytes(draw.entrants_file)
         record = json.loads(draw.record)
+        lookups = receipt_lookups(draw)
     started = time.perf_counter()
     verify = subprocess.run(
         [sys.executable, "-S", "-m", "contests.draw.verify", str(record_path), str(entrants_path)],
@@ -240,7 +241,52 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
         "verify": verify_seconds,
         "verify_ok": verify.returncode == 0,
         "count": record["entrants"]["count"],
+        "lookup_median_ms": lookups[len(lookups) // 2] * 1000,
+        "lookup_max_ms": lookups[-1] * 1000,
     }
+
+
+def receipt_lookups(draw, count: int = 50) -> list[float]:
+    """Seconds of each of ``count`` receipt checks (entry, sub-block read, Merkle path) spread
+    over the list, sorted; each proof is checked against the record's root."""
+    from sqlalchemy import func, select
+
+    from contests.draw import merkle
+    from contests.extensions import db
+    from contests.models import Entry
+    from contests.winners.records import receipt_inclusion
+
+    codes = list(
+        db.session.execute(
+            select(Entry.receipt_code)
+            .where(Entry.contest_id == draw.contest_id)
+            .order_by(func.random())
+            .limit(count)
+        ).scalars()
+    )
+    record = json.loads(draw.record)
+    root, size = bytes.fromhex(record["entrants"]["merkle_root"]), record["entrants"]["count"]
+    timings = []
+    profile = None
+    if os.environ.get("LOOKUP_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+    for code in codes:
+        started = time.perf_counter()
+        if profile:
+            profile.enable()
+        found = receipt_inclusion(draw, draw.contest, code)
+        if profile:
+            profile.disable()
+        timings.append(time.perf_counter() - started)
+        proof = [bytes.fromhex(h) for h in found["proof"]]
+        assert merkle.verify_inclusion(found["line"].encode(), found["index"], size, proof, root)
+    if profile:
+        import pstats
+
+        pstats.Stats(profile).sort_stats("cumtime").print_stats(25)
+    return sorted(timings)
 
 
 def selection_in_memory(count: int) -> tuple[float, float]:
@@ -286,6 +332,7 @@ def main() -> int:
         and r["rss_peak_mb"] - r["rss_before_mb"] <= 300
         and r["verify"] <= 3
         and r["verify_ok"]
+        and r["lookup_max_ms"] <= 20
     )
     print(
         f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw "
@@ -294,7 +341,9 @@ def main() -> int:
         f"{r['rss_peak_mb'] - r['rss_before_mb']:.0f} MB "
         f"above the app's {r['rss_before_mb']:.0f} MB (process peak {r['rss_peak_mb']:.0f} MB), "
         f"peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "
-        f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'})  {'ok' if ok else 'BELOW TARGET'}"
+        f"(target 3 s, {'PASS' if r['verify_ok'] else 'FAIL'}), receipt check "
+        f"{r['lookup_median_ms']:.1f} ms median, {r['lookup_max_ms']:.1f} ms slowest of 50 "
+        f"(target 20 ms)  {'ok' if ok else 'BELOW TARGET'}"
     )
     if args.in_memory:
         seconds, peak = selection_in_memory(args.in_memory)

@@ -510,3 +510,34 @@ def test_long_draws_report_progress(app, runner, db, contest, backend, monkeypat
     reported = re.findall(r"(\d+) entries frozen", result.output)
     # PostgreSQL streams the rows and reports as they come; SQLite builds the file in one step.
     assert reported == (["3", "6", "9"] if backend == "postgresql" else ["10"])
+
+
+@pytest.mark.parametrize("sub", [1, 4, 8])
+def test_receipt_proof_from_one_sub_block_is_the_whole_list_proof(
+    app, db, factory, museum, monkeypatch, sub
+):
+    """The draw keeps each sub-block's root and offset; a receipt's proof reads one sub-block
+    (PostgreSQL: a slice of the value; SQLite: blob I/O) and equals the proof over every leaf."""
+    from contests.draw import parallel
+    from contests.winners.records import receipt_inclusion
+
+    monkeypatch.setattr(parallel, "SUB", sub)
+    contest = factory.contest(museum, publish=True, slug="blocs", min_age=0)
+    entries = [factory.entry(contest, email=f"b{n}@example.org") for n in range(21)]
+    entries[5].status = "pending"  # not in the list: no proof
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.commit()
+    assert len(draw.entrant_list.receipt_index) == (-(-20 // sub)) * 48 + 8
+    lines = draw.entrants_file.split(b"\n")[:-1]
+    leaves = [merkle.leaf_hash(line) for line in lines]
+    root = bytes.fromhex(json.loads(draw.record)["entrants"]["merkle_root"])
+    included = [e for e in entries if e.status == "confirmed"]
+    for position, entry in enumerate(included):
+        found = receipt_inclusion(draw, contest, entry.receipt_code)
+        assert found["index"] == position and found["line"].encode() == lines[position]
+        proof = [bytes.fromhex(h) for h in found["proof"]]
+        assert proof == merkle.inclusion_proof(leaves, position)
+        assert merkle.verify_inclusion(lines[position], position, len(lines), proof, root)
+    assert receipt_inclusion(draw, contest, entries[5].receipt_code)["included"] is False

@@ -35,6 +35,9 @@ from .select import smallest_keys
 
 #: Leaves per block: one perfect subtree each.
 BLOCK = 1 << 16
+#: Leaves per sub-block, whose roots the draw keeps so that a receipt's inclusion proof needs one
+#: sub-block's lines, not the whole list (``contests.draw.lookup``). Divides BLOCK.
+SUB = 1 << 10
 #: Below this many entrants the work is done in the calling process (forking costs more).
 THRESHOLD = 200_000
 
@@ -53,9 +56,11 @@ class BadLine(ValueError):
         self.number = number
 
 
-def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
-    """One block: its streaming stack (one subtree when full) and, when asked, its ids and weights
-    read from the lines, or the number of the first line that is not canonical (0 if none)."""
+def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int, bytes]:
+    """One block: its streaming stack (one subtree when full), the roots of its sub-blocks of
+    ``SUB`` leaves (what a receipt lookup needs, see ``lookup``) and, when asked, its ids and
+    weights read from the lines, or the number of the first line that is not canonical (0 if
+    none)."""
     sha256 = hashlib.sha256
     lines = _LINES[start : start + BLOCK]
     ids, weights, bad = array("Q"), array("I"), 0
@@ -66,16 +71,24 @@ def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int]:
                 break
             ids.append(int(found[1]))
             weights.append(int(found[2]))
-    # merkle.push, inlined: this loop runs once per entrant.
     stack: list[tuple[int, bytes]] = []
-    append, pop = stack.append, stack.pop
-    for digest in map(methodcaller("digest"), map(sha256, map(b"\x00".__add__, lines))):
-        size = 1
-        while stack and stack[-1][0] == size:
-            left_size, left = pop()
-            size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
-        append((size, digest))
-    return stack, ids.tobytes(), weights.tobytes(), bad
+    subs = []
+    for at in range(0, len(lines), SUB):
+        # merkle.push, inlined: this loop runs once per entrant.
+        sub: list[tuple[int, bytes]] = []
+        append, pop = sub.append, sub.pop
+        for digest in map(
+            methodcaller("digest"), map(sha256, map(b"\x00".__add__, lines[at : at + SUB]))
+        ):
+            size = 1
+            while sub and sub[-1][0] == size:
+                left_size, left = pop()
+                size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
+            append((size, digest))
+        subs.append(fold(sub))
+        for size, digest in sub:
+            push(stack, size, digest)
+    return stack, ids.tobytes(), weights.tobytes(), bad, b"".join(subs)
 
 
 def _smallest(args: tuple[bytes, array, array, int]) -> list[tuple[bytes, int]]:
@@ -111,7 +124,8 @@ def merkle_root_and_selection(
     ``ids`` and ``weights`` may be None: they are then read from the lines (strictly, raising
     BadLine) by the workers, alongside the hashing. ``seed_for_root`` is called with the root and
     returns the seed (it depends on the root), so one pool of workers serves both steps.
-    Returns (root, seed, smallest, ids, weights).
+    Returns (root, seed, smallest, ids, weights, sub_roots): ``sub_roots`` joins the 32-byte roots
+    of the list's SUB-leaf sub-blocks, in order.
     """
     global _LINES, _PARSE
     n = len(lines)
@@ -124,9 +138,11 @@ def merkle_root_and_selection(
         if parse:
             ids, weights = array("Q"), array("I")
         stack: list[tuple[int, bytes]] = []
-        for block_stack, block_ids, block_weights, bad in blocks:
+        sub_roots = []
+        for block_stack, block_ids, block_weights, bad, block_subs in blocks:
             if bad:
                 raise BadLine(bad)
+            sub_roots.append(block_subs)
             if parse:
                 ids.frombytes(block_ids)
                 weights.frombytes(block_weights)
@@ -135,14 +151,15 @@ def merkle_root_and_selection(
         _LINES = []
         root = fold(stack)
         seed = seed_for_root(root)
+        subs = b"".join(sub_roots)
         if count <= 0 or n == 0:
-            return root, seed, [], ids, weights
+            return root, seed, [], ids, weights, subs
         step = -(-n // used)
         ranges = [
             (seed, ids[a : a + step], weights[a : a + step], count) for a in range(0, n, step)
         ]
         parts = list(pool.map(_smallest, ranges) if pool else map(_smallest, ranges))
-        return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights
+        return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights, subs
     finally:
         _LINES, _PARSE = [], False
         if pool is not None:

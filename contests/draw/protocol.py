@@ -57,6 +57,8 @@ class FrozenList:
         self._data: bytes | None = None
         #: False for a file's lines whose ids and weights are still to be read (and checked).
         self.parsed = True
+        #: Once hashed: the roots of its sub-blocks (``parallel.SUB`` leaves each), joined.
+        self.sub_roots = b""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -131,7 +133,7 @@ def recompute(
         return compute_seed(spec_digest, root.hex(), server_secret_hex, entropy)
 
     try:
-        root, seed, smallest, ids, weights = parallel.merkle_root_and_selection(
+        root, seed, smallest, ids, weights, frozen.sub_roots = parallel.merkle_root_and_selection(
             frozen.lines,
             frozen.ids if frozen.parsed else None,
             frozen.weights if frozen.parsed else None,

@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .award import HOLDING, Award, AwardStatus
 from .contest import Contest, Phase, Prize, Question, State
-from .draw import Draw, DrawState
+from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
 from .organization import Membership, Organization, User, UserSession
 from .rules import RulesVersion
@@ -19,6 +19,8 @@ __all__ = [
     "Question",
     "Contest",
     "Draw",
+    "DrawList",
+    "DrawListBlock",
     "DrawState",
     "Entry",
     "EntryStatus",

@@ -8,10 +8,10 @@ import json
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..draw import merkle, protocol
+from ..draw import lookup, merkle, protocol
 from ..draw.canonical import parse_entrant_file
 from ..extensions import db
-from ..models import Contest, Draw, DrawState, Entry
+from ..models import Contest, Draw, DrawList, DrawListBlock, DrawState, Entry
 
 #: Public values and sources are published as typed: no character a reader cannot see.
 UNPRINTABLE = _l("Write the values as they are published, without invisible control characters.")
@@ -108,6 +108,35 @@ def open_vacancies(draws: list[Draw]) -> tuple[Draw | None, list[dict]]:
     return None, []
 
 
+def _block(draw: Draw, number: int) -> bytes:
+    """One block of the draw's entrant file (its lines, see DrawList)."""
+    return db.session.execute(
+        select(DrawListBlock.lines).where(
+            DrawListBlock.draw_id == draw.id, DrawListBlock.number == number
+        )
+    ).scalar_one()
+
+
+def _inclusion(draw: Draw, entry_id: int) -> tuple[int, bytes, list[bytes]] | None:
+    """(position, line, Merkle path) of an entry in the draw's frozen list, or None."""
+    index = db.session.execute(
+        select(DrawList.receipt_index).where(DrawList.draw_id == draw.id)
+    ).scalar()
+    if index:
+        number = lookup.locate(index, entry_id)
+        if number is None:
+            return None
+        return lookup.prove(index, number, _block(draw, number), entry_id)
+    # A draw made before the index existed: the whole file.
+    lines = parse_entrant_file(draw.entrants_file or b"")
+    ids = [int(line.split(b",", 1)[0]) for line in lines]
+    at = bisect.bisect_left(ids, entry_id)
+    if at == len(ids) or ids[at] != entry_id:
+        return None
+    leaves = [merkle.leaf_hash(line) for line in lines]
+    return at, lines[at], merkle.inclusion_proof(leaves, at)
+
+
 def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict | None:
     """Where a receipt's entry stands in the frozen list, with its Merkle inclusion proof."""
     entry = db.session.execute(
@@ -115,14 +144,12 @@ def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict |
             Entry.contest_id == contest.id, Entry.receipt_code == receipt_code.strip().upper()
         )
     ).scalar_one_or_none()
-    if entry is None or not draw.entrants_file:
+    if entry is None or draw.state != DrawState.DRAWN:
         return None
-    lines = parse_entrant_file(draw.entrants_file)
-    ids = [int(line.split(b",", 1)[0]) for line in lines]
-    index = bisect.bisect_left(ids, entry.id)
-    if index == len(ids) or ids[index] != entry.id:
+    found = _inclusion(draw, entry.id)
+    if found is None:
         return {"entry_id": entry.id, "included": False}
-    leaves = [merkle.leaf_hash(line) for line in lines]
+    index, line, proof = found
     record = json.loads(draw.record)
     current = {w["entry_id"]: w for w in protocol.current_winners(record)}
     alternates = {a["entry_id"]: a for a in record["alternates"]}
@@ -130,8 +157,8 @@ def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict |
         "entry_id": entry.id,
         "included": True,
         "index": index,
-        "line": lines[index].decode(),
-        "proof": [h.hex() for h in merkle.inclusion_proof(leaves, index)],
+        "line": line.decode(),
+        "proof": [h.hex() for h in proof],
         "winner": current.get(entry.id),
         "alternate": alternates.get(entry.id),
     }
