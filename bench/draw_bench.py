@@ -204,6 +204,28 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
             perform_draw(contest, ["4 8 15 16 23 42"], None, now)
             timings.append(time.perf_counter() - started)
             db.session.rollback()
+        # The usual course: the worker freezes the list at the close, the draw comes later.
+        from contests.winners.freezing import freeze_entrants
+
+        contest = db.session.get(Contest, contest_id)
+        profile = None
+        if os.environ.get("FREEZE_PROFILE"):
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
+        started = time.perf_counter()
+        freeze_entrants(contest, now)
+        freeze_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+        later_seconds = time.perf_counter() - started
+        if profile:
+            import pstats
+
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumtime").print_stats(40)
+        db.session.rollback()
         contest = db.session.get(Contest, contest_id)
         tracemalloc.start()
         if os.environ.get("DRAW_PROFILE"):
@@ -241,6 +263,8 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
         "verify": verify_seconds,
         "verify_ok": verify.returncode == 0,
         "count": record["entrants"]["count"],
+        "freeze": freeze_seconds,
+        "later": later_seconds,
         "lookup_median_ms": lookups[len(lookups) // 2] * 1000,
         "lookup_max_ms": lookups[-1] * 1000,
     }
@@ -333,11 +357,13 @@ def main() -> int:
         and r["verify"] <= 3
         and r["verify_ok"]
         and r["lookup_max_ms"] <= 20
+        and r["freeze"] + r["later"] <= 3
     )
     print(
-        f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): draw "
-        f"{r['draw']:.2f} s first, "
-        f"{r['draw_median']:.2f} s median of 3 (target 3 s), resident "
+        f"{args.backend:<11} {r['count']} entries (loaded in {r['load']:.1f} s): frozen + drawn "
+        f"in one call {r['draw']:.2f} s first, "
+        f"{r['draw_median']:.2f} s median of 3 (target 3 s); frozen at the close "
+        f"{r['freeze']:.2f} s then drawn {r['later']:.2f} s; resident "
         f"{r['rss_peak_mb'] - r['rss_before_mb']:.0f} MB "
         f"above the app's {r['rss_before_mb']:.0f} MB (process peak {r['rss_peak_mb']:.0f} MB), "
         f"peak {r['peak_mb']:.0f} MB traced (target 300 MB), verifier {r['verify']:.2f} s "

@@ -4,8 +4,7 @@ A job returns how much it did, so the worker can run it again at once while ther
 sleep when there is none. Every job must be safe when several workers (on several machines) run
 it at the same moment: it claims what it works on (the outbox's leases, a conditional UPDATE, a
 row lock) and commits each item, so a worker killed midway leaves nothing half done and nothing
-done twice. Jobs added by later work (claim expiries, freezing at the close, retention purges)
-join the list below.
+done twice. Jobs added by later work (retention purges) join the list below.
 """
 
 from __future__ import annotations
@@ -17,10 +16,13 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .errors import DomainError
+from .extensions import db
 from .mail import deliver_pending
+from .models import Contest
 from .models.types import utcnow
 from .transaction import unit_of_work
 from .winners.claims import due_to_pass_on, pass_on
+from .winners.freezing import RACED, due_to_freeze, freeze_entrants
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,20 @@ def deliver_mail(batch: int) -> int:
     return sent + failed
 
 
+def freeze_lists(batch: int) -> int:
+    """Freeze the entrant list of each contest that has closed (one transaction each)."""
+    now = utcnow()
+    done = 0
+    for contest_id in due_to_freeze(now, batch):
+        try:
+            with unit_of_work():
+                freeze_entrants(db.session.get(Contest, contest_id), now)
+            done += 1
+        except RACED:
+            log.info("contest %s: list frozen by another worker", contest_id)
+    return done
+
+
 def pass_on_prizes(batch: int) -> int:
     """Prizes declined or left unclaimed past their deadline go to the next alternate, who is
     notified with a fresh deadline; the original winner is told. One transaction per prize."""
@@ -57,8 +73,9 @@ def pass_on_prizes(batch: int) -> int:
     return done
 
 
-#: Claims first: the mail they queue goes out in the same round.
-JOBS = (Job("claims", pass_on_prizes), Job("mail", deliver_mail))
+#: Lists are frozen at the close before anything else; claims before mail, so that the mail they
+#: queue goes out in the same round.
+JOBS = (Job("freeze", freeze_lists), Job("claims", pass_on_prizes), Job("mail", deliver_mail))
 
 
 def run_once(batch: int = 100) -> dict[str, int]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from contests.draw import merkle, protocol
 from contests.errors import ValidationFailed, WrongState
 from contests.models import AuditEvent, Draw, Entry
-from contests.winners import drawing
+from contests.winners import freezing
 from contests.winners.commitment import commit_draw, commit_supplementary
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of, draws_of, open_vacancies
@@ -305,7 +305,7 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
             b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows)
         )
 
-    monkeypatch.setattr(drawing, "_frozen_list", shuffled)
+    monkeypatch.setattr(freezing, "_frozen_list", shuffled)
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
@@ -504,7 +504,7 @@ def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
 
 def test_long_draws_report_progress(app, runner, db, contest, backend, monkeypatch):
     """The CLI shows how far the freeze has gone (every 100,000 entries; every 3 here)."""
-    monkeypatch.setattr(drawing, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(freezing, "PROGRESS_EVERY", 3)
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
     assert result.exit_code == 0, result.output
     reported = re.findall(r"(\d+) entries frozen", result.output)

@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from ..models import DrawState
 from ..models.types import utcnow
-from ..web.boundary import change
+from ..web.boundary import change, freeze_if_closed
 from ..web.input_guard import form_id
 from ..winners.awards import awards_of
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw
+from ..winners.freezing import listing_of
 from ..winners.publication import request_list
 from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
@@ -37,6 +38,7 @@ def draw(contest_id: int):
             return _draw_page(contest_id)
         flash(_("The winners are drawn and the record is published."), "success")
         return _draw_page(contest_id, f"#draw-{drawn_id}")
+    freeze_if_closed(contest, utcnow())
     draws = draws_of(contest)
     parent, vacant = open_vacancies(draws)
     return render_template(
@@ -47,6 +49,11 @@ def draw(contest_id: int):
         vacancy_parent=parent,
         vacancies=vacant,
         pending=next((d for d in draws if d.state == DrawState.COMMITTED), None),
+        listings={
+            d.id: listing_of(d)
+            for d in draws
+            if d.state == DrawState.COMMITTED and d.frozen_at is not None
+        },
         people=ranked_entries(draws),
         reasons=SUBSTITUTION_REASONS,
         awards=(awards := awards_of([d.id for d in draws])),

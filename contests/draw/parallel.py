@@ -44,6 +44,7 @@ THRESHOLD = 200_000
 #: What the forked workers read: set just before the pool starts, cleared after.
 _LINES: list[bytes] = []
 _PARSE = False
+_HASH = True
 
 
 class BadLine(ValueError):
@@ -73,7 +74,7 @@ def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int, byte
             weights.append(int(found[2]))
     stack: list[tuple[int, bytes]] = []
     subs = []
-    for at in range(0, len(lines), SUB):
+    for at in range(0, len(lines), SUB if _HASH else len(lines) + 1):
         # merkle.push, inlined: this loop runs once per entrant.
         sub: list[tuple[int, bytes]] = []
         append, pop = sub.append, sub.pop
@@ -118,6 +119,7 @@ def merkle_root_and_selection(
     count: int,
     workers: int | None = None,
     threshold: int | None = None,
+    known_root: bytes | None = None,
 ):
     """The Merkle root of ``lines``, then the ``count`` smallest (key, entry_id) under the seed.
 
@@ -126,15 +128,23 @@ def merkle_root_and_selection(
     returns the seed (it depends on the root), so one pool of workers serves both steps.
     Returns (root, seed, smallest, ids, weights, sub_roots): ``sub_roots`` joins the 32-byte roots
     of the list's SUB-leaf sub-blocks, in order.
+
+    ``known_root``: the root of these very lines, computed when the list was frozen (the caller
+    has checked the file's SHA-256 against the one published then); the lines are then only read,
+    not hashed again, and ``sub_roots`` is empty.
     """
-    global _LINES, _PARSE
+    global _LINES, _PARSE, _HASH
     n = len(lines)
     parse = ids is None
-    _LINES, _PARSE = lines, parse
+    _LINES, _PARSE, _HASH = lines, parse, known_root is None
     used = _workers(n, workers, threshold)
     pool = _pool(used) if used > 1 else None
     try:
-        blocks = pool.map(_block, range(0, n, BLOCK)) if pool else map(_block, range(0, n, BLOCK))
+        if parse or _HASH:
+            starts = range(0, n, BLOCK)
+            blocks = pool.map(_block, starts) if pool else map(_block, starts)
+        else:
+            blocks = []
         if parse:
             ids, weights = array("Q"), array("I")
         stack: list[tuple[int, bytes]] = []
@@ -149,7 +159,7 @@ def merkle_root_and_selection(
             for size, digest in block_stack:
                 push(stack, size, digest)
         _LINES = []
-        root = fold(stack)
+        root = fold(stack) if known_root is None else known_root
         seed = seed_for_root(root)
         subs = b"".join(sub_roots)
         if count <= 0 or n == 0:
@@ -161,7 +171,7 @@ def merkle_root_and_selection(
         parts = list(pool.map(_smallest, ranges) if pool else map(_smallest, ranges))
         return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights, subs
     finally:
-        _LINES, _PARSE = [], False
+        _LINES, _PARSE, _HASH = [], False, True
         if pool is not None:
             # After an error (a bad line), the blocks not yet started are dropped, not hashed.
             pool.shutdown(wait=True, cancel_futures=True)

@@ -110,20 +110,60 @@ class FrozenList:
         return self._data
 
 
+def _hash(
+    frozen: FrozenList, seed_for, wanted: int, workers: int | None, known_root: bytes | None = None
+):
+    """Hash the list (checking a file's lines), then select: (root, seed, smallest)."""
+    try:
+        root, seed, smallest, ids, weights, frozen.sub_roots = parallel.merkle_root_and_selection(
+            frozen.lines,
+            frozen.ids if frozen.parsed else None,
+            frozen.weights if frozen.parsed else None,
+            seed_for,
+            wanted,
+            workers=workers,
+            known_root=known_root,
+        )
+    except parallel.BadLine as error:
+        raise MalformedEntrantFile(str(error)) from None
+    if not frozen.parsed:
+        if not all(map(operator.lt, ids, islice(ids, 1, None))):
+            parse_entrant_file(frozen.file_bytes())  # names the first line out of order
+        frozen.ids, frozen.weights, frozen.parsed = ids, weights, True
+    return root, seed, smallest
+
+
+def _summary(frozen: FrozenList, root: bytes) -> dict:
+    return {
+        "count": len(frozen),
+        "total_tickets": sum(frozen.weights),
+        "file_sha256": hashlib.sha256(frozen.file_bytes()).hexdigest(),
+        "merkle_root": root.hex(),
+    }
+
+
+def summarize(frozen: FrozenList, workers: int | None = None) -> dict:
+    """What is published of a list when it is frozen: count, tickets, file SHA-256, Merkle root."""
+    root, _, _ = _hash(frozen, lambda root: b"", 0, workers)
+    return _summary(frozen, root)
+
+
 def recompute(
     spec: dict,
     server_secret_hex: str,
     entropy: list[str],
     frozen: FrozenList,
     workers: int | None = None,
+    known_root: bytes | None = None,
 ) -> tuple[dict, bytes, list[dict]]:
     """The list's summary, the seed and the ordered result: what the draw publishes and the verifier
     redoes.
 
-    Spread over the cores for large lists (``parallel``), with the same result as one core.
+    Spread over the cores for large lists (``parallel``), with the same result as one core. The
+    draw passes ``known_root`` for a list it froze (and whose SHA-256 it checked) itself; the
+    verifier never does.
     """
     spec_digest = spec_hash(spec)
-    data = frozen.file_bytes()
     wanted = min(winners_count(spec) + spec["alternates"], len(frozen))
     vdraw = spec["algorithm"] == VDRAW_V1
     if spec["algorithm"] not in ALGORITHMS:
@@ -132,21 +172,7 @@ def recompute(
     def seed_for(root: bytes) -> bytes:
         return compute_seed(spec_digest, root.hex(), server_secret_hex, entropy)
 
-    try:
-        root, seed, smallest, ids, weights, frozen.sub_roots = parallel.merkle_root_and_selection(
-            frozen.lines,
-            frozen.ids if frozen.parsed else None,
-            frozen.weights if frozen.parsed else None,
-            seed_for,
-            wanted if vdraw else 0,
-            workers=workers,
-        )
-    except parallel.BadLine as error:
-        raise MalformedEntrantFile(str(error)) from None
-    if not frozen.parsed:
-        if not all(map(operator.lt, ids, islice(ids, 1, None))):
-            parse_entrant_file(data)  # names the first line out of order
-        frozen.ids, frozen.weights, frozen.parsed = ids, weights, True
+    root, seed, smallest = _hash(frozen, seed_for, wanted if vdraw else 0, workers, known_root)
     if vdraw:
         ordered = [{"entry_id": entry_id, "key": key.hex()} for key, entry_id in smallest]
     else:
@@ -154,13 +180,7 @@ def recompute(
             raise ValueError("RFC 3797 mode draws people, not tickets: every weight must be 1")
         positions = rfc3797.select(entropy, len(frozen), wanted)
         ordered = [{"entry_id": frozen.ids[p - 1], "position": p} for p in positions]
-    summary = {
-        "count": len(frozen),
-        "total_tickets": sum(frozen.weights),
-        "file_sha256": hashlib.sha256(data).hexdigest(),
-        "merkle_root": root.hex(),
-    }
-    return summary, seed, ordered
+    return _summary(frozen, root), seed, ordered
 
 
 def split_result(spec: dict, ordered: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -183,6 +203,7 @@ def build_record(
     drawn_at: str,
     tool: str,
     workers: int | None = None,
+    known_root: bytes | None = None,
 ) -> dict:
     """Everything a stranger needs, with the entrant file, to recompute the draw.
 
@@ -190,7 +211,9 @@ def build_record(
     (``EntrantRecord.encode()``); the entrant file is ``FrozenList.file_bytes()``.
     """
     frozen = entrants if isinstance(entrants, FrozenList) else FrozenList.from_lines(entrants)
-    summary, seed, ordered = recompute(spec, server_secret_hex, entropy, frozen, workers)
+    summary, seed, ordered = recompute(
+        spec, server_secret_hex, entropy, frozen, workers, known_root
+    )
     winners, alternates = split_result(spec, ordered)
     spec_digest = spec_hash(spec)
     return {

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from ..errors import DomainError
+from ..errors import DomainError, WrongState
 from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
 from ..mail import queue_mail
@@ -111,6 +111,10 @@ def entry_for_token(contest: Contest, token: str) -> Entry:
 def confirm_entry(contest: Contest, token: str, now: datetime) -> Entry:
     """Confirm a pending entry (idempotent); a disqualified one stays disqualified."""
     entry = entry_for_token(contest, token)
+    if entry.status == EntryStatus.PENDING and contest.ends_at and now >= contest.ends_at:
+        raise WrongState(
+            _l("The contest closed before this entry was confirmed: it cannot take part.")
+        )
     if entry.status == EntryStatus.PENDING:
         entry.status = EntryStatus.CONFIRMED
         entry.confirmed_at = now

@@ -12,6 +12,7 @@ from .. import audit
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Entry, EntryStatus, User
+from ..winners.freezing import list_is_frozen
 
 #: Not a status: an entry with a signal nobody has cleared yet (and not disqualified).
 FLAGGED = "flagged"
@@ -114,6 +115,14 @@ def disqualify_entry(entry: Entry, reason: str, actor: User, now: datetime) -> N
         raise ValidationFailed({"reason": [_l("Say why this entry is disqualified.")]})
     if entry.status == EntryStatus.DISQUALIFIED:
         raise WrongState(_l("This entry is already disqualified."))
+    if list_is_frozen(entry.contest_id):
+        raise WrongState(
+            _l(
+                "The list of entries was frozen at the close: no entry can leave it. If a "
+                "winner turns out not to be eligible, replace them on the draw page, with the "
+                "reason."
+            )
+        )
     previous = entry.status
     entry.status = EntryStatus.DISQUALIFIED
     entry.disqualified_at = now

@@ -61,6 +61,9 @@ class Draw(db.Model):
     #: The draw record (JSON), substitutions included.
     record: Mapped[str | None] = mapped_column(Text)
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the entrant list was frozen: at the close for a first draw (the worker, or the first
+    #: request after it), at the draw for a supplementary one. Set once, by a conditional UPDATE.
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest = relationship("Contest")
@@ -97,6 +100,11 @@ class DrawList(db.Model):
     #: receipt's inclusion proof reads one block. None for draws made before it existed (their
     #: file is then block 0, whole).
     receipt_index: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: What is published of the list at the freeze, before any public value exists.
+    count: Mapped[int] = mapped_column(server_default="0")
+    total_tickets: Mapped[int] = mapped_column(server_default="0")
+    file_sha256: Mapped[str] = mapped_column(String(64), server_default="")
+    merkle_root: Mapped[str] = mapped_column(String(64), server_default="")
 
     @property
     def entrants_file(self) -> bytes:

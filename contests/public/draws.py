@@ -11,7 +11,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..links import external_url
 from ..models import Contest, Draw, DrawState
+from ..models.types import utcnow
+from ..web.boundary import freeze_if_closed
 from ..winners.awards import awards_of
+from ..winners.freezing import listing_of
 from ..winners.publication import public_names
 from ..winners.records import draw_summary, draws_of, receipt_inclusion
 from . import bp, load_contest
@@ -34,9 +37,14 @@ def draw_page(draw_id: int):
     ).scalar_one_or_none()
     if committed is not None:
         contest = load_contest(committed.contest.slug)
+        freeze_if_closed(contest, utcnow())
         spec = json.loads(committed.spec)
         return render_template(
-            "public/draw_pending.html", contest=contest, draw=committed, spec=spec
+            "public/draw_pending.html",
+            contest=contest,
+            draw=committed,
+            spec=spec,
+            listing=listing_of(committed) if committed.frozen_at is not None else None,
         )
     draw, contest = _drawn(draw_id)
     summary = draw_summary(draw)

@@ -24,8 +24,9 @@ from ..extensions import csrf, db, limiter
 from ..links import public_base
 from ..models import Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
-from ..web.boundary import attach_errors, change
+from ..web.boundary import attach_errors, change, freeze_if_closed
 from ..web.form_tokens import FormTokenError, check_token, issue_shared_token, issue_token
+from ..winners.freezing import listing_of
 from ..winners.records import draw_of
 from . import bp, framable, load_contest, page, same_origin
 from .forms import ResendForm, entry_form_class
@@ -95,7 +96,11 @@ def _render_contest(
     contest: Contest, form, status: int = 200, notice: str | None = None, embed: bool = False
 ):
     """The contest page; a blank form is rendered once per contest version, phase and layout."""
-    phase = contest.phase(utcnow())
+    now = utcnow()
+    freeze_if_closed(contest, now)
+    phase = contest.phase(now)
+    draw = draw_of(contest)
+    listing = listing_of(draw) if draw is not None and draw.frozen_at is not None else None
 
     def page_html(notice: str | None) -> str:
         return render_template(
@@ -104,7 +109,8 @@ def _render_contest(
             phase=phase,
             form=form,
             notice=notice,
-            draw=draw_of(contest),
+            draw=draw,
+            listing=listing,
             embed=embed,
         )
 
@@ -116,7 +122,15 @@ def _render_contest(
             form.source.data = source
             return page_html(None)
 
-        key = (contest.id, contest.updated_at, phase, contest.language, source, embed)
+        key = (
+            contest.id,
+            contest.updated_at,
+            phase,
+            contest.language,
+            source,
+            embed,
+            draw.frozen_at if draw is not None else None,
+        )
         if not embed:
             # A token per visitor: the page itself is never cached.
             token = issue_token(current_app.config["SECRET_KEY"], contest.id)
@@ -286,7 +300,10 @@ def confirm(slug: str, token: str):
         return _deliver_mail_after_response(
             redirect(url_for("public.confirm", slug=slug, token=token), 303)
         )
-    return render_template("public/confirm.html", contest=contest, entry=entry, expired=False)
+    closed = contest.ends_at is not None and utcnow() >= contest.ends_at
+    return render_template(
+        "public/confirm.html", contest=contest, entry=entry, expired=False, closed=closed
+    ), (409 if closed and entry.status == EntryStatus.PENDING else 200)
 
 
 @bp.route("/c/<slug>/resend", methods=["GET", "POST"])

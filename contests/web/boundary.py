@@ -16,6 +16,7 @@ back and propagates (a 500 page, nothing saved). Views never call ``commit()`` o
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from flask import flash
@@ -23,6 +24,9 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError, PublishRefused, ValidationFailed
 from ..extensions import db
+from ..models import Contest, DrawState, Phase
+from ..winners.freezing import RACED, freeze_entrants
+from ..winners.records import draw_of
 
 
 class Outcome:
@@ -94,3 +98,19 @@ def show_refusal(error: DomainError, form=None) -> None:
             flash(message, "error")
     else:
         flash(refusal_message(error), "error")
+
+
+def freeze_if_closed(contest: Contest, now: datetime) -> None:
+    """The first request that meets a closed contest freezes its entrant list if the worker has
+    not yet (``winners.freezing``), in a unit of work of its own; another freezer at the same
+    moment wins and this one reads its result."""
+    if contest.phase(now) != Phase.CLOSED:
+        return
+    draw = draw_of(contest)
+    if draw is None or draw.state != DrawState.COMMITTED or draw.frozen_at is not None:
+        return
+    try:
+        with change(show=False):
+            freeze_entrants(contest, now)
+    except RACED:
+        pass

@@ -1,0 +1,194 @@
+"""The entrant list frozen at the close (issue 14, item 1), against the real database: the worker
+or the first request freezes it once, its fingerprints are published, nothing enters or leaves it
+afterwards, and a draw refuses a stored list that no longer matches its published root."""
+
+import hashlib
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+from test_worker import CONTESTS, ROOT, _worker_env
+
+from contests import jobs
+from contests.draw import merkle
+from contests.entries.confirmation import confirm_entry, confirmation_token
+from contests.entries.review import disqualify_entry
+from contests.errors import WrongState
+from contests.models import AuditEvent, Entry, User
+from contests.winners.drawing import perform_draw
+from contests.winners.freezing import freeze_entrants, listing_of
+from contests.winners.records import draw_of
+from helpers import sign_in
+
+VALUES = ["3 14 25 36 47"]
+
+
+@pytest.fixture
+def contest(factory, museum, db):
+    """Published, 12 entries (10 confirmed, 1 pending, 1 disqualified), closed a minute ago."""
+    contest = factory.contest(
+        museum, publish=True, slug="gel", min_age=0, prizes=2, alternates_per_prize=2
+    )
+    entries = [factory.entry(contest, email=f"p{n}@example.org") for n in range(12)]
+    entries[10].status = "pending"
+    entries[11].status = "disqualified"
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    return contest
+
+
+def _frozen_events(db, contest) -> list[AuditEvent]:
+    return list(
+        db.session.execute(
+            select(AuditEvent).where(
+                AuditEvent.contest_id == contest.id, AuditEvent.action == "draw.list_frozen"
+            )
+        ).scalars()
+    )
+
+
+def _confirmed_ids(db, contest) -> list[int]:
+    return list(
+        db.session.execute(
+            select(Entry.id)
+            .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
+            .order_by(Entry.id)
+        ).scalars()
+    )
+
+
+def test_the_worker_freezes_a_closed_contest_once_and_publishes_its_fingerprints(
+    app, client, db, contest
+):
+    assert draw_of(contest).frozen_at is None
+    assert jobs.freeze_lists(10) == 1
+    assert jobs.freeze_lists(10) == 0  # once
+    db.session.expire_all()
+    draw = draw_of(contest)
+    listing = listing_of(draw)
+    ids = _confirmed_ids(db, contest)
+    data = draw.entrants_file
+    lines = data.split(b"\n")[:-1]
+    # What is published is what the file holds: count, SHA-256, RFC 6962 root of its lines.
+    assert [int(line.split(b",")[0]) for line in lines] == ids and listing.count == 10
+    assert listing.file_sha256 == hashlib.sha256(data).hexdigest()
+    root = merkle.root_from_leaf_hashes([merkle.leaf_hash(line) for line in lines])
+    assert listing.merkle_root == root.hex()
+    [event] = _frozen_events(db, contest)
+    details = json.loads(event.data)
+    assert details["merkle_root"] == listing.merkle_root and details["entrants"] == 10
+    for page in ("/c/gel", f"/d/{draw.id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert listing.merkle_root in html and listing.file_sha256 in html, page
+        assert "data-frozen-count>10<" in html
+    sign_in(client, "alice@example.org")
+    admin = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw")
+    assert listing.merkle_root in admin.get_data(as_text=True)
+    # The draw reads that list and publishes the same root.
+    drawn = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.commit()
+    record = drawn.record
+    assert listing.merkle_root in record and drawn.frozen_at < drawn.drawn_at
+
+
+def test_the_first_request_after_the_close_freezes_the_list(app, client, db, contest):
+    html = client.get("/c/gel").get_data(as_text=True)
+    db.session.expire_all()
+    listing = listing_of(draw_of(contest))
+    assert listing is not None and listing.merkle_root in html
+    [event] = _frozen_events(db, contest)
+    assert event.actor_id is None
+    client.get("/c/gel")
+    assert len(_frozen_events(db, contest)) == 1
+
+
+def test_an_open_contest_is_not_frozen(app, client, db, factory, museum):
+    open_contest = factory.contest(museum, publish=True, slug="ouvert", min_age=0)
+    client.get("/c/ouvert")
+    assert draw_of(open_contest).frozen_at is None and jobs.freeze_lists(10) == 0
+    with pytest.raises(WrongState, match="when the contest closes"):
+        freeze_entrants(open_contest, datetime.now(UTC))
+
+
+def test_nothing_enters_or_leaves_the_frozen_list(app, client, db, contest):
+    now = datetime.now(UTC)
+    pending, disqualified = db.session.execute(
+        select(Entry)
+        .where(Entry.contest_id == contest.id, Entry.status != "confirmed")
+        .order_by(Entry.id)
+    ).scalars()
+    freeze_entrants(contest, now)
+    db.session.commit()
+    frozen_ids = _confirmed_ids(db, contest)
+    alice = db.session.execute(select(User).where(User.email == "alice@example.org")).scalar_one()
+    with pytest.raises(WrongState, match="frozen at the close"):
+        disqualify_entry(db.session.get(Entry, frozen_ids[0]), "late doubt", alice, now)
+    db.session.rollback()
+    # A confirmation link used after the close is refused, on the page and in the domain.
+    token = confirmation_token(pending)
+    with pytest.raises(WrongState, match="closed before this entry was confirmed"):
+        confirm_entry(contest, token, now)
+    db.session.rollback()
+    page = client.get(f"/c/gel/confirm/{token}")
+    assert page.status_code == 409
+    assert "ne peut pas prendre part" in page.get_data(as_text=True)  # the contest is French
+    # Whoever edits the entries table behind the app's back changes nothing the draw reads:
+    # an entry disqualified, another reinstated, a fake one inserted after the close.
+    db.session.execute(
+        text("UPDATE entries SET status = 'disqualified' WHERE id = :id"), {"id": frozen_ids[0]}
+    )
+    db.session.execute(
+        text("UPDATE entries SET status = 'confirmed' WHERE id = :id"), {"id": disqualified.id}
+    )
+    db.session.commit()
+    drawn = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.commit()
+    ids = [int(line.split(b",")[0]) for line in drawn.entrants_file.splitlines()]
+    assert ids == frozen_ids
+
+
+def test_a_draw_refuses_a_stored_list_edited_after_the_freeze(app, db, contest, backend):
+    freeze_entrants(contest, datetime.now(UTC))
+    db.session.commit()
+    draw = draw_of(contest)
+    # Drop the first line of the stored file (a raw edit of the block).
+    db.session.execute(
+        text(
+            "UPDATE draw_list_blocks SET lines = "
+            + (
+                "substring(lines from position('\\x0a'::bytea in lines) + 1)"
+                if backend == "postgresql"
+                else "substr(lines, instr(lines, x'0a') + 1)"
+            )
+            + " WHERE draw_id = :id AND number = 0"
+        ),
+        {"id": draw.id},
+    )
+    db.session.commit()
+    with pytest.raises(WrongState, match="no longer matches the fingerprints"):
+        perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.rollback()
+    assert draw_of(contest).state == "committed"
+
+
+@pytest.mark.slow  # two worker processes
+def test_two_workers_freeze_a_list_once(app, db, database_url, contest, tmp_path):
+    env = _worker_env(database_url, "", tmp_path)
+    workers = [
+        subprocess.Popen(
+            [str(CONTESTS), "worker", "--once"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    db.session.expire_all()
+    assert len(_frozen_events(db, contest)) == 1
+    assert listing_of(draw_of(contest)).count == 10
