@@ -78,10 +78,30 @@ def app(request, database_url, backend, tmp_path):
         yield application
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_database(_db.engine)
         _db.engine.dispose()
+
+
+def empty_database(engine) -> None:
+    """Delete every row between tests, past the triggers that refuse to delete the draw's
+    evidence (migration 2dd57fd929f6): PostgreSQL truncates (row triggers do not fire), SQLite
+    drops its triggers for the moment and puts them back."""
+    from sqlalchemy import text
+
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)))
+            return
+        triggers = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        for name, _ in triggers:
+            connection.execute(text(f"DROP TRIGGER {name}"))
+        for table in tables:
+            connection.execute(table.delete())
+        for _, sql in triggers:
+            connection.execute(text(sql))
 
 
 def _outside_test_context(call, *args, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -99,3 +100,42 @@ def enter(client, slug: str, headers: dict | None = None, **fields):
 
 def sign_in(client, email: str, password: str = PASSWORD):
     return post_form(client, "/auth/login", {"email": email, "password": password})
+
+
+#: The tables the draw guards protect (migration 2dd57fd929f6).
+GUARDED = ("entries", "draws", "draw_lists", "draw_list_blocks", "audit_events", "rules_versions")
+
+
+@contextmanager
+def guards_removed(db):
+    """What only the database's owner can do: take the guard triggers off, tamper, put them back.
+    The app's own checks (the audit chain, the verifier) must still see what was done."""
+    db.session.commit()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        for table in GUARDED:
+            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        db.session.commit()
+        try:
+            yield
+            db.session.commit()
+        finally:
+            db.session.rollback()
+            for table in GUARDED:
+                db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+            db.session.commit()
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    ).all()
+    for name, _ in triggers:
+        connection.execute(text(f"DROP TRIGGER {name}"))
+    db.session.commit()
+    try:
+        yield
+        db.session.commit()
+    finally:
+        db.session.rollback()
+        for _, sql in triggers:
+            db.session.execute(text(sql))
+        db.session.commit()

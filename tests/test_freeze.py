@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from test_worker import CONTESTS, ROOT, _worker_env
 
 from contests import jobs
@@ -20,7 +21,7 @@ from contests.models import AuditEvent, Entry, User
 from contests.winners.drawing import perform_draw
 from contests.winners.freezing import freeze_entrants, listing_of
 from contests.winners.records import draw_of
-from helpers import sign_in
+from helpers import guards_removed, sign_in
 
 VALUES = ["3 14 25 36 47"]
 
@@ -134,15 +135,31 @@ def test_nothing_enters_or_leaves_the_frozen_list(app, client, db, contest):
     page = client.get(f"/c/gel/confirm/{token}")
     assert page.status_code == 409
     assert "ne peut pas prendre part" in page.get_data(as_text=True)  # the contest is French
-    # Whoever edits the entries table behind the app's back changes nothing the draw reads:
-    # an entry disqualified, another reinstated, a fake one inserted after the close.
+    # Behind the app's back, the database itself refuses: an entry disqualified, another
+    # reinstated, one deleted, a fake one inserted after the close.
+    attacks = [
+        ("UPDATE entries SET status = 'disqualified' WHERE id = :id", {"id": frozen_ids[0]}),
+        ("UPDATE entries SET status = 'confirmed' WHERE id = :id", {"id": disqualified.id}),
+        ("UPDATE entries SET weight = 5 WHERE id = :id", {"id": frozen_ids[1]}),
+        ("DELETE FROM entries WHERE id = :id", {"id": frozen_ids[2]}),
+        (
+            "INSERT INTO entries SELECT * FROM entries WHERE id = :id",
+            {"id": frozen_ids[3]},
+        ),
+    ]
+    for statement, values in attacks:
+        with pytest.raises(IntegrityError, match="entrant list of this contest is frozen"):
+            db.session.execute(text(statement), values)
+        db.session.rollback()
+    # Personal data stays erasable (the retention purge needs it).
     db.session.execute(
-        text("UPDATE entries SET status = 'disqualified' WHERE id = :id"), {"id": frozen_ids[0]}
-    )
-    db.session.execute(
-        text("UPDATE entries SET status = 'confirmed' WHERE id = :id"), {"id": disqualified.id}
+        text("UPDATE entries SET first_name = 'X' WHERE id = :id"), {"id": frozen_ids[0]}
     )
     db.session.commit()
+    # Even with the triggers taken off by the database's owner, the draw reads the stored list.
+    with guards_removed(db):
+        for statement, values in attacks[:2]:
+            db.session.execute(text(statement), values)
     drawn = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in drawn.entrants_file.splitlines()]
@@ -153,8 +170,9 @@ def test_a_draw_refuses_a_stored_list_edited_after_the_freeze(app, db, contest, 
     freeze_entrants(contest, datetime.now(UTC))
     db.session.commit()
     draw = draw_of(contest)
-    # Drop the first line of the stored file (a raw edit of the block).
-    db.session.execute(
+    # Drop the first line of the stored file (a raw edit of the block): refused by the database,
+    # and, done by its owner with the triggers off, refused by the draw.
+    edit = (
         text(
             "UPDATE draw_list_blocks SET lines = "
             + (
@@ -166,7 +184,11 @@ def test_a_draw_refuses_a_stored_list_edited_after_the_freeze(app, db, contest, 
         ),
         {"id": draw.id},
     )
-    db.session.commit()
+    with pytest.raises(IntegrityError, match="append-only"):
+        db.session.execute(*edit)
+    db.session.rollback()
+    with guards_removed(db):
+        db.session.execute(*edit)
     with pytest.raises(WrongState, match="no longer matches the fingerprints"):
         perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.rollback()

@@ -195,6 +195,10 @@ def freeze_entrants(
         if listing is None:
             raise WrongState(_l("This draw's entrant list is missing: restore it from a backup."))
         return listing, None
+    # Entries being written when the contest closed: each holds a KEY SHARE lock on the contest
+    # row (its foreign key) until it commits, so this waits for them and the list below sees them.
+    # (SQLite: the claim above needed the one write lock, with a snapshot no writer has passed.)
+    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
     frozen = _frozen_list(contest, progress)
     try:
         summary = summarize(frozen)
