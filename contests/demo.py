@@ -19,6 +19,7 @@ from .models import Contest, DrawState, Membership, Organization, User
 from .organizations import create_organization
 from .timezones import utc_to_local
 from .winners.drawing import perform_draw
+from .winners.freezing import freeze_entrants
 from .winners.records import draw_of
 
 DEMO_EMAIL = "demo@example.org"
@@ -202,5 +203,7 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
             ),
             opened + timedelta(minutes=7 * n),
         )
-    perform_draw(contest, ["7 19 23 38 44", "2 9"], user, now)
+    # As the worker would have: the list frozen at the close, drawn on the announced date.
+    freeze_entrants(contest, contest.ends_at)
+    perform_draw(contest, ["7 19 23 38 44", "2 9"], user, contest.draw_at)
     return contest

@@ -244,6 +244,7 @@ def _drawn_contest(factory, museum, db, slug, language):
     for n in range(6):
         factory.entry(contest, email=f"{slug}{n}@example.org")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(UTC))
     db.session.commit()

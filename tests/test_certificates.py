@@ -80,6 +80,7 @@ def drawn(factory, museum, db):
     alice = db.session.execute(select(User)).scalar_one()
     disqualify_entry(people[9], "Compte en double", alice, datetime.now(UTC))
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()

@@ -32,6 +32,7 @@ def drawn(factory, museum, db):
     for n in range(6):
         factory.entry(contest, email=f"p{n}@example.org", first_name=f"Zoé{n}", last_name=f"D{n}")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
@@ -294,6 +295,7 @@ def test_what_the_claim_asks_follows_the_rules(app, db, factory, museum):
     )
     factory.entry(contest, email="us@example.org", birth_date=date(1990, 5, 4))
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     now = datetime.now(UTC)

@@ -69,6 +69,7 @@ def world(app, db, factory, museum):
     db.session.commit()
     entry = factory.entry(contest, email="crawl@example.org")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     perform_draw(contest, ["1 2 3 4 5"], None, datetime.now(UTC))
     db.session.commit()

@@ -36,6 +36,7 @@ def contest(factory, museum, db):
     entries[10].status = "pending"
     entries[11].status = "disqualified"
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     return contest
 
@@ -85,6 +86,12 @@ def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
     with pytest.raises(WrongState, match="after the contest closes"):
         perform_draw(open_contest, VALUES, None, now)
     open_contest.ends_at = now - timedelta(seconds=1)
+    open_contest.draw_at = now + timedelta(hours=1)
+    db.session.commit()
+    with pytest.raises(WrongState, match="rules announce the draw for"):
+        perform_draw(open_contest, VALUES, None, now)  # closed, but before the announced date
+    db.session.rollback()
+    open_contest.draw_at = open_contest.ends_at  # the draw date the rules announce
     db.session.commit()
     with pytest.raises(ValidationFailed):
         perform_draw(open_contest, [], None, now)
@@ -98,7 +105,12 @@ def test_draw_is_refused_when_it_should_be(app, db, factory, museum):
 def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest, tmp_path):
     sign_in(client, "alice@example.org")
     base = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
-    response = post_form(client, base, {"entropy": VALUES[0]})
+    # First the values as the draw will hash them, for an explicit confirmation: nothing drawn.
+    confirm = post_form(client, base, {"entropy": "  3   14 25\t36 47 "})
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "<code data-canonical-value>3 14 25 36 47</code>" in html
+    assert draw_of(contest).state == "committed"
+    response = post_form(client, base, {"entropy": VALUES[0], "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     draw = draw_of(contest)
@@ -192,10 +204,14 @@ def test_cli_commit_and_draw(app, runner, db, contest):
     assert result.exit_code == 0 and draw_of(contest).spec_hash in result.output
     result = runner.invoke(args=["draw", "noel"])
     assert result.exit_code == 2  # --entropy is required
-    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
+    # The values are shown as the draw will use them, and confirmed (or not) before it.
+    result = runner.invoke(args=["draw", "noel", "--entropy", " 3  14 25 36 47"], input="n\n")
+    assert result.exit_code == 1 and "'3 14 25 36 47'" in result.output, result.output
+    assert draw_of(contest).state == "committed"
+    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]], input="y\n")
     assert result.exit_code == 0, result.output
     assert "Drawn from 10 entries" in result.output and "/d/" in result.output
-    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
+    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0], "--yes"])
     assert result.exit_code == 1 and "already been drawn" in result.output
 
 
@@ -397,7 +413,7 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     assert second.spec_hash in pending and "6 participations exclues" in pending
     assert 'id="supplementary"' not in client.get(page).get_data(as_text=True)
 
-    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
+    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23", "--yes"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     second = draws_of(contest)[1]
@@ -506,14 +522,14 @@ def test_cli_commits_a_supplementary_draw(app, runner, db, contest):
         args=["commit", "noel", "--supplementary", "--source", "Loto of 2 February 2027"]
     )
     assert result.exit_code == 0 and "Supplementary draw committed" in result.output, result.output
-    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23"])
+    result = runner.invoke(args=["draw", "noel", "--entropy", "4 8 15 16 23", "--yes"])
     assert result.exit_code == 0 and "Drawn from 4 entries" in result.output, result.output
 
 
 def test_long_draws_report_progress(app, runner, db, contest, backend, monkeypatch):
     """The CLI shows how far the freeze has gone (every 100,000 entries; every 3 here)."""
     monkeypatch.setattr(freezing, "PROGRESS_EVERY", 3)
-    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]])
+    result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0], "--yes"])
     assert result.exit_code == 0, result.output
     reported = re.findall(r"(\d+) entries frozen", result.output)
     # PostgreSQL streams the rows and reports as they come; SQLite builds the file in one step.
@@ -534,6 +550,7 @@ def test_receipt_proof_from_one_sub_block_is_the_whole_list_proof(
     entries = [factory.entry(contest, email=f"b{n}@example.org") for n in range(21)]
     entries[5].status = "pending"  # not in the list: no proof
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()

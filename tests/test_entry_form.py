@@ -87,6 +87,7 @@ def test_upcoming_and_closed_contests_have_no_form(app, client, db, factory, mus
     assert "Ce jeu ouvre le" in html and 'name="form_token"' not in html
     contest = factory.contest(museum, publish=True, slug="fini")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     html = client.get("/c/fini").get_data(as_text=True)
     assert "Ce jeu a pris fin" in html and 'name="form_token"' not in html
@@ -98,6 +99,7 @@ def test_post_after_closing_is_refused_without_saving(app, client, db, open_cont
 
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', html).group(1)
     open_contest.ends_at = datetime.now(UTC) - timedelta(seconds=1)
+    open_contest.draw_at = open_contest.ends_at  # the draw date the rules announce
     db.session.commit()
     response = client.post(
         "/c/noel",
@@ -344,6 +346,7 @@ def test_cached_page_gets_a_fresh_token_and_follows_changes(app, client, db, ope
     assert "form-token-slot" not in first
     # A change of phase (here: the contest closes) is seen at once.
     open_contest.ends_at = datetime.now(UTC) - timedelta(seconds=1)
+    open_contest.draw_at = open_contest.ends_at  # the draw date the rules announce
     db.session.commit()
     assert 'name="form_token"' not in client.get("/c/noel").get_data(as_text=True)
 

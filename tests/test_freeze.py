@@ -36,6 +36,7 @@ def contest(factory, museum, db):
     entries[10].status = "pending"
     entries[11].status = "disqualified"
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     return contest
 

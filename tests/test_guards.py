@@ -25,6 +25,7 @@ def drawn(factory, museum, db):
     for n in range(6):
         factory.entry(contest, email=f"g{n}@example.org")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()

@@ -66,6 +66,7 @@ def test_public_certificate_is_rendered_once_per_record_whatever_the_host(
     for n in range(3):
         factory.entry(contest, email=f"p{n}@example.org")
     contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     draw = perform_draw(contest, ["1 2 3 4 5"], None, datetime.now(UTC))
     db.session.commit()

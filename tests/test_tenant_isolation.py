@@ -157,6 +157,7 @@ def test_foreign_child_ids_under_ones_own_contest_change_nothing(app, client, db
     t = two_tenants
     theatre_contest = t["theatre_contest"]
     theatre_contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    theatre_contest.draw_at = theatre_contest.ends_at  # the draw date the rules announce
     db.session.commit()
     theatre_draw = perform_draw(theatre_contest, ["1 2 3 4 5"], None, datetime.now(UTC))
     db.session.commit()

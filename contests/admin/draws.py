@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,10 +14,17 @@ from ..web.boundary import change, freeze_if_closed
 from ..web.input_guard import form_id
 from ..winners.awards import awards_of
 from ..winners.commitment import commit_supplementary
-from ..winners.drawing import perform_draw
+from ..winners.drawing import canonical_values, perform_draw
 from ..winners.freezing import listing_of
 from ..winners.publication import request_list
-from ..winners.records import draw_summary, draws_of, open_vacancies, ranked_entries
+from ..winners.records import (
+    UNPRINTABLE,
+    draw_summary,
+    draws_of,
+    open_vacancies,
+    pending_draw,
+    ranked_entries,
+)
 from ..winners.substitution import SUBSTITUTION_REASONS, substitute_winner
 from . import bp, load_contest, load_draw
 
@@ -29,6 +38,24 @@ def draw(contest_id: int):
     """The contest's draws: commitment, the public values and the Draw button, substitutions, and
     a supplementary draw for prizes left without an alternate."""
     contest = load_contest(contest_id)
+    if request.method == "POST" and request.form.get("confirmed") != "yes":
+        # First the values as the draw will hash them, and the explicit confirmation.
+        pending = pending_draw(contest)
+        values = canonical_values(request.form.getlist("entropy"))
+        if pending is None or not all(values):
+            flash(_("Enter one value for each named source."), "error")
+            return _draw_page(contest_id)
+        if not all(value.isprintable() for value in values):
+            flash(str(UNPRINTABLE), "error")
+            return _draw_page(contest_id)
+        sources = json.loads(pending.spec)["entropy_sources"]
+        return render_template(
+            "admin/draw_confirm.html",
+            contest=contest,
+            draw=pending,
+            pairs=list(zip(sources, values, strict=False)),
+            values=values,
+        )
     if request.method == "POST":
         with change() as outcome:
             drawn_id = perform_draw(

@@ -73,13 +73,23 @@ def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> 
     required=True,
     help="The public value of each named source, in order (repeat the option).",
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask to confirm the values (they are still printed as the draw uses them).",
+)
 @domain_command
-def draw_command(slug: str, entropy: tuple[str, ...]) -> None:
+def draw_command(slug: str, entropy: tuple[str, ...], yes: bool) -> None:
     """Draw the winners of a closed contest (or its committed supplementary draw) from the public
-    values of its named sources."""
-    from ..winners.drawing import perform_draw
+    values of its named sources, once they are confirmed as the draw will use them."""
+    from ..winners.drawing import canonical_values, perform_draw
 
     contest = contest_by_slug(slug)
+    click.echo("The draw will use exactly these values:", err=True)
+    for value in canonical_values(list(entropy)):
+        click.echo(f"  {value!r}", err=True)
+    if not yes:
+        click.confirm("Draw with these values? It cannot be undone", abort=True, err=True)
     click.echo(f"Freezing the eligible entries of “{contest.title}” and drawing...", err=True)
 
     def progress(count: int) -> None:

@@ -19,6 +19,7 @@ from ..draw.canonical import MalformedEntrantFile
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, State, User
+from ..timezones import utc_to_local
 from .awards import open_awards
 from .freezing import freeze_entrants, store_list
 from .records import UNPRINTABLE, draw_of, pending_draw
@@ -28,6 +29,12 @@ ALTERED = _l(
     "The stored entrant list no longer matches the fingerprints published when it was frozen: "
     "the draw is refused. Restore the list from a backup."
 )
+
+
+def canonical_values(entropy: list[str]) -> list[str]:
+    """The public values as the draw hashes them: spaces collapsed, ends trimmed. Shown to the
+    organizer for confirmation before the draw, since a different spelling is a different seed."""
+    return [" ".join(value.split()) for value in entropy]
 
 
 def perform_draw(
@@ -48,8 +55,16 @@ def perform_draw(
         raise WrongState(_l("This contest has already been drawn."))
     if contest.ends_at is None or now < contest.ends_at:
         raise WrongState(_l("The draw can only take place after the contest closes."))
+    if draw.parent_id is None and contest.draw_at is not None and now < contest.draw_at:
+        raise WrongState(
+            _l(
+                "The rules announce the draw for %(date)s (%(zone)s): it cannot take place before.",
+                date=utc_to_local(contest.draw_at, contest.timezone).strftime("%Y-%m-%d %H:%M"),
+                zone=contest.timezone,
+            )
+        )
     spec = json.loads(draw.spec)
-    values = [" ".join(value.split()) for value in entropy]
+    values = canonical_values(entropy)
     if not all(value.isprintable() for value in values):
         raise ValidationFailed({"entropy": [UNPRINTABLE]})
     if len(values) != len(spec["entropy_sources"]) or not all(values):
