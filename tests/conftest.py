@@ -245,7 +245,21 @@ def factory(app):
             values.update(overrides)
             return values
 
-        def contest(self, organization, prizes=1, publish=False, **overrides):
+        def contest(self, organization, prizes=1, publish=False, closed=False, **overrides):
+            """A contest; ``closed``: published days ago, closed a minute ago, its draw due
+            (what the draw's specification says is then true, as the verifier checks)."""
+            if closed:
+                from contests.timezones import utc_to_local
+
+                end = utc_to_local(datetime.now(UTC), "Europe/Paris").replace(
+                    second=0, microsecond=0
+                ) - timedelta(minutes=1)
+                overrides = {
+                    "starts_at": end - timedelta(days=3),
+                    "ends_at": end,
+                    "draw_at": end,
+                    **overrides,
+                }
             contest = create_contest(organization, self.contest_values(**overrides), None)
             for n in range(prizes):
                 add_prize(
@@ -254,7 +268,7 @@ def factory(app):
                     None,
                 )
             if publish:
-                publish_contest(contest, None, self.now)
+                publish_contest(contest, None, self.now - timedelta(days=4) if closed else self.now)
             _db.session.commit()
             return contest
 
@@ -269,7 +283,9 @@ def factory(app):
                 "consent_texts": {"rules": "I have read and accept the contest rules."},
                 **fields,
             }
-            entry = submit_entry(contest, EntryInput(**data), now or datetime.now(UTC))
+            if now is None:  # while it is open, also for a contest that has closed since
+                now = min(datetime.now(UTC), contest.ends_at - timedelta(minutes=5))
+            entry = submit_entry(contest, EntryInput(**data), now)
             _db.session.commit()
             return entry
 

@@ -94,6 +94,7 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
     contest = factory.contest(
         museum,
         publish=True,
+        closed=True,
         slug="apres",
         min_age=0,
         prizes=3,
@@ -104,9 +105,6 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
         factory.entry(
             contest, email=f"p{n}@example.org", first_name=f"Prénom{n}", last_name=f"N{n}"
         )
-    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
-    contest.draw_at = contest.ends_at  # the draw date the rules announce
-    db.session.commit()
     draw = perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(UTC))
     db.session.commit()
     record = json.loads(draw.record)

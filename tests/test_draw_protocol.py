@@ -210,6 +210,8 @@ def _tamper_cases():
     yield "winner key", lambda r: r["winners"][1].update(key="0" * 64)
     yield "alternate", lambda r: r["alternates"].pop()
     yield "protocol", lambda r: r.update(version=2)
+    yield "drawn before the close", lambda r: r.update(drawn_at="2026-12-24T22:58:59+00:00")
+    yield "drawn_at without offset", lambda r: r.update(drawn_at="2026-12-27T10:00:00")
 
 
 @pytest.mark.parametrize("name, change", list(_tamper_cases()), ids=[n for n, _ in _tamper_cases()])
@@ -279,6 +281,53 @@ def test_substitutions_take_alternates_in_order_and_are_verified():
     )
     with pytest.raises(CheckFailed):
         verify(jumped, entrant_file)  # an alternate used twice
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s[0].update(at="2026-12-27T09:59:59+00:00"), "dated before the draw"),
+        (lambda s: s[1].update(at="2027-01-09T00:00:00+00:00"), "dated before the draw or before"),
+        (lambda s: s[0].update(reason=""), "is not one the specification allows"),
+        (lambda s: s[1].update(reason="changed my mind"), "is not one the specification allows"),
+        (lambda s: s[0].update(at="yesterday"), "is not an ISO 8601"),
+    ],
+    ids=["backdated", "out of order", "empty reason", "unknown reason", "no date"],
+)
+def test_substitutions_out_of_time_or_without_a_listed_reason_fail(change, message):
+    """Order of events (issue 14, item 3): the verifier replays the substitutions and checks their
+    dates and reasons, not only which alternate they call."""
+    record, entrant_file = _draw()
+    protocol.substitute(
+        record, record["winners"][0]["entry_id"], "unclaimed", "2027-01-10T00:00:00+00:00"
+    )
+    protocol.substitute(
+        record, record["winners"][2]["entry_id"], "ineligible", "2027-01-11T00:00:00+00:00"
+    )
+    assert verify(record, entrant_file)
+    change(record["substitutions"])
+    with pytest.raises(CheckFailed, match=message):
+        verify(record, entrant_file)
+
+
+def test_a_weight_over_the_specification_maximum_fails():
+    """An operator who gives one entrant more tickets and rebuilds a consistent record (root, seed,
+    winners all recomputed) is caught: the specification allows one ticket each unless it says
+    otherwise."""
+    records = _records(50, weights={7: 40})
+    entropy = ["3 14 25 36 47", "5 11"]
+    lines = [r.encode() for r in records]
+    record = protocol.build_record(
+        _spec(), SECRET, entropy, iter(lines), "2026-12-27T10:00:00+00:00", "contests 0.1.0"
+    )
+    entrant_file = b"".join(line + b"\n" for line in lines)
+    with pytest.raises(CheckFailed, match="holds 40 tickets, over the 1"):
+        verify(record, entrant_file)
+    spec = dict(_spec(), max_weight=40)  # a specification that announced it
+    record = protocol.build_record(
+        spec, SECRET, entropy, iter(lines), "2026-12-27T10:00:00+00:00", "contests 0.1.0"
+    )
+    assert "weights within the maximum" in verify(record, entrant_file)
 
 
 def _supplementary(record, entrant_file, sources=("Loto of 2027-02-01: the five numbers",)):

@@ -30,13 +30,11 @@ VALUES = ["3 14 25 36 47"]
 def contest(factory, museum, db):
     """A published contest with 12 entries: 10 confirmed, 1 pending, 1 disqualified; then closed."""
     contest = factory.contest(
-        museum, publish=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2
+        museum, publish=True, closed=True, slug="noel", min_age=0, prizes=2, alternates_per_prize=2
     )
     entries = [factory.entry(contest, email=f"p{n}@example.org") for n in range(12)]
     entries[10].status = "pending"
     entries[11].status = "disqualified"
-    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
-    contest.draw_at = contest.ends_at  # the draw date the rules announce
     db.session.commit()
     return contest
 

@@ -16,6 +16,11 @@ PROTOCOL = "contests-draw"
 VERSION = 1
 RFC3797 = "rfc3797"
 ALGORITHMS = (VDRAW_V1, RFC3797)
+#: Why a winner may lose a prize to the next alternate; a specification may name its own list
+#: (``substitution_reasons``), otherwise these.
+SUBSTITUTION_REASONS = ("unclaimed", "declined", "ineligible", "unreachable", "fraud")
+#: Tickets per entrant when the specification sets no ``max_weight``.
+DEFAULT_MAX_WEIGHT = 1
 
 
 def spec_hash(spec: dict) -> str:

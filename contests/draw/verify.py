@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 
 from . import protocol
 from .canonical import MalformedEntrantFile
@@ -25,6 +26,50 @@ class CheckFailed(Exception):
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
+
+
+def _instant(value, what: str) -> datetime:
+    """An ISO 8601 instant with its offset; anything else fails the check that needs it."""
+    try:
+        instant = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} is not an ISO 8601 date and time: {value!r}") from None
+    _check(instant.utcoffset() is not None, f"{what} has no UTC offset: {value!r}")
+    return instant
+
+
+def _verify_order(record: dict, weights) -> list[str]:
+    """The order of events and the rules the specification sets: drawn after the close,
+    substitutions after the draw and in time order, reasons from the allowed list, weights within
+    the maximum."""
+    spec = record["spec"]
+    drawn_at = _instant(record.get("drawn_at"), "drawn_at")
+    if spec.get("closes_at") is not None:
+        _check(
+            drawn_at >= _instant(spec["closes_at"], "closes_at"),
+            "the draw is dated before the close the specification announces",
+        )
+    reasons = spec.get("substitution_reasons", protocol.SUBSTITUTION_REASONS)
+    previous = drawn_at
+    for number, substitution in enumerate(record["substitutions"], start=1):
+        _check(
+            substitution.get("reason") in reasons,
+            f"substitution {number}: reason {substitution.get('reason')!r} is not one the "
+            f"specification allows ({', '.join(reasons)})",
+        )
+        at = _instant(substitution.get("at"), f"substitution {number}'s date")
+        _check(
+            at >= previous,
+            f"substitution {number} is dated before the draw or before the substitution it follows",
+        )
+        previous = at
+    maximum = spec.get("max_weight", protocol.DEFAULT_MAX_WEIGHT)
+    heaviest = max(weights, default=1)
+    _check(
+        heaviest <= maximum,
+        f"an entrant holds {heaviest} tickets, over the {maximum} the specification allows",
+    )
+    return ["drawn after the close", "substitutions dated in order", "weights within the maximum"]
 
 
 def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | None) -> list[str]:
@@ -121,6 +166,7 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
             f"{record['entrants'][field]}",
         )
         passed.append(label)
+    passed += _verify_order(record, frozen.weights)
     _check(seed.hex() == record["seed"], "seed differs")
     passed.append("seed")
     winners, alternates = protocol.split_result(spec, ordered)

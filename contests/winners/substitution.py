@@ -16,7 +16,7 @@ from ..models import Draw, DrawState, User
 from .awards import close_award
 
 #: Why a winner may be replaced by the next alternate (published with each substitution).
-SUBSTITUTION_REASONS = ("unclaimed", "declined", "ineligible", "unreachable", "fraud")
+SUBSTITUTION_REASONS = protocol.SUBSTITUTION_REASONS
 
 
 def substitute_winner(
