@@ -82,6 +82,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SIGNING_KEY"):
+        # The Ed25519 seed that signs receipts; several app servers must share one (the setting).
+        app.config["SIGNING_KEY"] = instance_secret_key(Path(app.instance_path), "signing_key")
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["TRUSTED_HOSTS"], app.config["BASE_URL"])
 
 
@@ -111,20 +114,27 @@ def database_uri(url: str, instance_path: Path) -> str:
     return url
 
 
-def instance_secret_key(instance_path: Path) -> str:
-    """Read the instance's secret key, creating it once (mode 0600) so restarts keep sessions."""
+def instance_secret_key(instance_path: Path, name: str = "secret_key") -> str:
+    """Read one of the instance's keys (32 random bytes in hex), creating it once (mode 0600) so
+    restarts keep sessions and signatures.
+
+    Created whole or not at all: written to a private temporary file, then linked to its name
+    (which fails if it exists), so processes starting at the same moment all read the one key.
+    """
     instance_path.mkdir(parents=True, exist_ok=True)
-    key_file = instance_path / "secret_key"
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = key_file.read_text().strip()
-        if len(key) < 32:
-            raise RuntimeError(
-                f"{key_file} is shorter than 32 characters; delete it to regenerate"
-            ) from None
-        return key
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+    key_file = instance_path / name
+    if not key_file.exists():
+        draft = instance_path / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            draft.unlink()
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{key_file} is shorter than 32 characters; delete it to regenerate")
     return key

@@ -251,7 +251,8 @@ def factory(app):
             if closed:
                 from contests.timezones import utc_to_local
 
-                end = utc_to_local(datetime.now(UTC), "Europe/Paris").replace(
+                zone = overrides.get("timezone", "Europe/Paris")
+                end = utc_to_local(datetime.now(UTC), zone).replace(
                     second=0, microsecond=0
                 ) - timedelta(minutes=1)
                 overrides = {

@@ -35,6 +35,23 @@ def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
     assert _app_in(tmp_path, {}, "print(app.config['SECRET_KEY'])") == first
 
 
+def test_processes_starting_at_once_share_one_generated_key(tmp_path):
+    """Two workers started together on a fresh instance: each reads the one key, never a file
+    still empty (it is linked into place whole)."""
+    import concurrent.futures
+    import multiprocessing
+
+    from contests.config import instance_secret_key
+
+    with concurrent.futures.ProcessPoolExecutor(
+        8, mp_context=multiprocessing.get_context("fork")
+    ) as pool:
+        keys = set(pool.map(instance_secret_key, [tmp_path] * 32, ["signing_key"] * 32))
+    assert len(keys) == 1 and (tmp_path / "signing_key").read_text().strip() in keys
+    assert stat.S_IMODE((tmp_path / "signing_key").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signing_key"]  # no draft left
+
+
 @pytest.mark.slow  # a fresh interpreter per configuration
 def test_environment_overrides_instance_config_which_overrides_defaults(tmp_path):
     (tmp_path / "config.py").write_text(

@@ -83,6 +83,7 @@ def world(app, db, factory, museum):
         "award_id": str(db.session.execute(select(Award.id)).scalars().first()),
         "kind": "won",
         "step": "delivered",
+        "code": "ABCD",
         "slug": "crawl",
         "number": "1",
         "token": "x",

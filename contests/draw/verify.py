@@ -1,5 +1,6 @@
 """Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE
-[PARENT_ENTRANTS_FILE]``.
+[PARENT_ENTRANTS_FILE]``; or check an entrant's signed receipt against it: ``python -m
+contests.draw.verify --receipt RECEIPT.json RECORD.json ENTRANTS_FILE``.
 
 A supplementary draw's list is its parent draw's list less the entries its specification
 excludes; given the parent's entrant file as well, the verifier checks that derivation too.
@@ -11,12 +12,13 @@ Standard library only. Prints PASS, or FAIL with the first check that does not h
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from datetime import datetime
 
 from . import protocol
-from .canonical import MalformedEntrantFile
+from .canonical import MalformedEntrantFile, canonical_json
 
 
 class CheckFailed(Exception):
@@ -197,6 +199,62 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
     return passed
 
 
+def _receipt_signature(receipt: dict) -> str:
+    """Check the Ed25519 signature with the ``cryptography`` package when it is installed; the
+    rest of the verifier needs nothing but the standard library, so without it this says so."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        return "signature NOT checked: install the cryptography package to check it"
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(receipt["public_key"]))
+        key.verify(bytes.fromhex(receipt["signature"]), canonical_json(receipt["signed"]))
+    except (InvalidSignature, ValueError):
+        raise CheckFailed("the receipt's signature is not valid") from None
+    return "receipt signature (Ed25519)"
+
+
+def verify_receipt(receipt: dict, record: dict, entrant_file: bytes) -> list[str]:
+    """A signed receipt's entry is in the draw's frozen list; raise CheckFailed if not (the
+    receipt then proves that an entry the server accepted is missing)."""
+    passed = [_receipt_signature(receipt)]
+    public = bytes.fromhex(receipt["public_key"])
+    _check(
+        hashlib.sha256(public).hexdigest() == receipt["key_fingerprint"],
+        "the receipt's key fingerprint is not the SHA-256 of its public key",
+    )
+    spec = record["spec"]
+    named = spec.get("receipt_key")
+    if named is None:
+        passed.append("key NOT checked: this draw's specification names no receipt key")
+    else:
+        _check(
+            receipt["key_fingerprint"] == named,
+            "the receipt was signed by another key than the one the specification names",
+        )
+        passed.append("signed by the key the specification names")
+    signed = receipt["signed"]
+    _check(
+        signed.get("draw_spec_hash") == record["spec_hash"],
+        "the receipt is for another draw specification",
+    )
+    _check(
+        hashlib.sha256(entrant_file).hexdigest() == record["entrants"]["file_sha256"],
+        "the entrant file is not the one the record publishes",
+    )
+    passed.append("entrant file is the record's")
+    line = signed["line"].encode("ascii")
+    lines = entrant_file.split(b"\n")
+    _check(
+        line in lines,
+        f"entry {signed['entry_id']} is not in the frozen list, though the server accepted it "
+        f"on {signed['accepted_at']}: the organizer must say why it was left out",
+    )
+    passed.append(f"entry {signed['entry_id']} is line {lines.index(line) + 1} of the frozen list")
+    return passed
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m contests.draw.verify",
@@ -219,6 +277,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="for a supplementary draw: the earlier draw's entrant file, "
         "to check how its list was derived",
     )
+    parser.add_argument(
+        "--receipt",
+        metavar="RECEIPT.json",
+        help="an entrant's signed receipt: check that its entry is in the frozen list "
+        "(instead of re-running the draw)",
+    )
     return parser.parse_args(argv)
 
 
@@ -234,9 +298,15 @@ def main(argv: list[str] | None = None) -> int:
         if len(args) == 3:
             with open(args[2], "rb") as handle:
                 parent_file = handle.read()
+        receipt = None
+        if options.receipt:
+            with open(options.receipt, "rb") as handle:
+                receipt = json.loads(handle.read().decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         print(f"cannot read input: {error}", file=sys.stderr)
         return 2
+    if receipt is not None:
+        return _main_receipt(receipt, record, entrant_file)
     try:
         passed = verify(record, entrant_file, parent_file)
     except CheckFailed as error:
@@ -252,6 +322,21 @@ def main(argv: list[str] | None = None) -> int:
         f"recomputed "
         f"from {record['entrants']['count']} entrants"
     )
+    return 0
+
+
+def _main_receipt(receipt: dict, record: dict, entrant_file: bytes) -> int:
+    try:
+        passed = verify_receipt(receipt, record, entrant_file)
+    except CheckFailed as error:
+        print(f"FAIL: {error}")
+        return 1
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        print(f"FAIL: malformed receipt or record ({type(error).__name__}: {error})")
+        return 1
+    for check in passed:
+        print(f"{'NOTE' if 'NOT' in check else 'ok  '} {check}")
+    print(f"PASS: entry {receipt['signed']['entry_id']} took part in this draw")
     return 0
 
 

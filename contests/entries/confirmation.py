@@ -19,6 +19,7 @@ from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
 from ..mail import queue_mail
 from ..models import Contest, Entry, EntryStatus
+from .receipts import receipt_line, receipt_url
 
 CONFIRM_SALT = "entry-confirm"
 
@@ -49,8 +50,9 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
 def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
     """The entrant's mails (confirmation link, receipt) with sample values, for the admin's
     preview: (kind, (subject, text)), in the current locale."""
-    entry = Entry(first_name=str(_l("Camille")), email="camille@example.org")
+    entry = Entry(first_name=str(_l("Camille")), email="camille@example.org", id=1234, weight=1)
     entry.receipt_code = "ABCD-EFGH-JKLM"
+    entry.entrant_commit = "5f0c" + "0" * 60
     url = f"{current_app.config['BASE_URL'].rstrip('/')}/c/{contest.slug}/confirm/…"
     return [
         (
@@ -70,7 +72,13 @@ def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
             "receipt",
             (
                 str(_l("Your entry is recorded: %(title)s", title=contest.title)),
-                render_template("mail/receipt.txt", contest=contest, entry=entry),
+                render_template(
+                    "mail/receipt.txt",
+                    contest=contest,
+                    entry=entry,
+                    receipt_line=receipt_line,
+                    receipt_url=receipt_url,
+                ),
             ),
         ),
     ]
@@ -79,7 +87,13 @@ def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
 def queue_receipt(contest: Contest, entry: Entry) -> None:
     with force_locale(contest.language):
         subject = str(_l("Your entry is recorded: %(title)s", title=contest.title))
-        body = render_template("mail/receipt.txt", contest=contest, entry=entry)
+        body = render_template(
+            "mail/receipt.txt",
+            contest=contest,
+            entry=entry,
+            receipt_line=receipt_line,
+            receipt_url=receipt_url,
+        )
     queue_mail(entry.email, subject, body, entry_id=entry.id)
 
 

@@ -12,6 +12,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
+from ..entries.receipts import receipt_line
+
 
 def money(minor: int, currency: str) -> str:
     """Format cents as the reader's locale writes money (``1 250,00 €`` / ``€1,250.00``)."""
@@ -45,6 +47,7 @@ def install(app: Flask) -> None:
     app.jinja_env.finalize = _finalize
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_global(receipt_line, "receipt_line")
 
     @app.context_processor
     def current_language():

@@ -10,6 +10,7 @@ import json
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from ..draw.canonical import canonical_json
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, User
+from ..signing import fingerprint, public_key
 from .records import UNPRINTABLE, draw_of, draws_of, open_vacancies
 
 
@@ -39,6 +41,8 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
         "entropy_sources": contest.entropy_source_list,
         "commitment": commitment,
         "closes_at": contest.ends_at.isoformat() if contest.ends_at else None,
+        # The key that signs entrants' receipts (SHA-256 of its raw public key).
+        "receipt_key": fingerprint(public_key(current_app.config["SIGNING_KEY"])),
     }
 
 
