@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from .extensions import app_cache, db
 from .models import AuditEvent
@@ -73,6 +73,44 @@ def record(action: str, *, actor=None, organization_id=None, contest=None, **dat
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def head() -> dict:
+    """The chain's head as a draw record publishes it: its last event, how many events lead to
+    it, and that event's hash. A chain recomputed after an edit no longer matches a head that
+    was published before (``verify_anchors``)."""
+    last = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        return {"event_id": 0, "count": 0, "hash": GENESIS}
+    count = db.session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= last.id)
+    ).scalar()
+    return {"event_id": last.id, "count": count, "hash": last.hash}
+
+
+def verify_anchors(heads) -> list[str]:
+    """Check the chain against heads published earlier (in draw records): the event is there,
+    with that hash and that many events up to it. Returns what does not hold."""
+    problems = []
+    for where, published in heads:
+        if not published.get("event_id"):
+            continue
+        found = db.session.execute(
+            select(AuditEvent.hash).where(AuditEvent.id == published["event_id"])
+        ).scalar()
+        count = db.session.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.id <= published["event_id"])
+        ).scalar()
+        if found != published["hash"] or count != published["count"]:
+            problems.append(
+                f"{where}: the chain no longer matches the head published then "
+                f"(event {published['event_id']}, {published['count']} events)"
+            )
+    return problems
 
 
 def verify_chain() -> int | None:

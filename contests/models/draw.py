@@ -43,11 +43,21 @@ class Draw(db.Model):
         #: supplementary commitments made at once, the database keeps one.
         UniqueConstraint("contest_id", "sequence"),
         CheckConstraint("(sequence = 1) = (parent_id IS NULL) AND sequence >= 1", name="sequence"),
+        #: Each drawn draw of an organization has its own number, 1, 2, 3...: a draw made again
+        #: would need a new number, and the gap (or a second record under one number in the
+        #: published records) shows it.
+        UniqueConstraint("organization_id", "organization_sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    #: The contest's organization, kept on the draw for the numbering below (a plain id, like the
+    #: audit log's).
+    organization_id: Mapped[int | None] = mapped_column()
     sequence: Mapped[int] = mapped_column(default=1)
+    #: The draw's number among its organization's draws, in the order they were drawn; published
+    #: in the record.
+    organization_sequence: Mapped[int | None] = mapped_column()
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("draws.id", ondelete="CASCADE"))
     algorithm: Mapped[str] = mapped_column(String(20))
     #: The published specification, canonical JSON; its SHA-256 is spec_hash.
@@ -101,6 +111,11 @@ class DrawList(db.Model):
     #: file is then block 0, whole).
     receipt_index: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: What is published of the list at the freeze, before any public value exists.
+    #: The audit chain's head once the freeze is recorded (its last event, their number, its
+    #: hash): the draw record publishes it, so a chain recomputed later no longer matches.
+    audit_event_id: Mapped[int] = mapped_column(server_default="0")
+    audit_count: Mapped[int] = mapped_column(server_default="0")
+    audit_hash: Mapped[str] = mapped_column(String(64), server_default="")
     count: Mapped[int] = mapped_column(server_default="0")
     total_tickets: Mapped[int] = mapped_column(server_default="0")
     file_sha256: Mapped[str] = mapped_column(String(64), server_default="")

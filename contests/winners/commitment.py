@@ -60,6 +60,7 @@ def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
     spec = draw_spec(contest, protocol.commitment(secret))
     draw = Draw(
         contest_id=contest.id,
+        organization_id=contest.organization_id,
         algorithm=contest.draw_algorithm,
         spec=canonical_json(spec).decode(),
         spec_hash=protocol.spec_hash(spec),
@@ -150,6 +151,7 @@ def commit_supplementary(
     }
     draw = Draw(
         contest_id=contest.id,
+        organization_id=contest.organization_id,
         sequence=sequence,
         parent_id=parent.id,
         algorithm=parent.algorithm,

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import func, select, text, update
 
 from .. import audit
 from ..draw import protocol, rfc3797
@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Contest, Draw, DrawState, State, User
 from ..timezones import utc_to_local
 from .awards import open_awards
-from .freezing import freeze_entrants, store_list
+from .freezing import freeze_entrants, listing_of, record_freeze
 from .records import UNPRINTABLE, draw_of, pending_draw
 
 TOOL = "contests 0.1.0"
@@ -29,6 +29,20 @@ ALTERED = _l(
     "The stored entrant list no longer matches the fingerprints published when it was frozen: "
     "the draw is refused. Restore the list from a backup."
 )
+
+
+def _next_number(organization_id: int) -> int:
+    """The organization's next draw number. Two draws of one organization at once queue on a
+    transaction lock (PostgreSQL; SQLite has one writer); the UNIQUE constraint is the backstop."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": 0x64726177, "key": organization_id},  # "draw"
+        )
+    last = db.session.execute(
+        select(func.max(Draw.organization_sequence)).where(Draw.organization_id == organization_id)
+    ).scalar()
+    return (last or 0) + 1
 
 
 def canonical_values(entropy: list[str]) -> list[str]:
@@ -139,14 +153,26 @@ def perform_draw(
     record = drawn["record"]
     if draw.parent_id is not None:
         db.session.execute(update(Draw).where(Draw.id == draw.id).values(frozen_at=now))
-        store_list(draw.id, frozen, record["entrants"])
+        record_freeze(draw, contest, frozen, record["entrants"], actor)
     del frozen  # a million separate lines weigh about 115 MB
+    listing = listing_of(draw)
+    number = _next_number(contest.organization_id)
+    record["organization_sequence"] = number
+    record["audit"] = {
+        "frozen": {
+            "event_id": listing.audit_event_id,
+            "count": listing.audit_count,
+            "hash": listing.audit_hash,
+        },
+        "drawn": audit.head(),
+    }
     db.session.execute(
         update(Draw)
         .where(Draw.id == draw.id)
         .values(
             entropy=json.dumps(values, ensure_ascii=False),
             record=json.dumps(record, ensure_ascii=False),
+            organization_sequence=number,
         )
     )
     contest.state = State.DRAWN

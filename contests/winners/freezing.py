@@ -145,10 +145,14 @@ def _store_entrants_file(draw_id: int, data: bytes, receipt_index: bytes) -> Non
         )
 
 
-def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict) -> None:
-    """Keep a frozen list with what is published of it, in the caller's transaction."""
+def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict, head: dict) -> None:
+    """Keep a frozen list with what is published of it and the audit chain's head once its
+    freeze is recorded, in the caller's transaction."""
     receipt_index = lookup.build_index(frozen.lines, frozen.ids, frozen.sub_roots)
     columns = {
+        "audit_event_id": head["event_id"],
+        "audit_count": head["count"],
+        "audit_hash": head["hash"],
         "count": summary["count"],
         "total_tickets": summary["total_tickets"],
         "file_sha256": summary["file_sha256"],
@@ -207,8 +211,14 @@ def freeze_entrants(
         # out of id order (SQLite does not promise one): read row by row, hashing what is missing.
         frozen = protocol.FrozenList.from_records(_eligible(contest, progress))
         summary = summarize(frozen)
-    store_list(draw.id, frozen, summary)
-    db.session.flush()
+    record_freeze(draw, contest, frozen, summary, actor)
+    return listing_of(draw), frozen
+
+
+def record_freeze(
+    draw: Draw, contest: Contest, frozen: protocol.FrozenList, summary: dict, actor: User | None
+) -> None:
+    """The audit event of a freeze, then the list with the chain's head that includes it."""
     audit.record(
         "draw.list_frozen",
         actor=actor,
@@ -219,7 +229,8 @@ def freeze_entrants(
         file_sha256=summary["file_sha256"],
         merkle_root=summary["merkle_root"],
     )
-    return listing_of(draw), frozen
+    store_list(draw.id, frozen, summary, audit.head())
+    db.session.flush()
 
 
 def due_to_freeze(now: datetime, limit: int) -> list[int]:

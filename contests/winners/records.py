@@ -162,3 +162,15 @@ def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict |
         "winner": current.get(entry.id),
         "alternate": alternates.get(entry.id),
     }
+
+
+def published_audit_heads():
+    """(where, head) of every audit chain head the draw records published, oldest first."""
+    rows = db.session.execute(
+        select(Draw.id, Draw.record).where(Draw.record.is_not(None)).order_by(Draw.id)
+    )
+    for draw_id, record in rows:
+        heads = json.loads(record).get("audit") or {}
+        for moment in ("frozen", "drawn"):
+            if heads.get(moment):
+                yield f"draw {draw_id} ({moment})", heads[moment]
