@@ -103,7 +103,15 @@ def sign_in(client, email: str, password: str = PASSWORD):
 
 
 #: The tables the draw guards protect (migration 2dd57fd929f6).
-GUARDED = ("entries", "draws", "draw_lists", "draw_list_blocks", "audit_events", "rules_versions")
+GUARDED = (
+    "entries",
+    "draws",
+    "draw_lists",
+    "draw_list_blocks",
+    "audit_events",
+    "rules_versions",
+    "transparency_log",
+)
 
 
 @contextmanager

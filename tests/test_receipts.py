@@ -113,7 +113,7 @@ def test_the_verifier_finds_a_receipts_entry_in_the_frozen_list(app, client, db,
     assert f"entry {entry.id} is line 1 of the frozen list" in checked.stdout
     # Without the cryptography package (python -S: the standard library only), it says so.
     bare = _verify(tmp_path, receipt, draw, client, "-S")
-    assert bare.returncode == 0 and "NOTE signature NOT checked" in bare.stdout, bare.stdout
+    assert bare.returncode == 0 and "NOTE receipt signature NOT checked" in bare.stdout, bare.stdout
     forged = json.loads(json.dumps(receipt))
     forged["signed"]["accepted_at"] = "2020-01-01T00:00:00+00:00"
     failed = _verify(tmp_path, forged, draw, client)

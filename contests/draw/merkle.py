@@ -89,3 +89,53 @@ def verify_inclusion(record: bytes, index: int, size: int, proof: list[bytes], r
         fn >>= 1
         sn >>= 1
     return sn == 0 and digest == root
+
+
+def consistency_proof(leaves: list[bytes], first: int) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 6962 section 2.1.2: that the tree of the first ``first`` leaves is a
+    prefix of the tree of all of them (an append-only log kept its past)."""
+    if not 0 < first <= len(leaves):
+        raise IndexError(first)
+
+    def subproof(m: int, items: list[bytes], complete: bool) -> list[bytes]:
+        if m == len(items):
+            return [] if complete else [root_from_leaf_hashes(items)]
+        k = _largest_power_of_two_below(len(items))
+        if m <= k:
+            return subproof(m, items[:k], complete) + [root_from_leaf_hashes(items[k:])]
+        return subproof(m - k, items[k:], False) + [root_from_leaf_hashes(items[:k])]
+
+    return subproof(first, leaves, True)
+
+
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: list[bytes]
+) -> bool:
+    """RFC 9162 section 2.1.4.2: check a consistency proof between two tree heads."""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not proof and first_root == second_root
+    if first & (first - 1) == 0:  # a power of two: the first root is a node of the proof's path
+        proof = [first_root, *proof]
+    if not proof:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for node in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(node, fr)
+            sr = node_hash(node, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, node)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first_root and sr == second_root

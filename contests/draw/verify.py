@@ -1,6 +1,8 @@
 """Re-run a published draw offline: ``python -m contests.draw.verify RECORD.json ENTRANTS_FILE
-[PARENT_ENTRANTS_FILE]``; or check an entrant's signed receipt against it: ``python -m
-contests.draw.verify --receipt RECEIPT.json RECORD.json ENTRANTS_FILE``.
+[PARENT_ENTRANTS_FILE]``; or check an entrant's signed receipt against it (``--receipt
+RECEIPT.json RECORD.json ENTRANTS_FILE``), a record's place in the transparency log (``--log
+HEAD.json PROOF.json RECORD.json``), two log heads' consistency (``--consistency OLD.json
+NEW.json PROOF.json``; see ``attestations``).
 
 A supplementary draw's list is its parent draw's list less the entries its specification
 excludes; given the parent's entrant file as well, the verifier checks that derivation too.
@@ -12,22 +14,17 @@ Standard library only. Prints PASS, or FAIL with the first check that does not h
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from datetime import datetime
 
 from . import protocol
-from .canonical import MalformedEntrantFile, canonical_json
+from .attestations import verify_log, verify_log_consistency, verify_receipt
+from .canonical import MalformedEntrantFile
+from .checks import CheckFailed
+from .checks import check as _check
 
-
-class CheckFailed(Exception):
-    pass
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise CheckFailed(message)
+__all__ = ["CheckFailed", "verify", "verify_log", "verify_log_consistency", "verify_receipt"]
 
 
 def _instant(value, what: str) -> datetime:
@@ -199,63 +196,7 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
     return passed
 
 
-def _receipt_signature(receipt: dict) -> str:
-    """Check the Ed25519 signature with the ``cryptography`` package when it is installed; the
-    rest of the verifier needs nothing but the standard library, so without it this says so."""
-    try:
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    except ImportError:
-        return "signature NOT checked: install the cryptography package to check it"
-    try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(receipt["public_key"]))
-        key.verify(bytes.fromhex(receipt["signature"]), canonical_json(receipt["signed"]))
-    except (InvalidSignature, ValueError):
-        raise CheckFailed("the receipt's signature is not valid") from None
-    return "receipt signature (Ed25519)"
-
-
-def verify_receipt(receipt: dict, record: dict, entrant_file: bytes) -> list[str]:
-    """A signed receipt's entry is in the draw's frozen list; raise CheckFailed if not (the
-    receipt then proves that an entry the server accepted is missing)."""
-    passed = [_receipt_signature(receipt)]
-    public = bytes.fromhex(receipt["public_key"])
-    _check(
-        hashlib.sha256(public).hexdigest() == receipt["key_fingerprint"],
-        "the receipt's key fingerprint is not the SHA-256 of its public key",
-    )
-    spec = record["spec"]
-    named = spec.get("receipt_key")
-    if named is None:
-        passed.append("key NOT checked: this draw's specification names no receipt key")
-    else:
-        _check(
-            receipt["key_fingerprint"] == named,
-            "the receipt was signed by another key than the one the specification names",
-        )
-        passed.append("signed by the key the specification names")
-    signed = receipt["signed"]
-    _check(
-        signed.get("draw_spec_hash") == record["spec_hash"],
-        "the receipt is for another draw specification",
-    )
-    _check(
-        hashlib.sha256(entrant_file).hexdigest() == record["entrants"]["file_sha256"],
-        "the entrant file is not the one the record publishes",
-    )
-    passed.append("entrant file is the record's")
-    line = signed["line"].encode("ascii")
-    lines = entrant_file.split(b"\n")
-    _check(
-        line in lines,
-        f"entry {signed['entry_id']} is not in the frozen list, though the server accepted it "
-        f"on {signed['accepted_at']}: the organizer must say why it was left out",
-    )
-    passed.append(f"entry {signed['entry_id']} is line {lines.index(line) + 1} of the frozen list")
-    return passed
-
-
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def _arguments(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser = argparse.ArgumentParser(
         prog="python -m contests.draw.verify",
         description="Re-run a published draw offline from its record and its entrant file; "
@@ -263,11 +204,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "(exit 0 or 1; 2 for unreadable input).",
     )
     parser.add_argument(
-        "record", metavar="RECORD.json", help="the draw record (https://HOST/d/ID.json)"
+        "record",
+        metavar="RECORD.json",
+        nargs="?",
+        help="the draw record (https://HOST/d/ID.json)",
     )
     parser.add_argument(
         "entrants",
         metavar="ENTRANTS_FILE",
+        nargs="?",
         help="the entrant file (https://HOST/d/ID/entrants.txt)",
     )
     parser.add_argument(
@@ -283,11 +228,65 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="an entrant's signed receipt: check that its entry is in the frozen list "
         "(instead of re-running the draw)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--log",
+        nargs=2,
+        metavar=("HEAD.json", "PROOF.json"),
+        help="a signed head of the transparency log and the record's inclusion proof "
+        "(https://HOST/transparency/proof.json?position=N&size=M): check that RECORD.json is in "
+        "the log, byte for byte (no entrant file needed)",
+    )
+    parser.add_argument(
+        "--consistency",
+        nargs=3,
+        metavar=("OLD_HEAD.json", "NEW_HEAD.json", "PROOF.json"),
+        help="check that a newer signed head of the log extends an older one (no other argument)",
+    )
+    return parser, parser.parse_args(argv)
+
+
+def _read_json(path: str):
+    with open(path, "rb") as handle:
+        return json.loads(handle.read().decode("utf-8"))
+
+
+def _report(check, *args) -> int:
+    try:
+        passed = check(*args)
+    except CheckFailed as error:
+        print(f"FAIL: {error}")
+        return 1
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        print(f"FAIL: malformed input ({type(error).__name__}: {error})")
+        return 1
+    for line in passed:
+        print(f"{'NOTE' if 'NOT' in line else 'ok  '} {line}")
+    print("PASS")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = _arguments(argv)
+    parser, options = _arguments(argv)
+    if options.consistency:
+        try:
+            documents = [_read_json(path) for path in options.consistency]
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            print(f"cannot read input: {error}", file=sys.stderr)
+            return 2
+        return _report(verify_log_consistency, *documents)
+    if options.record is None:
+        parser.error("RECORD.json is needed (except with --consistency)")
+    if options.log:
+        try:
+            with open(options.record, "rb") as handle:
+                record_bytes = handle.read()
+            head, proof = (_read_json(path) for path in options.log)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            print(f"cannot read input: {error}", file=sys.stderr)
+            return 2
+        return _report(verify_log, head, proof, record_bytes)
+    if options.entrants is None:
+        parser.error("ENTRANTS_FILE is needed (except with --log or --consistency)")
     args = [options.record, options.entrants] + ([options.parent] if options.parent else [])
     try:
         with open(args[0], "rb") as handle:

@@ -7,6 +7,7 @@ from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
 from .organization import Membership, Organization, User, UserSession
 from .rules import RulesVersion
+from .transparency import LogEntry
 
 __all__ = [
     "HOLDING",
@@ -23,6 +24,7 @@ __all__ = [
     "DrawListBlock",
     "DrawState",
     "Entry",
+    "LogEntry",
     "EntryStatus",
     "Membership",
     "Organization",

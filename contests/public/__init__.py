@@ -58,4 +58,4 @@ def page(contest: Contest, embed: bool, body, status: int | None = None):
 
 
 # The views register themselves on ``bp`` when their module is imported.
-from . import assets, claims, draws, entry, receipts, rules  # noqa: E402, F401
+from . import assets, claims, draws, entry, receipts, rules, transparency  # noqa: E402, F401

@@ -20,6 +20,7 @@ from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, State, User
 from ..timezones import utc_to_local
+from . import transparency
 from .awards import open_awards
 from .freezing import freeze_entrants, listing_of, record_freeze
 from .records import UNPRINTABLE, draw_of, pending_draw
@@ -188,5 +189,6 @@ def perform_draw(
         entrants=record["entrants"]["count"],
         merkle_root=record["entrants"]["merkle_root"],
     )
+    transparency.append(draw, contest, now)
     open_awards(draw)
     return draw

@@ -13,6 +13,7 @@ from ..draw import protocol
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Draw, DrawState, User
+from . import transparency
 from .awards import close_award
 
 #: Why a winner may be replaced by the next alternate (published with each substitution).
@@ -48,6 +49,7 @@ def substitute_winner(
     if changed != 1:
         raise WrongState(_l("The draw record changed meanwhile; reload and try again."))
     db.session.refresh(draw)
+    transparency.append(draw, draw.contest, now)
     substitution = record["substitutions"][-1]
     close_award(draw, substitution, now)
     audit.record(
