@@ -115,6 +115,10 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
     assert draw.state == "drawn" and contest.state == "drawn"
     record = json.loads(client.get(f"/d/{draw.id}.json").get_data(as_text=True))
     entrants = client.get(f"/d/{draw.id}/entrants.txt").data
+    # The page says in plain French what an entrant can check, the sealing date included.
+    public = client.get(f"/d/{draw.id}").get_data(as_text=True)
+    assert "Ce que vous pouvez vérifier" in public and "elle a été scellée le" in public
+    assert "choisi les gagnants" in public
     assert record["entrants"]["count"] == 10  # pending and disqualified entries are not in the draw
     assert len(record["winners"]) == 2 and len(record["alternates"]) == 4
     assert b"@" not in entrants and b"Durand" not in entrants
