@@ -121,8 +121,9 @@ _MUSEUM_TERMS = {
     "contact_email": "jeu@example.org",
     "dpo_contact": "dpo@example.org",
     "data_retention_months": 12,
-    "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros\n"
-    "EuroMillions, même tirage : les deux étoiles",
+    "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros et les "
+    "deux étoiles",
+    "entropy_format": "euromillions",
     "claim_days": 15,
 }
 
@@ -205,5 +206,5 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
         )
     # As the worker would have: the list frozen at the close, drawn on the announced date.
     freeze_entrants(contest, contest.ends_at)
-    perform_draw(contest, ["7 19 23 38 44", "2 9"], user, contest.draw_at)
+    perform_draw(contest, ["7 19 23 38 44 + 2 9"], user, contest.draw_at)
     return contest

@@ -8,17 +8,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..errors import ValidationFailed
 from ..models import DrawState
 from ..models.types import utcnow
-from ..web.boundary import change, freeze_if_closed
+from ..web.boundary import change, freeze_if_closed, show_refusal
 from ..web.input_guard import form_id
 from ..winners.awards import awards_of
 from ..winners.commitment import commit_supplementary
-from ..winners.drawing import canonical_values, perform_draw
+from ..winners.drawing import perform_draw, values_for
 from ..winners.freezing import listing_of
 from ..winners.publication import request_list
 from ..winners.records import (
-    UNPRINTABLE,
     draw_summary,
     draws_of,
     open_vacancies,
@@ -41,12 +41,12 @@ def draw(contest_id: int):
     if request.method == "POST" and request.form.get("confirmed") != "yes":
         # First the values as the draw will hash them, and the explicit confirmation.
         pending = pending_draw(contest)
-        values = canonical_values(request.form.getlist("entropy"))
-        if pending is None or not all(values):
-            flash(_("Enter one value for each named source."), "error")
+        if pending is None:
             return _draw_page(contest_id)
-        if not all(value.isprintable() for value in values):
-            flash(str(UNPRINTABLE), "error")
+        try:
+            values = values_for(pending, request.form.getlist("entropy"))
+        except ValidationFailed as error:
+            show_refusal(error)
             return _draw_page(contest_id)
         sources = json.loads(pending.spec)["entropy_sources"]
         return render_template(

@@ -82,12 +82,15 @@ def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> 
 def draw_command(slug: str, entropy: tuple[str, ...], yes: bool) -> None:
     """Draw the winners of a closed contest (or its committed supplementary draw) from the public
     values of its named sources, once they are confirmed as the draw will use them."""
-    from ..winners.drawing import canonical_values, perform_draw
+    from ..winners.drawing import perform_draw, values_for
+    from ..winners.records import pending_draw
 
     contest = contest_by_slug(slug)
-    click.echo("The draw will use exactly these values:", err=True)
-    for value in canonical_values(list(entropy)):
-        click.echo(f"  {value!r}", err=True)
+    pending = pending_draw(contest)
+    if pending is not None:
+        click.echo("The draw will use exactly these values:", err=True)
+        for value in values_for(pending, list(entropy)):
+            click.echo(f"  {value!r}", err=True)
     if not yes:
         click.confirm("Draw with these values? It cannot be undone", abort=True, err=True)
     click.echo(f"Freezing the eligible entries of “{contest.title}” and drawing...", err=True)

@@ -33,6 +33,7 @@ EDITABLE_FIELDS = (
     "double_opt_in",
     "draw_algorithm",
     "entropy_sources",
+    "entropy_format",
     "tie_breaker_question",
     "jury_description",
     "legal_name",

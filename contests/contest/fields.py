@@ -25,6 +25,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from ..draw.sources import DRAND, FORMATS, FREE
 from ..models.contest import CURRENCIES
 from ..money import MalformedAmount, format_amount_plain, parse_amount
 from ..timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
@@ -196,6 +197,20 @@ class ContestFields(Form):
             "with the contest, so that not even you can choose the winners."
         ),
         validators=[Optional(), Length(max=2000)],
+    )
+    entropy_format = SelectField(
+        _l("How the sources' results are written"),
+        description=_l(
+            "A lottery's result has one accepted spelling, fixed with the contest: nobody can "
+            "retype the same numbers differently to get another draw. “Other” keeps the value "
+            "as typed, for a source no format fits."
+        ),
+        choices=_choices(
+            [(DRAND, _l("drand beacon (League of Entropy), recommended"))]
+            + [(key, source.name) for key, source in FORMATS.items()]
+            + [(FREE, _l("Other (free text)"))]
+        ),
+        default=FREE,
     )
     tie_breaker_question = StringField(
         _l("Tie-breaker question (numeric answer)"), validators=[Optional(), Length(max=500)]

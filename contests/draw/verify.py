@@ -18,7 +18,7 @@ import json
 import sys
 from datetime import datetime
 
-from . import protocol
+from . import beacon, protocol, sources
 from .attestations import verify_log, verify_log_consistency, verify_receipt
 from .canonical import MalformedEntrantFile
 from .checks import CheckFailed
@@ -49,6 +49,13 @@ def _verify_order(record: dict, weights) -> list[str]:
             "the draw is dated before the close the specification announces",
         )
     reasons = spec.get("substitution_reasons", protocol.SUBSTITUTION_REASONS)
+    if record.get("frozen_at") is not None:
+        frozen_at = _instant(record["frozen_at"], "frozen_at")
+        _check(
+            spec.get("closes_at") is None or frozen_at >= _instant(spec["closes_at"], "closes_at"),
+            "the list is dated as frozen before the close",
+        )
+        _check(frozen_at <= drawn_at, "the list is dated as frozen after the draw")
     previous = drawn_at
     for number, substitution in enumerate(record["substitutions"], start=1):
         _check(
@@ -68,7 +75,11 @@ def _verify_order(record: dict, weights) -> list[str]:
         heaviest <= maximum,
         f"an entrant holds {heaviest} tickets, over the {maximum} the specification allows",
     )
-    return ["drawn after the close", "substitutions dated in order", "weights within the maximum"]
+    return [
+        "frozen at or after the close, drawn after it",
+        "substitutions dated in order",
+        "weights within the maximum",
+    ]
 
 
 def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | None) -> list[str]:
@@ -109,6 +120,36 @@ def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | 
     return passed
 
 
+def _verify_beacon(spec: dict, record: dict) -> str:
+    """The drand round the specification names: drawn after it was published, and its BLS
+    signature valid under the chain's key (with py_ecc; said plainly without it)."""
+    named = spec["beacon"]
+    chain = beacon.CHAINS.get(named["chain"])
+    _check(chain is not None, f"unknown drand chain {named['chain']}")
+    _check(
+        chain.public_key == named["public_key"]
+        and chain.round_time(named["round"]).isoformat() == named["round_time"],
+        "the specification's drand round or key is not the chain's",
+    )
+    _check(
+        _instant(record["drawn_at"], "drawn_at") >= chain.round_time(named["round"]),
+        f"the draw is dated before drand round {named['round']} was published",
+    )
+    _check(
+        "frozen_at" in record
+        and _instant(record["frozen_at"], "frozen_at") < chain.round_time(named["round"]),
+        f"the list was not frozen before drand round {named['round']} was published",
+    )
+    checked = beacon.verify(chain, named["round"], record["entropy"][0])
+    if checked is None:
+        return (
+            f"drand round {named['round']}: signature NOT checked: install the py_ecc package "
+            "to check it"
+        )
+    _check(checked, f"the value is not drand round {named['round']}: its signature fails")
+    return f"drand round {named['round']}: BLS signature valid under the League of Entropy key"
+
+
 def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) -> list[str]:
     """Return the checks that passed; raise CheckFailed naming the first that does not."""
     passed = []
@@ -134,6 +175,20 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
         len(record["entropy"]) == len(spec["entropy_sources"]),
         "the number of public entropy values differs from the sources named in the specification",
     )
+    source_format = spec.get("source_format", sources.FREE)
+    _check(
+        source_format in sources.FORMATS or source_format in (sources.DRAND, sources.FREE),
+        f"unknown source format {source_format!r}",
+    )
+    for number, value in enumerate(record["entropy"], start=1):
+        _check(
+            sources.is_canonical(source_format, value),
+            f"public value {number} ({value!r}) is not written as the specification's "
+            f"{source_format} format requires",
+        )
+    passed.append(f"public values in their canonical form ({source_format})")
+    if source_format == sources.DRAND:
+        passed.append(_verify_beacon(spec, record))
     if "supplementary" in spec:
         try:
             passed += _verify_supplementary(spec, entrant_file, parent_file)

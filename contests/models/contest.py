@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from ..draw import beacon
+from ..draw.sources import DRAND, FORMATS, FREE
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
@@ -50,6 +52,7 @@ CURRENCIES = ("EUR", "USD", "GBP", "CAD", "CHF")
 DELIVERIES = ("shipped", "collected", "digital")
 FIELD_MODES = ("off", "optional", "required")
 DRAW_ALGORITHMS = ("vdraw-v1", "rfc3797")
+ENTROPY_FORMATS = (*FORMATS, DRAND, FREE)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -72,6 +75,7 @@ class Contest(db.Model):
         CheckConstraint("claim_days IS NULL OR claim_days > 0", name="claim_days"),
         CheckConstraint(_in("phone_field", FIELD_MODES), name="phone_field"),
         CheckConstraint(_in("draw_algorithm", DRAW_ALGORITHMS), name="draw_algorithm"),
+        CheckConstraint(_in("entropy_format", ENTROPY_FORMATS), name="entropy_format"),
         CheckConstraint(_in("postal_code_field", FIELD_MODES), name="postal_code_field"),
     )
 
@@ -109,6 +113,9 @@ class Contest(db.Model):
     draw_algorithm: Mapped[str] = mapped_column(String(20), default="vdraw-v1")
     #: The public randomness the draw will use, one source per line, named before the close.
     entropy_sources: Mapped[str] = mapped_column(Text, default="")
+    #: How each named source's result is written (``draw.sources``): a lottery's typed format, or
+    #: "free" for a source none fits. Fixed in the specification at publication.
+    entropy_format: Mapped[str] = mapped_column(String(20), default="free", server_default="free")
     #: Numeric "question subsidiaire" separating ties in skill contests.
     tie_breaker_question: Mapped[str] = mapped_column(String(500), default="")
     jury_description: Mapped[str] = mapped_column(Text, default="")
@@ -195,7 +202,19 @@ class Contest(db.Model):
         return self.draw_at is not None and self.ends_at is not None and self.draw_at < self.ends_at
 
     @property
+    def beacon_round(self) -> int | None:
+        """With a drand source: the round the draw will use, the first one published more than
+        ``beacon.GRACE`` after the close (so after the list is frozen)."""
+        if self.entropy_format != DRAND or self.ends_at is None:
+            return None
+        return beacon.MAINNET.first_round_after(self.ends_at + beacon.GRACE)
+
+    @property
     def entropy_source_list(self) -> list[str]:
+        if self.beacon_round is not None:
+            when = beacon.MAINNET.round_time(self.beacon_round)
+            stamp = when.strftime("%Y-%m-%d %H:%M:%S")
+            return [f"drand · League of Entropy mainnet · #{self.beacon_round} · {stamp} UTC"]
         return [line.strip() for line in self.entropy_sources.splitlines() if line.strip()]
 
     @property

@@ -143,7 +143,16 @@ def template_for(contest: Contest, root: Path) -> RulesTemplate | None:
 
 def missing_fields(contest: Contest, template: RulesTemplate) -> list[RulesField]:
     """The required fields the contest leaves empty, in manifest order."""
-    return [f for f in template.fields if f.required and getattr(contest, f.name) in (None, "")]
+    return [
+        f
+        for f in template.fields
+        if f.required
+        and (
+            not contest.entropy_source_list
+            if f.name == "entropy_sources"  # a drand round needs no source typed in
+            else getattr(contest, f.name) in (None, "")
+        )
+    ]
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..draw import protocol
+from ..draw import beacon, protocol
 from ..draw.canonical import canonical_json
+from ..draw.sources import FREE
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, User
@@ -43,6 +44,22 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
         "closes_at": contest.ends_at.isoformat() if contest.ends_at else None,
         # The key that signs entrants' receipts (SHA-256 of its raw public key).
         "receipt_key": fingerprint(public_key(current_app.config["SIGNING_KEY"])),
+        # How the sources' results are written: one canonical spelling (draw/sources.py).
+        **({"source_format": contest.entropy_format} if contest.entropy_format != FREE else {}),
+        **({"beacon": _beacon(contest.beacon_round)} if contest.beacon_round else {}),
+    }
+
+
+def _beacon(number: int) -> dict:
+    """The drand chain and round the draw will use (``draw.beacon``)."""
+    chain = beacon.MAINNET
+    return {
+        "chain": chain.hash,
+        "public_key": chain.public_key,
+        "genesis_time": chain.genesis,
+        "period": chain.period,
+        "round": number,
+        "round_time": chain.round_time(number).isoformat(),
     }
 
 
@@ -140,6 +157,8 @@ def commit_supplementary(
         "entropy_sources": named,
         "commitment": protocol.commitment(secret),
         "closes_at": parent_spec["closes_at"],
+        **{key: parent_spec[key] for key in ("receipt_key",) if key in parent_spec},
+        # Its own sources are named now (the parent's round has been used): free text.
         "supplementary": {
             "sequence": sequence,
             "parent_draw": parent.id,

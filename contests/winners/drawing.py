@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
 from .. import audit
-from ..draw import protocol, rfc3797
+from ..draw import beacon, protocol, rfc3797, sources
 from ..draw.canonical import MalformedEntrantFile
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
@@ -46,10 +46,80 @@ def _next_number(organization_id: int) -> int:
     return (last or 0) + 1
 
 
-def canonical_values(entropy: list[str]) -> list[str]:
-    """The public values as the draw hashes them: spaces collapsed, ends trimmed. Shown to the
-    organizer for confirmation before the draw, since a different spelling is a different seed."""
-    return [" ".join(value.split()) for value in entropy]
+def _beacon_value(named: dict, value: str) -> str:
+    """A drand round's value, canonical and with its BLS signature checked against the chain's
+    key (``draw.beacon``; py_ecc is a dependency of the app, so it is always checked here)."""
+    chain = beacon.CHAINS[named["chain"]]
+    try:
+        canonical = beacon.canonical(value, named["round"])
+    except beacon.BadBeacon as error:
+        raise ValidationFailed(
+            {
+                "entropy": [
+                    _l(
+                        "Paste drand round %(round)d as the drand API gives it (JSON), or its "
+                        "signature and previous signature in hex (%(error)s).",
+                        round=named["round"],
+                        error=str(error),
+                    )
+                ]
+            }
+        ) from None
+    if not beacon.verify(chain, named["round"], canonical):
+        raise ValidationFailed(
+            {
+                "entropy": [
+                    _l(
+                        "This is not drand round %(round)d: its signature does not verify "
+                        "against the League of Entropy's public key.",
+                        round=named["round"],
+                    )
+                ]
+            }
+        )
+    return canonical
+
+
+def values_for(draw: Draw, entropy: list[str]) -> list[str]:
+    """The public values as the draw will hash them, or ValidationFailed saying what is wrong.
+
+    White space is collapsed; a typed source (``draw.sources``) keeps its one canonical spelling
+    of the result, so the same numbers typed otherwise give the same draw. Shown to the organizer
+    for confirmation before the draw.
+    """
+    spec = json.loads(draw.spec)
+    values = [" ".join(value.split()) for value in entropy]
+    if not all(value.isprintable() for value in values):
+        raise ValidationFailed({"entropy": [UNPRINTABLE]})
+    if len(values) != len(spec["entropy_sources"]) or not all(values):
+        raise ValidationFailed(
+            {
+                "entropy": [
+                    _l(
+                        "Enter one value for each of the %(n)d public sources named before the "
+                        "close.",
+                        n=len(spec["entropy_sources"]),
+                    )
+                ]
+            }
+        )
+    source_format = spec.get("source_format", sources.FREE)
+    if source_format == sources.DRAND:
+        return [_beacon_value(spec["beacon"], value) for value in values]
+    try:
+        return [sources.canonical(source_format, value) for value in values]
+    except sources.BadValue:
+        typed = sources.FORMATS[source_format]
+        groups = " + ".join(
+            str(_l("%(n)d numbers from %(low)d to %(high)d", n=count, low=low, high=high))
+            for count, low, high in typed.groups
+        )
+        message = _l(
+            "Each value must be a %(name)s result: %(groups)s, no number twice in a group.",
+            name=typed.name,
+            groups=groups,
+        )
+        raise ValidationFailed({"entropy": [message]}) from None
 
 
 def perform_draw(
@@ -79,21 +149,15 @@ def perform_draw(
             )
         )
     spec = json.loads(draw.spec)
-    values = canonical_values(entropy)
-    if not all(value.isprintable() for value in values):
-        raise ValidationFailed({"entropy": [UNPRINTABLE]})
-    if len(values) != len(spec["entropy_sources"]) or not all(values):
-        raise ValidationFailed(
-            {
-                "entropy": [
-                    _l(
-                        "Enter one value for each of the %(n)d public sources named before the "
-                        "close.",
-                        n=len(spec["entropy_sources"]),
-                    )
-                ]
-            }
+    if "beacon" in spec and now < datetime.fromisoformat(spec["beacon"]["round_time"]):
+        raise WrongState(
+            _l(
+                "drand round %(round)d will be published at %(time)s UTC: the draw waits for it.",
+                round=spec["beacon"]["round"],
+                time=spec["beacon"]["round_time"][:19].replace("T", " "),
+            )
         )
+    values = values_for(draw, entropy)
     if draw.algorithm == protocol.RFC3797:
         try:
             rfc3797.key_string(values)
@@ -157,6 +221,17 @@ def perform_draw(
         record_freeze(draw, contest, frozen, record["entrants"], actor)
     del frozen  # a million separate lines weigh about 115 MB
     listing = listing_of(draw)
+    frozen_at = db.session.execute(select(Draw.frozen_at).where(Draw.id == draw.id)).scalar()
+    if "beacon" in spec and frozen_at >= datetime.fromisoformat(spec["beacon"]["round_time"]):
+        raise WrongState(
+            _l(
+                "The list of entries was frozen after drand round %(round)d was published, so it "
+                "could have been arranged to fit it: this draw cannot use that round. Keep "
+                "`contests worker` running so that lists are frozen at the close.",
+                round=spec["beacon"]["round"],
+            )
+        )
+    record["frozen_at"] = frozen_at.isoformat()
     number = _next_number(contest.organization_id)
     record["organization_sequence"] = number
     record["audit"] = {

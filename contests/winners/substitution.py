@@ -49,10 +49,11 @@ def substitute_winner(
     if changed != 1:
         raise WrongState(_l("The draw record changed meanwhile; reload and try again."))
     db.session.refresh(draw)
-    transparency.append(draw, draw.contest, now)
     substitution = record["substitutions"][-1]
     close_award(draw, substitution, now)
     audit.record(
         "draw.substituted", actor=actor, contest=draw.contest, draw_id=draw.id, **substitution
     )
+    # After the audit event: every writer takes the audit chain's lock before the log's.
+    transparency.append(draw, draw.contest, now)
     return substitution

@@ -30,7 +30,8 @@ _APPEND_LOCK = 0x746C6F67
 
 def append(draw: Draw, contest: Contest, now: datetime) -> LogEntry:
     """Append the draw's record as it now stands, at the next position, in the caller's
-    transaction."""
+    transaction. Callers record their audit event first: writers take the audit chain's lock,
+    then the log's, always in that order (two orders would deadlock on PostgreSQL)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
     else:
