@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -176,19 +177,40 @@ def _create_demo_contest(organization: Organization, user: User, now: datetime) 
     return contest
 
 
+#: A real League of Entropy mainnet round, as https://api.drand.sh/public/72785 serves it: the
+#: finished demo contest closed ten minutes before it, so its draw is verifiable offline.
+RECORDED_ROUND = {
+    "round": 72785,
+    "signature": "82f5d3d2de4db19d40a6980e8aa37842a0e55d1df06bd68bddc8d60002e8e959eb9cfa368b3c1b"
+    "77d18f02a54fe047b80f0989315f83b12a74fd8679c4f12aae86eaf6ab5690b34f1fddd50ee3cc6f6cdf59e9"
+    "5526d5a5d82aaa84fa6f181e42",
+    "previous_signature": "a609e19a03c2fcc559e8dae14900aaefe517cb55c840f6e69bc8e4f66c8d18e8a6096"
+    "85d9917efbfb0c37f058c2de88f13d297c7e19e0ab24813079efe57a182554ff054c7638153f9b26a60e7111"
+    "f71a0ff63d9571704905d3ca6df0b031747",
+}
+
+
 def _create_finished_contest(organization: Organization, user: User, now: datetime) -> Contest:
-    """A contest that ran last month, with a few hundred entries and its published, verifiable
-    draw."""
+    """A contest of August 2020, with a few hundred entries and its published draw: its list was
+    frozen at the close and drawn from a recorded drand round (72785, ten minutes later), so the
+    whole protocol, the beacon's signature included, can be checked without a network."""
+    closes = datetime(2020, 8, 16, 23, 39)  # Paris time: 21:39 UTC, round 72785 at 21:49:30 UTC
     contest = _museum_contest(
         organization,
         user,
-        now - timedelta(days=40),
-        now - timedelta(days=10),
+        now,
+        now,
         (("Pass annuel duo", 1, 18000), ("Catalogue de l'exposition", 2, 3900)),
-        title="Jeu-concours de la rentrée (terminé)",
+        title="Jeu-concours de l'été 2020 (terminé)",
         slug=FINISHED_SLUG,
-        description="Un jeu terminé, pour voir un tirage vérifiable publié.",
+        description="Un jeu terminé, pour voir un tirage vérifiable publié : liste figée à la "
+        "clôture, hasard d'une balise drand publiée dix minutes plus tard.",
         territory="FR",
+        starts_at=datetime(2020, 8, 10, 9, 0),
+        ends_at=closes,
+        draw_at=datetime(2020, 8, 17, 11, 0),
+        entropy_sources="",
+        entropy_format="drand-mainnet",
     )
     opened = contest.starts_at
     publish_contest(contest, user, opened - timedelta(days=1))
@@ -206,5 +228,5 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
         )
     # As the worker would have: the list frozen at the close, drawn on the announced date.
     freeze_entrants(contest, contest.ends_at)
-    perform_draw(contest, ["7 19 23 38 44 + 2 9"], user, contest.draw_at)
+    perform_draw(contest, [json.dumps(RECORDED_ROUND)], user, contest.draw_at)
     return contest
