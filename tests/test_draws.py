@@ -50,6 +50,10 @@ def test_publishing_commits_the_draw_and_shows_its_hash(app, client, db, factory
     )
     assert spec["entropy_sources"] == ["EuroMillions draw after the close: the five main numbers"]
     assert draw.spec_hash in client.get("/c/pub").get_data(as_text=True)
+    # The specification itself is public from publication on, byte for byte what is hashed.
+    published = client.get(f"/d/{draw.id}/spec.json")
+    assert __import__("hashlib").sha256(published.data).hexdigest() == draw.spec_hash
+    assert f"/d/{draw.id}/spec.json" in client.get(f"/d/{draw.id}").get_data(as_text=True)
     with pytest.raises(WrongState):
         commit_draw(contest, None, datetime.now(UTC))
     db.session.rollback()

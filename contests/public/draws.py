@@ -100,6 +100,19 @@ def draw_record(draw_id: int):
     )
 
 
+@bp.route("/d/<int:draw_id>/spec.json")
+def draw_spec(draw_id: int):
+    """The specification in full, byte for byte what its published SHA-256 is computed on,
+    from publication on (before the close, before the draw)."""
+    draw = db.first_or_404(select(Draw).where(Draw.id == draw_id))
+    load_contest(draw.contest.slug)  # 404 unless the contest is public
+    return current_app.response_class(
+        draw.spec,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'inline; filename="draw-{draw_id}-spec.json"'},
+    )
+
+
 @bp.route("/d/<int:draw_id>/entrants.txt")
 def draw_entrants(draw_id: int):
     """The canonical entrant file: ids, tickets and commitments, no personal data."""
