@@ -121,29 +121,22 @@ def guards_removed(db):
     db.session.commit()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        for table in GUARDED:
-            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        db.session.commit()
-        try:
-            yield
-            db.session.commit()
-        finally:
-            db.session.rollback()
-            for table in GUARDED:
-                db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-            db.session.commit()
-        return
-    triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    ).all()
-    for name, _ in triggers:
-        connection.execute(text(f"DROP TRIGGER {name}"))
+        off = [f"ALTER TABLE {table} DISABLE TRIGGER USER" for table in GUARDED]
+        on = [f"ALTER TABLE {table} ENABLE TRIGGER USER" for table in GUARDED]
+    else:
+        triggers = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        off = [f"DROP TRIGGER {name}" for name, _ in triggers]
+        on = [sql for _, sql in triggers]
+    for statement in off:
+        connection.execute(text(statement))
     db.session.commit()
     try:
         yield
         db.session.commit()
     finally:
         db.session.rollback()
-        for _, sql in triggers:
-            db.session.execute(text(sql))
+        for statement in on:
+            db.session.execute(text(statement))
         db.session.commit()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from contests.contest.publishing import publish_contest
+from contests.demo import RECORDED_ROUND
 from contests.draw import beacon, protocol
 from contests.draw.verify import CheckFailed, verify
 from contests.errors import ValidationFailed, WrongState
@@ -22,16 +23,8 @@ from helpers import post_form, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUND = 72785
-#: https://api.drand.sh/public/72785 (League of Entropy mainnet), as the drand API serves it.
-PULSE = {
-    "round": ROUND,
-    "signature": "82f5d3d2de4db19d40a6980e8aa37842a0e55d1df06bd68bddc8d60002e8e959eb9cfa368b3c1b"
-    "77d18f02a54fe047b80f0989315f83b12a74fd8679c4f12aae86eaf6ab5690b34f1fddd50ee3cc6f6cdf59e9"
-    "5526d5a5d82aaa84fa6f181e42",
-    "previous_signature": "a609e19a03c2fcc559e8dae14900aaefe517cb55c840f6e69bc8e4f66c8d18e8a6096"
-    "85d9917efbfb0c37f058c2de88f13d297c7e19e0ab24813079efe57a182554ff054c7638153f9b26a60e7111"
-    "f71a0ff63d9571704905d3ca6df0b031747",
-}
+#: https://api.drand.sh/public/72785 (League of Entropy mainnet), recorded for the demo.
+PULSE = RECORDED_ROUND
 VALUE = f"{PULSE['signature']} {PULSE['previous_signature']}"
 
 

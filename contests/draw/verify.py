@@ -305,7 +305,7 @@ def _read_json(path: str):
         return json.loads(handle.read().decode("utf-8"))
 
 
-def _report(check, *args) -> int:
+def _report(check, *args, success: str = "") -> int:
     try:
         passed = check(*args)
     except CheckFailed as error:
@@ -316,7 +316,7 @@ def _report(check, *args) -> int:
         return 1
     for line in passed:
         print(f"{'NOTE' if 'NOT' in line else 'ok  '} {line}")
-    print("PASS")
+    print(f"PASS: {success}" if success else "PASS")
     return 0
 
 
@@ -360,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot read input: {error}", file=sys.stderr)
         return 2
     if receipt is not None:
-        return _main_receipt(receipt, record, entrant_file)
+        took_part = f"entry {receipt.get('signed', {}).get('entry_id')} took part in this draw"
+        return _report(verify_receipt, receipt, record, entrant_file, success=took_part)
     try:
         passed = verify(record, entrant_file, parent_file)
     except CheckFailed as error:
@@ -376,21 +377,6 @@ def main(argv: list[str] | None = None) -> int:
         f"recomputed "
         f"from {record['entrants']['count']} entrants"
     )
-    return 0
-
-
-def _main_receipt(receipt: dict, record: dict, entrant_file: bytes) -> int:
-    try:
-        passed = verify_receipt(receipt, record, entrant_file)
-    except CheckFailed as error:
-        print(f"FAIL: {error}")
-        return 1
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        print(f"FAIL: malformed receipt or record ({type(error).__name__}: {error})")
-        return 1
-    for check in passed:
-        print(f"{'NOTE' if 'NOT' in check else 'ok  '} {check}")
-    print(f"PASS: entry {receipt['signed']['entry_id']} took part in this draw")
     return 0
 
 
