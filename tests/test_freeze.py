@@ -215,3 +215,25 @@ def test_two_workers_freeze_a_list_once(app, db, database_url, contest, tmp_path
     db.session.expire_all()
     assert len(_frozen_events(db, contest)) == 1
     assert listing_of(draw_of(contest)).count == 10
+
+
+def test_an_entry_racing_the_freeze_is_told_the_contest_closed(app, db, factory, museum):
+    """An entry whose phase check passed just before the close and whose INSERT lands just after
+    the freeze: the database refuses it, and the entrant hears "closed", not "already entered"."""
+    from contests.entries.submission import EntryInput, NotOpen, submit_entry
+
+    contest = factory.contest(museum, publish=True, slug="course", min_age=0)
+    db.session.execute(
+        text("UPDATE draws SET frozen_at = :now WHERE contest_id = :id"),
+        {"now": datetime.now(UTC).replace(tzinfo=None), "id": contest.id},
+    )
+    db.session.commit()
+    data = EntryInput(
+        first_name="Zoé",
+        last_name="Durand",
+        email="zoe@example.org",
+        consent_texts={"rules": "I have read and accept the contest rules."},
+    )
+    with pytest.raises(NotOpen):
+        submit_entry(contest, data, datetime.now(UTC))
+    db.session.rollback()

@@ -55,6 +55,10 @@ class AlreadyEntered(DomainError):
         self.next_period_at = next_period_at
 
 
+#: What the database's guard says when an entry reaches a frozen list.
+FROZEN = "the entrant list of this contest is frozen"
+
+
 class NotOpen(DomainError):
     def __init__(self, phase: Phase):
         super().__init__(f"contest is {phase}")
@@ -295,7 +299,11 @@ def submit_entry(
             _INSERT_ENTRY,
             {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS},
         ).scalar_one()
-    except IntegrityError:
+    except IntegrityError as error:
+        if FROZEN in str(error.orig):
+            # The close passed between the phase check above and this INSERT, and the list is
+            # already frozen (the database's guard, migration 2dd57fd929f6): the contest is closed.
+            raise NotOpen(Phase.CLOSED) from None
         # Another entry of this identity (or, once in 10^18, the same receipt code) is there.
         raise AlreadyEntered(retry_at) from None
     make_transient_to_detached(entry)
