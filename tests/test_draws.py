@@ -572,3 +572,20 @@ def test_receipt_proof_from_one_sub_block_is_the_whole_list_proof(
         assert proof == merkle.inclusion_proof(leaves, position)
         assert merkle.verify_inclusion(lines[position], position, len(lines), proof, root)
     assert receipt_inclusion(draw, contest, entries[5].receipt_code)["included"] is False
+
+
+def test_a_substitution_is_never_dated_before_the_one_it_follows(app, db, contest):
+    """Two workers each take their ``now`` when their batch starts; the later append must not
+    carry the earlier time (the verifier checks the order)."""
+    from contests.draw.verify import verify
+
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.commit()
+    winners = [w["entry_id"] for w in json.loads(draw.record)["winners"]]
+    late, early = datetime.now(UTC) + timedelta(minutes=5), datetime.now(UTC)
+    substitute_winner(draw, winners[0], "declined", None, late)
+    substitute_winner(draw, winners[1], "unclaimed", None, early)
+    db.session.commit()
+    record = json.loads(draw_of(contest).record)
+    assert [s["at"] for s in record["substitutions"]] == [late.isoformat()] * 2
+    assert verify(record, draw.entrants_file)

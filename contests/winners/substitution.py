@@ -34,8 +34,12 @@ def substitute_winner(
         raise ValidationFailed({"reason": [_l("Choose a reason from the list.")]})
     old = draw.record
     record = json.loads(old)
+    # Dated no earlier than the event it follows: a worker's ``now`` is taken when its batch
+    # starts, and another worker may have appended meanwhile (the verifier checks the order).
+    earlier = [record["drawn_at"]] + [s["at"] for s in record["substitutions"]]
+    at = max([now, *(datetime.fromisoformat(moment) for moment in earlier)])
     try:
-        protocol.substitute(record, entry_id, reason, now.isoformat())
+        protocol.substitute(record, entry_id, reason, at.isoformat())
     except ValueError:
         raise ValidationFailed(
             {"entry_id": [_l("Entry %(id)d is not a current winner.", id=entry_id)]}
