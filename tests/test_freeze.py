@@ -237,3 +237,10 @@ def test_an_entry_racing_the_freeze_is_told_the_contest_closed(app, db, factory,
     with pytest.raises(NotOpen):
         submit_entry(contest, data, datetime.now(UTC))
     db.session.rollback()
+
+
+def test_the_first_command_after_the_close_freezes_the_list(app, db, runner, contest):
+    result = runner.invoke(args=["entries", "gel"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert listing_of(draw_of(contest)).count == 10 and len(_frozen_events(db, contest)) == 1

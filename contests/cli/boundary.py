@@ -20,7 +20,9 @@ from sqlalchemy import select
 from ..errors import DomainError, PublishRefused, ValidationFailed
 from ..extensions import db
 from ..models import Contest, Organization
+from ..models.types import utcnow
 from ..transaction import unit_of_work
+from ..winners.freezing import freeze_due, freeze_entrants
 
 
 def cli_language() -> str:
@@ -67,10 +69,16 @@ def domain_command(f):
     return with_appcontext(wrapper)
 
 
-def contest_by_slug(slug: str) -> Contest:
+def contest_by_slug(slug: str, freeze: bool = True) -> Contest:
+    """A contest by slug; the first command that meets it closed freezes its entrant list if the
+    worker has not yet (in the command's unit of work; ``draw`` freezes it itself, reporting its
+    progress)."""
     contest = db.session.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
     if contest is None:
         raise click.BadParameter(f"no contest with slug “{slug}”", param_hint="SLUG")
+    now = utcnow()
+    if freeze and freeze_due(contest, now):
+        freeze_entrants(contest, now)
     return contest
 
 

@@ -85,7 +85,7 @@ def draw_command(slug: str, entropy: tuple[str, ...], yes: bool) -> None:
     from ..winners.drawing import perform_draw, values_for
     from ..winners.records import pending_draw
 
-    contest = contest_by_slug(slug)
+    contest = contest_by_slug(slug, freeze=False)
     pending = pending_draw(contest)
     if pending is not None:
         click.echo("The draw will use exactly these values:", err=True)

@@ -24,9 +24,8 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError, PublishRefused, ValidationFailed
 from ..extensions import db
-from ..models import Contest, DrawState, Phase
-from ..winners.freezing import RACED, freeze_entrants
-from ..winners.records import draw_of
+from ..models import Contest
+from ..winners.freezing import RACED, freeze_due, freeze_entrants
 
 
 class Outcome:
@@ -104,10 +103,7 @@ def freeze_if_closed(contest: Contest, now: datetime) -> None:
     """The first request that meets a closed contest freezes its entrant list if the worker has
     not yet (``winners.freezing``), in a unit of work of its own; another freezer at the same
     moment wins and this one reads its result."""
-    if contest.phase(now) != Phase.CLOSED:
-        return
-    draw = draw_of(contest)
-    if draw is None or draw.state != DrawState.COMMITTED or draw.frozen_at is not None:
+    if not freeze_due(contest, now):
         return
     try:
         with change(show=False):

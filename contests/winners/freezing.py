@@ -233,6 +233,14 @@ def record_freeze(
     db.session.flush()
 
 
+def freeze_due(contest: Contest, now: datetime) -> bool:
+    """Whether the contest has closed and its first draw's list still waits to be frozen."""
+    if contest.state != State.PUBLISHED or contest.ends_at is None or now < contest.ends_at:
+        return False
+    draw = draw_of(contest)
+    return draw is not None and draw.state == DrawState.COMMITTED and draw.frozen_at is None
+
+
 def due_to_freeze(now: datetime, limit: int) -> list[int]:
     """Contests closed with a first draw still committed and its list not frozen."""
     return list(
