@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from test_mail import smtp  # noqa: F401 - the real SMTP server on loopback (aiosmtpd)
-from test_worker import CONTESTS, ROOT, _worker_env
+from test_worker import CONTESTS, ROOT, _worker_env, run_workers
 
 from contests.draw import protocol
 from contests.models import AuditEvent, Award, AwardStatus, User
@@ -51,20 +51,7 @@ CASES = {
 
 
 def _run_workers(env, count: int) -> list[str]:
-    workers = [
-        subprocess.Popen(
-            [str(CONTESTS), "worker", "--once", "--batch", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(count)
-    ]
-    outputs = [worker.communicate(timeout=120) for worker in workers]
-    assert [w.returncode for w in workers] == [0] * count, outputs
-    return [err for _, err in outputs]
+    return [err for _, err in run_workers(env, count, "--batch", "2")]
 
 
 def _links(messages, subject: str) -> dict[str, str]:

@@ -4,13 +4,12 @@ afterwards, and a draw refuses a stored list that no longer matches its publishe
 
 import hashlib
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from test_worker import CONTESTS, ROOT, _worker_env
+from test_worker import _worker_env, run_workers
 
 from contests import jobs
 from contests.draw import merkle
@@ -198,20 +197,7 @@ def test_a_draw_refuses_a_stored_list_edited_after_the_freeze(app, db, contest, 
 
 @pytest.mark.slow  # two worker processes
 def test_two_workers_freeze_a_list_once(app, db, database_url, contest, tmp_path):
-    env = _worker_env(database_url, "", tmp_path)
-    workers = [
-        subprocess.Popen(
-            [str(CONTESTS), "worker", "--once"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [worker.communicate(timeout=120) for worker in workers]
-    assert [w.returncode for w in workers] == [0, 0], outputs
+    run_workers(_worker_env(database_url, "", tmp_path), 2)  # both exit 0
     db.session.expire_all()
     assert len(_frozen_events(db, contest)) == 1
     assert listing_of(draw_of(contest)).count == 10

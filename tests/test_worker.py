@@ -30,6 +30,25 @@ def _worker_env(database_url: str, smtp_url: str, instance: Path) -> dict:
     return env
 
 
+def run_workers(env: dict, count: int, *options: str) -> list[tuple[str, str]]:
+    """``contests worker --once`` in ``count`` processes at once: the (stdout, stderr) of each,
+    every one having exited 0."""
+    workers = [
+        subprocess.Popen(
+            [str(CONTESTS), "worker", "--once", *options],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * count, outputs
+    return outputs
+
+
 @pytest.mark.slow  # two worker processes
 def test_two_workers_at_once_send_every_mail_once(app, db, database_url, smtp, tmp_path):  # noqa: F811
     count = 120
@@ -37,19 +56,7 @@ def test_two_workers_at_once_send_every_mail_once(app, db, database_url, smtp, t
         queue_mail(f"p{n}@example.org", f"Message {n:03d}", f"Corps {n}")
     db.session.commit()
     env = _worker_env(database_url, smtp.url, tmp_path)
-    workers = [
-        subprocess.Popen(
-            [str(CONTESTS), "worker", "--once", "--batch", "5"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [worker.communicate(timeout=120) for worker in workers]
-    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    outputs = run_workers(env, 2, "--batch", "5")
     subjects = sorted(str(message["Subject"]) for message in smtp.messages)
     assert subjects == [f"Message {n:03d}" for n in range(count)]
     db.session.expire_all()

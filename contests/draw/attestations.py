@@ -15,10 +15,15 @@ from .checks import CheckFailed
 from .checks import check as _check
 
 
-def _signature(document: dict, what: str) -> str:
+def check_signature(document: dict, what: str) -> str:
     """Check an Ed25519 signature (``contests.signing``) with the ``cryptography`` package when
     it is installed; the rest of the verifier needs nothing but the standard library, so without
-    it this says so."""
+    it this says so. The key's fingerprint is checked either way."""
+    _check(
+        hashlib.sha256(bytes.fromhex(document["public_key"])).hexdigest()
+        == document["key_fingerprint"],
+        f"the {what}'s key fingerprint is not the SHA-256 of its public key",
+    )
     try:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -29,22 +34,13 @@ def _signature(document: dict, what: str) -> str:
         key.verify(bytes.fromhex(document["signature"]), canonical_json(document["signed"]))
     except (InvalidSignature, ValueError):
         raise CheckFailed(f"the {what}'s signature is not valid") from None
-    _check(
-        hashlib.sha256(bytes.fromhex(document["public_key"])).hexdigest()
-        == document["key_fingerprint"],
-        f"the {what}'s key fingerprint is not the SHA-256 of its public key",
-    )
     return f"{what} signature (Ed25519)"
-
-
-def _receipt_signature(receipt: dict) -> str:
-    return _signature(receipt, "receipt")
 
 
 def verify_log(head: dict, proof: dict, record_bytes: bytes) -> list[str]:
     """A record, byte for byte, is in the transparency log under a signed head (its inclusion
     proof, RFC 6962)."""
-    passed = [_signature(head, "log head")]
+    passed = [check_signature(head, "log head")]
     signed = head["signed"]
     _check(signed.get("type") == "contests-log-head", "not a transparency log head")
     entry = proof["entry"]
@@ -72,7 +68,7 @@ def verify_log(head: dict, proof: dict, record_bytes: bytes) -> list[str]:
 
 def verify_log_consistency(old: dict, new: dict, proof: dict) -> list[str]:
     """A newer signed head extends an older one: the log kept its past (RFC 6962 consistency)."""
-    passed = [_signature(old, "older log head"), _signature(new, "newer log head")]
+    passed = [check_signature(old, "older log head"), check_signature(new, "newer log head")]
     _check(old["key_fingerprint"] == new["key_fingerprint"], "the heads are signed by two keys")
     first, second = old["signed"]["size"], new["signed"]["size"]
     _check(
@@ -96,12 +92,7 @@ def verify_log_consistency(old: dict, new: dict, proof: dict) -> list[str]:
 def verify_receipt(receipt: dict, record: dict, entrant_file: bytes) -> list[str]:
     """A signed receipt's entry is in the draw's frozen list; raise CheckFailed if not (the
     receipt then proves that an entry the server accepted is missing)."""
-    passed = [_receipt_signature(receipt)]
-    public = bytes.fromhex(receipt["public_key"])
-    _check(
-        hashlib.sha256(public).hexdigest() == receipt["key_fingerprint"],
-        "the receipt's key fingerprint is not the SHA-256 of its public key",
-    )
+    passed = [check_signature(receipt, "receipt")]
     spec = record["spec"]
     named = spec.get("receipt_key")
     if named is None:

@@ -74,7 +74,8 @@ def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int, byte
             weights.append(int(found[2]))
     stack: list[tuple[int, bytes]] = []
     subs = []
-    for at in range(0, len(lines), SUB if _HASH else len(lines) + 1):
+    # Without _HASH (a list frozen earlier, its root known) the lines are only read, not hashed.
+    for at in range(0, len(lines), SUB) if _HASH else ():
         # merkle.push, inlined: this loop runs once per entrant.
         sub: list[tuple[int, bytes]] = []
         append, pop = sub.append, sub.pop

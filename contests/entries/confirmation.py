@@ -19,7 +19,6 @@ from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
 from ..mail import queue_mail
 from ..models import Contest, Entry, EntryStatus
-from .receipts import receipt_line, receipt_url
 
 CONFIRM_SALT = "entry-confirm"
 
@@ -76,8 +75,6 @@ def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
                     "mail/receipt.txt",
                     contest=contest,
                     entry=entry,
-                    receipt_line=receipt_line,
-                    receipt_url=receipt_url,
                 ),
             ),
         ),
@@ -91,8 +88,6 @@ def queue_receipt(contest: Contest, entry: Entry) -> None:
             "mail/receipt.txt",
             contest=contest,
             entry=entry,
-            receipt_line=receipt_line,
-            receipt_url=receipt_url,
         )
     queue_mail(entry.email, subject, body, entry_id=entry.id)
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
-from ..entries.receipts import receipt_line
+from ..entries.receipts import receipt_line, receipt_url
 
 
 def money(minor: int, currency: str) -> str:
@@ -48,6 +48,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_global(receipt_line, "receipt_line")
+    app.add_template_global(receipt_url, "receipt_url")
 
     @app.context_processor
     def current_language():

@@ -36,7 +36,7 @@ def append(draw: Draw, contest: Contest, now: datetime) -> LogEntry:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
     else:
         db.session.execute(text("UPDATE transparency_log SET position = position WHERE 0"))
-    position = db.session.execute(select(func.count()).select_from(LogEntry)).scalar()
+    position = size()
     digest = hashlib.sha256(draw.record.encode("utf-8")).hexdigest()
     entry = {
         "type": ENTRY_TYPE,
