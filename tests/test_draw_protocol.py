@@ -595,3 +595,48 @@ def test_entrant_file_read_by_the_workers_is_checked_line_by_line(monkeypatch):
             protocol.FrozenList.from_file(b"\n".join(swapped) + b"\n"),
             workers=2,
         )
+
+
+@pytest.mark.slow  # forks worker processes over lists of 2^17 entrants
+def test_a_list_frozen_earlier_is_read_and_drawn_in_one_pass_with_the_same_result(monkeypatch):
+    """The draw of a list frozen at the close (its root known) reads ids and weights by splitting
+    the lines and selects in the same pass: the result is the one a full recompute gives, and a
+    line that does not read as numbers is still named by the strict reading."""
+    from contests.draw import parallel
+    from contests.draw.canonical import MalformedEntrantFile
+
+    monkeypatch.setattr(parallel, "THRESHOLD", 0)
+    read_in_one_pass = []
+    one_pass = parallel._read_frozen
+
+    def spied(*args):
+        read_in_one_pass.append(one_pass(*args))
+        return read_in_one_pass[-1]
+
+    monkeypatch.setattr(parallel, "_read_frozen", spied)
+    lines = [
+        EntrantRecord(n, 2 if n % 7 == 0 else 1, hashlib.sha256(b"%d" % n).hexdigest()).encode()
+        for n in range(3, 130_003)
+    ]
+    data = b"\n".join(lines) + b"\n"
+    spec = _spec(alternates=4)
+    full = protocol.recompute(spec, SECRET, ["9"], protocol.FrozenList.from_file(data), workers=2)
+    root = bytes.fromhex(full[0]["merkle_root"])
+    for workers in (1, 2):
+        known = protocol.FrozenList.from_file(data)
+        assert (
+            protocol.recompute(spec, SECRET, ["9"], known, workers=workers, known_root=root) == full
+        )
+        assert list(known.ids) == list(range(3, 130_003))
+    assert len(read_in_one_pass) == 2  # the one-pass reading served both, without falling back
+    broken = lines[:]
+    broken[90_000] = broken[90_000].replace(b",", b",x", 1)
+    with pytest.raises(MalformedEntrantFile, match="line 90001"):
+        protocol.recompute(
+            spec,
+            SECRET,
+            ["9"],
+            protocol.FrozenList.from_file(b"\n".join(broken) + b"\n"),
+            workers=2,
+            known_root=root,
+        )
