@@ -122,8 +122,7 @@ _MUSEUM_TERMS = {
     "contact_email": "jeu@example.org",
     "dpo_contact": "dpo@example.org",
     "data_retention_months": 12,
-    "entropy_sources": "EuroMillions, premier tirage après la clôture : les cinq numéros et les "
-    "deux étoiles",
+    "entropy_sources": "",  # the EuroMillions format names the first draw after the close
     "entropy_format": "euromillions",
     "claim_days": 15,
 }

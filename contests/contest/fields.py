@@ -192,9 +192,9 @@ class ContestFields(Form):
     entropy_sources = TextAreaField(
         _l("Public sources of randomness for the draw"),
         description=_l(
-            "One per line, values that will exist only after the close and that nobody controls, "
-            "e.g. “EuroMillions of 26 December 2026: the five main numbers”. They are published "
-            "with the contest, so that not even you can choose the winners."
+            "Only for “Other (free text)” below: one per line, values that will exist only after "
+            "the close and that nobody controls. With drand or a lottery, the source is named for "
+            "you: the first round or draw after the close."
         ),
         validators=[Optional(), Length(max=2000)],
     )
@@ -202,8 +202,9 @@ class ContestFields(Form):
         _l("How the sources' results are written"),
         description=_l(
             "A lottery's result has one accepted spelling, fixed with the contest: nobody can "
-            "retype the same numbers differently to get another draw. “Other” keeps the value "
-            "as typed, for a source no format fits."
+            "retype the same numbers differently to get another draw. The draw uses the "
+            "lottery's first draw after the close and waits until its result is public. "
+            "“Other” keeps the value as typed, for a source no format fits."
         ),
         choices=_choices(
             [(DRAND, _l("drand beacon (League of Entropy), recommended"))]

@@ -16,25 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
-from . import beacon, protocol, sources
+from . import protocol, sources, timing
 from .attestations import verify_log, verify_log_consistency, verify_receipt
 from .canonical import MalformedEntrantFile
 from .checks import CheckFailed
 from .checks import check as _check
+from .timing import instant as _instant
 
 __all__ = ["CheckFailed", "verify", "verify_log", "verify_log_consistency", "verify_receipt"]
-
-
-def _instant(value, what: str) -> datetime:
-    """An ISO 8601 instant with its offset; anything else fails the check that needs it."""
-    try:
-        instant = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} is not an ISO 8601 date and time: {value!r}") from None
-    _check(instant.utcoffset() is not None, f"{what} has no UTC offset: {value!r}")
-    return instant
 
 
 def _verify_order(record: dict, weights) -> list[str]:
@@ -120,36 +110,6 @@ def _verify_supplementary(spec: dict, entrant_file: bytes, parent_file: bytes | 
     return passed
 
 
-def _verify_beacon(spec: dict, record: dict) -> str:
-    """The drand round the specification names: drawn after it was published, and its BLS
-    signature valid under the chain's key (with py_ecc; said plainly without it)."""
-    named = spec["beacon"]
-    chain = beacon.CHAINS.get(named["chain"])
-    _check(chain is not None, f"unknown drand chain {named['chain']}")
-    _check(
-        chain.public_key == named["public_key"]
-        and chain.round_time(named["round"]).isoformat() == named["round_time"],
-        "the specification's drand round or key is not the chain's",
-    )
-    _check(
-        _instant(record["drawn_at"], "drawn_at") >= chain.round_time(named["round"]),
-        f"the draw is dated before drand round {named['round']} was published",
-    )
-    _check(
-        "frozen_at" in record
-        and _instant(record["frozen_at"], "frozen_at") < chain.round_time(named["round"]),
-        f"the list was not frozen before drand round {named['round']} was published",
-    )
-    checked = beacon.verify(chain, named["round"], record["entropy"][0])
-    if checked is None:
-        return (
-            f"drand round {named['round']}: signature NOT checked: install the py_ecc package "
-            "to check it"
-        )
-    _check(checked, f"the value is not drand round {named['round']}: its signature fails")
-    return f"drand round {named['round']}: BLS signature valid under the League of Entropy key"
-
-
 def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) -> list[str]:
     """Return the checks that passed; raise CheckFailed naming the first that does not."""
     passed = []
@@ -180,15 +140,18 @@ def verify(record: dict, entrant_file: bytes, parent_file: bytes | None = None) 
         source_format in sources.FORMATS or source_format in (sources.DRAND, sources.FREE),
         f"unknown source format {source_format!r}",
     )
+    day = timing.lottery_day(spec, record)
     for number, value in enumerate(record["entropy"], start=1):
         _check(
-            sources.is_canonical(source_format, value),
+            sources.is_canonical(source_format, value, day),
             f"public value {number} ({value!r}) is not written as the specification's "
             f"{source_format} format requires",
         )
     passed.append(f"public values in their canonical form ({source_format})")
     if source_format == sources.DRAND:
-        passed.append(_verify_beacon(spec, record))
+        passed.append(timing.verify_beacon(spec, record))
+    if "lottery" in spec:
+        passed.append(timing.verify_lottery(spec, record, source_format))
     if "supplementary" in spec:
         try:
             passed += _verify_supplementary(spec, entrant_file, parent_file)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..draw import beacon
-from ..draw.sources import DRAND, FORMATS, FREE
+from ..draw.sources import DRAND, FORMATS, FREE, GRACE
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
@@ -210,11 +211,28 @@ class Contest(db.Model):
         return beacon.MAINNET.first_round_after(self.ends_at + beacon.GRACE)
 
     @property
+    def lottery_draw(self) -> datetime | None:
+        """With a lottery source: the draw of it the contest's draw will use (UTC), the first
+        held more than ``sources.GRACE`` after the close (so after the list is frozen)."""
+        typed = FORMATS.get(self.entropy_format)
+        if typed is None or self.ends_at is None:
+            return None
+        return typed.next_draw(self.ends_at + GRACE)
+
+    @property
     def entropy_source_list(self) -> list[str]:
+        """The sources as the specification names them: the drand round or the lottery draw the
+        contest's format fixes, or the organizer's lines for free-text sources."""
         if self.beacon_round is not None:
             when = beacon.MAINNET.round_time(self.beacon_round)
             stamp = when.strftime("%Y-%m-%d %H:%M:%S")
             return [f"drand · League of Entropy mainnet · #{self.beacon_round} · {stamp} UTC"]
+        held = self.lottery_draw
+        if held is not None:
+            typed = FORMATS[self.entropy_format]
+            zone = typed.schedule(held.date()).zone
+            local = held.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+            return [f"{typed.name} · {local} ({zone}) · {typed.describe(typed.local_day(held))}"]
         return [line.strip() for line in self.entropy_sources.splitlines() if line.strip()]
 
     @property

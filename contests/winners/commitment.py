@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..draw import beacon, protocol
 from ..draw.canonical import canonical_json
-from ..draw.sources import FREE
+from ..draw.sources import FORMATS, FREE
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
 from ..models import Contest, Draw, DrawState, Entry, EntryStatus, User
@@ -47,6 +47,20 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
         # How the sources' results are written: one canonical spelling (draw/sources.py).
         **({"source_format": contest.entropy_format} if contest.entropy_format != FREE else {}),
         **({"beacon": _beacon(contest.beacon_round)} if contest.beacon_round else {}),
+        **({"lottery": _lottery(contest)} if contest.lottery_draw else {}),
+    }
+
+
+def _lottery(contest: Contest) -> dict:
+    """The lottery draw the contest's draw will use (``draw.sources``) and when its result is
+    certainly public; the verifier re-derives both from the close."""
+    typed = FORMATS[contest.entropy_format]
+    held = contest.lottery_draw
+    return {
+        "name": typed.name,
+        "draw": held.isoformat(),
+        "published_after": typed.published_after(held).isoformat(),
+        "calendar": typed.schedule(held.date()).source,
     }
 
 

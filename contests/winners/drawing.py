@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
 from .. import audit
-from ..draw import beacon, protocol, rfc3797, sources
+from ..draw import beacon, protocol, rfc3797, sources, timing
 from ..draw.canonical import MalformedEntrantFile
 from ..errors import ValidationFailed, WrongState
 from ..extensions import db
@@ -106,13 +106,14 @@ def values_for(draw: Draw, entropy: list[str]) -> list[str]:
     source_format = spec.get("source_format", sources.FREE)
     if source_format == sources.DRAND:
         return [_beacon_value(spec["beacon"], value) for value in values]
+    typed = sources.FORMATS.get(source_format)
+    day = timing.lottery_day(spec, {}) if "lottery" in spec else None
     try:
-        return [sources.canonical(source_format, value) for value in values]
+        return [sources.canonical(source_format, value, day) for value in values]
     except sources.BadValue:
-        typed = sources.FORMATS[source_format]
         groups = " + ".join(
             str(_l("%(n)d numbers from %(low)d to %(high)d", n=count, low=low, high=high))
-            for count, low, high in typed.groups
+            for count, low, high in typed.groups(day)
         )
         message = _l(
             "Each value must be a %(name)s result: %(groups)s, no number twice in a group.",
@@ -120,6 +121,57 @@ def values_for(draw: Draw, entropy: list[str]) -> list[str]:
             groups=groups,
         )
         raise ValidationFailed({"entropy": [message]}) from None
+
+
+def _wait_for_sources(spec: dict, contest: Contest, now: datetime) -> None:
+    """Refuse a draw before its public values can exist: the drand round, or the lottery draw's
+    result (published some time after the draw itself)."""
+    if "beacon" in spec and now < datetime.fromisoformat(spec["beacon"]["round_time"]):
+        raise WrongState(
+            _l(
+                "drand round %(round)d will be published at %(time)s UTC: the draw waits for it.",
+                round=spec["beacon"]["round"],
+                time=spec["beacon"]["round_time"][:19].replace("T", " "),
+            )
+        )
+    lottery = spec.get("lottery")
+    if lottery and now < datetime.fromisoformat(lottery["published_after"]):
+        local = utc_to_local(datetime.fromisoformat(lottery["draw"]), contest.timezone)
+        public = utc_to_local(datetime.fromisoformat(lottery["published_after"]), contest.timezone)
+        raise WrongState(
+            _l(
+                "The draw uses the %(name)s draw of %(date)s; its result is certainly public "
+                "from %(time)s (%(zone)s): the draw waits until then.",
+                name=lottery["name"],
+                date=local.strftime("%Y-%m-%d %H:%M"),
+                time=public.strftime("%Y-%m-%d %H:%M"),
+                zone=contest.timezone,
+            )
+        )
+
+
+def _frozen_before_sources(spec: dict, frozen_at: datetime) -> None:
+    """Refuse values that existed before the list was frozen (it could have been fitted to
+    them): the list is frozen at the close, before the named round or lottery draw."""
+    if "beacon" in spec and frozen_at >= datetime.fromisoformat(spec["beacon"]["round_time"]):
+        raise WrongState(
+            _l(
+                "The list of entries was frozen after drand round %(round)d was published, so it "
+                "could have been arranged to fit it: this draw cannot use that round. Keep "
+                "`contests worker` running so that lists are frozen at the close.",
+                round=spec["beacon"]["round"],
+            )
+        )
+    lottery = spec.get("lottery")
+    if lottery and frozen_at >= datetime.fromisoformat(lottery["draw"]):
+        raise WrongState(
+            _l(
+                "The list of entries was frozen after the %(name)s draw it uses, so it could "
+                "have been arranged to fit its numbers: this draw cannot use them. Keep "
+                "`contests worker` running so that lists are frozen at the close.",
+                name=lottery["name"],
+            )
+        )
 
 
 def perform_draw(
@@ -149,14 +201,7 @@ def perform_draw(
             )
         )
     spec = json.loads(draw.spec)
-    if "beacon" in spec and now < datetime.fromisoformat(spec["beacon"]["round_time"]):
-        raise WrongState(
-            _l(
-                "drand round %(round)d will be published at %(time)s UTC: the draw waits for it.",
-                round=spec["beacon"]["round"],
-                time=spec["beacon"]["round_time"][:19].replace("T", " "),
-            )
-        )
+    _wait_for_sources(spec, contest, now)
     values = values_for(draw, entropy)
     if draw.algorithm == protocol.RFC3797:
         try:
@@ -222,15 +267,7 @@ def perform_draw(
     del frozen  # a million separate lines weigh about 115 MB
     listing = listing_of(draw)
     frozen_at = db.session.execute(select(Draw.frozen_at).where(Draw.id == draw.id)).scalar()
-    if "beacon" in spec and frozen_at >= datetime.fromisoformat(spec["beacon"]["round_time"]):
-        raise WrongState(
-            _l(
-                "The list of entries was frozen after drand round %(round)d was published, so it "
-                "could have been arranged to fit it: this draw cannot use that round. Keep "
-                "`contests worker` running so that lists are frozen at the close.",
-                round=spec["beacon"]["round"],
-            )
-        )
+    _frozen_before_sources(spec, frozen_at)
     record["frozen_at"] = frozen_at.isoformat()
     number = _next_number(contest.organization_id)
     record["organization_sequence"] = number
