@@ -640,3 +640,41 @@ def test_a_list_frozen_earlier_is_read_and_drawn_in_one_pass_with_the_same_resul
             workers=2,
             known_root=root,
         )
+
+
+@pytest.mark.slow  # forks worker processes over lists of 2^17 entrants
+def test_a_list_streamed_in_chunks_is_hashed_as_the_whole_file(monkeypatch):
+    """The database streams the entrant file in chunks of BLOCK lines, each hashed by a worker as
+    it arrives: same root, selection and receipt index as the whole file; a bad line is named
+    with its number in the list; only the last chunk may be short."""
+    from contests.draw import lookup, parallel
+    from contests.draw.canonical import MalformedEntrantFile
+
+    lines = [
+        EntrantRecord(n, 3 if n % 13 == 0 else 1, hashlib.sha256(b"%d" % n).hexdigest()).encode()
+        for n in range(1, 140_001)
+    ]
+    data = b"\n".join(lines) + b"\n"
+    block = parallel.BLOCK
+
+    def chunks(lines):
+        for at in range(0, len(lines), block):
+            yield b"\n".join(lines[at : at + block]) + b"\n"
+
+    spec = _spec(alternates=3)
+    whole = protocol.FrozenList.from_file(data)
+    expected = protocol.recompute(spec, SECRET, ["2"], whole, workers=1)
+    streamed = protocol.FrozenList.from_chunks(chunks(lines))
+    assert protocol.recompute(spec, SECRET, ["2"], streamed, workers=2) == expected
+    assert streamed.file_bytes() == data and len(streamed) == 140_000
+    assert lookup.build_index(streamed.ids, streamed.sub_roots, streamed.sub_sizes) == (
+        lookup.build_index(whole.ids, whole.sub_roots, whole.sub_sizes)
+    )
+    broken = lines[:]
+    broken[100_000] = broken[100_000].replace(b",1,", b",01,")
+    with pytest.raises(MalformedEntrantFile, match="line 100001"):
+        protocol.recompute(spec, SECRET, ["2"], protocol.FrozenList.from_chunks(chunks(broken)))
+    first = next(chunks(lines))
+    short, rest = (b"\n".join(part) + b"\n" for part in (lines[block:-10], lines[-10:]))
+    with pytest.raises(ValueError, match="only the last chunk"):
+        parallel.streamed_root_and_selection([first, short, rest], lambda root: b"", 1, workers=2)

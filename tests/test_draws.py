@@ -318,9 +318,7 @@ def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest
 
 
 def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest, monkeypatch):
-    """The database builds the entrant file in one query; if its order were wrong, the draw
-    notices."""
-    from contests.draw import protocol
+    """The database builds the entrant file; if its order were wrong, the draw notices."""
 
     def shuffled(contest, progress=None):
         rows = db.session.execute(
@@ -328,11 +326,9 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
             .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
             .order_by(Entry.id.desc())
         ).all()
-        return protocol.FrozenList.from_file(
-            b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows)
-        )
+        yield b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows)
 
-    monkeypatch.setattr(freezing, "_frozen_list", shuffled)
+    monkeypatch.setattr(freezing, "_file_chunks", shuffled)
     draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
     ids = [int(line.split(b",")[0]) for line in draw.entrants_file.splitlines()]
@@ -538,20 +534,23 @@ def test_long_draws_report_progress(app, runner, db, contest, backend, monkeypat
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0], "--yes"])
     assert result.exit_code == 0, result.output
     reported = re.findall(r"(\d+) entries frozen", result.output)
-    # PostgreSQL streams the rows and reports as they come; SQLite builds the file in one step.
+    # PostgreSQL streams the rows and reports as they come; SQLite as its chunks come (one here).
     assert reported == (["3", "6", "9"] if backend == "postgresql" else ["10"])
 
 
-@pytest.mark.parametrize("sub", [1, 4, 8])
+@pytest.mark.parametrize(("sub", "block"), [(1, 65536), (4, 8), (8, 8)])
 def test_receipt_proof_from_one_sub_block_is_the_whole_list_proof(
-    app, db, factory, museum, monkeypatch, sub
+    app, db, factory, museum, monkeypatch, sub, block
 ):
     """The draw keeps each sub-block's root and offset; a receipt's proof reads one sub-block
-    (PostgreSQL: a slice of the value; SQLite: blob I/O) and equals the proof over every leaf."""
+    (PostgreSQL: a slice of the value; SQLite: blob I/O) and equals the proof over every leaf.
+    With blocks of 8 lines, the database streams the list in three chunks to forked workers."""
     from contests.draw import parallel
     from contests.winners.records import receipt_inclusion
 
     monkeypatch.setattr(parallel, "SUB", sub)
+    monkeypatch.setattr(parallel, "BLOCK", block)
+    monkeypatch.setattr(parallel, "THRESHOLD", 0 if block == 8 else parallel.THRESHOLD)
     contest = factory.contest(museum, publish=True, slug="blocs", min_age=0)
     entries = [factory.entry(contest, email=f"b{n}@example.org") for n in range(21)]
     entries[5].status = "pending"  # not in the list: no proof

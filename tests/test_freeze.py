@@ -230,3 +230,40 @@ def test_the_first_command_after_the_close_freezes_the_list(app, db, runner, con
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert listing_of(draw_of(contest)).count == 10 and len(_frozen_events(db, contest)) == 1
+
+
+def test_a_later_draw_selects_from_the_ids_kept_at_the_freeze_as_from_the_file(app, db, contest):
+    """The freeze keeps the list's ids and weights; the draw that comes later selects from them
+    and gives what a draw reading the file gives (a list frozen before they were kept, its ids
+    NULL, is read from its file); edited ids that no longer add up are refused."""
+    from contests.models import DrawList
+
+    freeze_entrants(contest, datetime.now(UTC))
+    db.session.commit()
+    draw = draw_of(contest)
+    listing = db.session.get(DrawList, draw.id)
+    kept_ids, kept_weights = listing.ids, listing.weights
+    assert len(kept_ids) == 8 * listing.count and len(kept_weights) == 4 * listing.count
+    now = datetime.now(UTC)
+    from_ids = json.loads(perform_draw(contest, VALUES, None, now).record)
+    db.session.rollback()
+    with guards_removed(db):
+        db.session.execute(
+            text("UPDATE draw_lists SET ids = NULL, weights = NULL WHERE draw_id = :id"),
+            {"id": draw.id},
+        )
+    db.session.expire_all()
+    from_file = json.loads(perform_draw(contest, VALUES, None, now).record)
+    db.session.rollback()
+    assert from_file["winners"] == from_ids["winners"]
+    assert from_file["alternates"] == from_ids["alternates"]
+    assert from_file["entrants"] == from_ids["entrants"]
+    with guards_removed(db):
+        db.session.execute(
+            text("UPDATE draw_lists SET ids = :ids, weights = :weights WHERE draw_id = :id"),
+            {"id": draw.id, "ids": kept_ids[:-8], "weights": kept_weights[:-4]},
+        )
+    db.session.expire_all()
+    with pytest.raises(WrongState, match="no longer matches the fingerprints"):
+        perform_draw(contest, VALUES, None, now)
+    db.session.rollback()

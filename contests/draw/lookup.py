@@ -22,13 +22,13 @@ from .merkle import inclusion_proof, leaf_hash
 _ROW = struct.Struct(">32sQQ")
 
 
-def build_index(lines: list[bytes], ids, sub_roots: bytes) -> bytes:
-    """The index of a hashed list (``sub_roots`` as ``parallel`` returns them), followed by the
-    file's length."""
+def build_index(ids, sub_roots: bytes, sub_sizes) -> bytes:
+    """The index of a hashed list (``sub_roots`` and ``sub_sizes`` as ``parallel`` returns them),
+    followed by the file's length."""
     rows, offset, sub = [], 0, parallel.SUB
-    for number, at in enumerate(range(0, len(lines), sub)):
-        rows.append(_ROW.pack(sub_roots[32 * number : 32 * number + 32], ids[at], offset))
-        offset += sum(map(len, lines[at : at + sub])) + len(lines[at : at + sub])
+    for number, size in enumerate(sub_sizes):
+        rows.append(_ROW.pack(sub_roots[32 * number : 32 * number + 32], ids[number * sub], offset))
+        offset += size
     return b"".join(rows) + struct.pack(">Q", offset)
 
 

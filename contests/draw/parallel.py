@@ -26,8 +26,10 @@ import heapq
 import multiprocessing
 import os
 from array import array
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from operator import methodcaller
+from typing import NamedTuple
 
 from .canonical import ENTRANT_LINE
 from .merkle import fold, push
@@ -72,33 +74,100 @@ def _read(lines: list[bytes], first: int) -> tuple[array, array, int]:
     return ids, weights, 0
 
 
-def _block(start: int) -> tuple[list[tuple[int, bytes]], bytes, bytes, int, bytes]:
-    """One block: its streaming stack (one subtree when full), the roots of its sub-blocks of
-    ``SUB`` leaves (what a receipt lookup needs, see ``lookup``) and, when asked, its ids and
-    weights read from the lines, or the number of the first line that is not canonical (0 if
-    none)."""
+class Hashed(NamedTuple):
+    """What the workers give back: the root, the seed and the selection, the ids and weights,
+    the sub-blocks' roots and byte sizes (``lookup``'s index), and the file when it was streamed."""
+
+    root: bytes
+    seed: bytes
+    smallest: list
+    ids: array
+    weights: array
+    sub_roots: bytes
+    sub_sizes: array
+    data: bytes | None = None
+
+
+def _hash_lines(lines: list[bytes], first: int, parse: bool, hashed: bool) -> tuple:
+    """One block: its streaming stack (one subtree when full), the roots and byte sizes of its
+    sub-blocks of ``SUB`` leaves (what a receipt lookup needs, see ``lookup``) and, when asked,
+    its ids and weights read from the lines, or the number of the first line that is not
+    canonical (0 if none). ``first`` is the number of ``lines[0]`` in the list."""
     sha256 = hashlib.sha256
-    lines = _LINES[start : start + BLOCK]
-    ids, weights, bad = _read(lines, start + 1) if _PARSE else (array("Q"), array("I"), 0)
+    ids, weights, bad = _read(lines, first) if parse else (array("Q"), array("I"), 0)
     stack: list[tuple[int, bytes]] = []
-    subs = []
-    # Without _HASH (a list frozen earlier, its root known) the lines are only read, not hashed.
-    for at in range(0, len(lines), SUB) if _HASH else ():
+    subs, sizes = [], array("Q")
+    # Without hashing (a list frozen earlier, its root known) the lines are only read.
+    for at in range(0, len(lines), SUB) if hashed and not bad else ():
         # merkle.push, inlined: this loop runs once per entrant.
+        chunk = lines[at : at + SUB]
         sub: list[tuple[int, bytes]] = []
         append, pop = sub.append, sub.pop
-        for digest in map(
-            methodcaller("digest"), map(sha256, map(b"\x00".__add__, lines[at : at + SUB]))
-        ):
+        for digest in map(methodcaller("digest"), map(sha256, map(b"\x00".__add__, chunk))):
             size = 1
             while sub and sub[-1][0] == size:
                 left_size, left = pop()
                 size, digest = left_size + size, sha256(b"\x01" + left + digest).digest()
             append((size, digest))
         subs.append(fold(sub))
+        sizes.append(sum(map(len, chunk)) + len(chunk))
         for size, digest in sub:
             push(stack, size, digest)
-    return stack, ids.tobytes(), weights.tobytes(), bad, b"".join(subs)
+    return stack, ids.tobytes(), weights.tobytes(), bad, b"".join(subs), sizes.tobytes()
+
+
+def _block(start: int) -> tuple:
+    """``_hash_lines`` for a block of the list the workers were forked with."""
+    return _hash_lines(_LINES[start : start + BLOCK], start + 1, _PARSE, _HASH)
+
+
+def _sent_block(args: tuple[bytes, int]) -> tuple:
+    """``_hash_lines`` for a block sent as bytes (a list streamed from the database)."""
+    data, start = args
+    lines = data.split(b"\n")
+    lines.pop()  # the empty rest after the final LF
+    return _hash_lines(lines, start + 1, True, True)
+
+
+def _gather(blocks, parse: bool, ids: array, weights: array):
+    """Join the blocks' results in order: (stack, ids, weights, sub_roots, sub_sizes)."""
+    if parse:
+        ids, weights = array("Q"), array("I")
+    stack: list[tuple[int, bytes]] = []
+    sub_roots, sizes = [], array("Q")
+    for block_stack, block_ids, block_weights, bad, block_subs, block_sizes in blocks:
+        if bad:
+            raise BadLine(bad)
+        sub_roots.append(block_subs)
+        sizes.frombytes(block_sizes)
+        if parse:
+            ids.frombytes(block_ids)
+            weights.frombytes(block_weights)
+        for size, digest in block_stack:
+            push(stack, size, digest)
+    return stack, ids, weights, b"".join(sub_roots), sizes
+
+
+def selection(seed: bytes, ids: array, weights: array, count: int, workers: int | None = None):
+    """The ``count`` smallest (key, entry_id) of a list whose ids and weights are known."""
+    used = _workers(len(ids), workers, None)
+    pool = _pool(used) if used > 1 else None
+    try:
+        return _select(pool, used, seed, ids, weights, count)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def _select(pool, used: int, seed: bytes, ids: array, weights: array, count: int) -> list:
+    """The ``count`` smallest (key, entry_id), each worker taking one range of the list."""
+    n = len(ids)
+    if count <= 0 or n == 0:
+        return []
+    step = -(-n // used)
+    ranges = [(seed, ids[a : a + step], weights[a : a + step], count) for a in range(0, n, step)]
+    parts = list(pool.map(_smallest, ranges) if pool else map(_smallest, ranges))
+    return heapq.nsmallest(count, heapq.merge(*parts))
 
 
 def _read_and_select(args: tuple[int, int, bytes, int]) -> tuple[list, bytes, bytes, int]:
@@ -143,7 +212,7 @@ def _read_frozen(n: int, used: int, pool, seed: bytes, count: int, root: bytes):
         ids.frombytes(range_ids)
         weights.frombytes(range_weights)
     smallest = heapq.nsmallest(count, heapq.merge(*parts)) if count > 0 else []
-    return root, seed, smallest, ids, weights, b""
+    return Hashed(root, seed, smallest, ids, weights, b"", array("Q"))
 
 
 def merkle_root_and_selection(
@@ -161,8 +230,8 @@ def merkle_root_and_selection(
     ``ids`` and ``weights`` may be None: they are then read from the lines (strictly, raising
     BadLine) by the workers, alongside the hashing. ``seed_for_root`` is called with the root and
     returns the seed (it depends on the root), so one pool of workers serves both steps.
-    Returns (root, seed, smallest, ids, weights, sub_roots): ``sub_roots`` joins the 32-byte roots
-    of the list's SUB-leaf sub-blocks, in order.
+    Returns ``Hashed``: ``sub_roots`` joins the 32-byte roots of the list's SUB-leaf sub-blocks,
+    in order, ``sub_sizes`` their sizes in bytes.
 
     ``known_root``: the root of these lines, computed when the list was frozen (the caller keeps
     the result only if the file's SHA-256 is the one published then); the lines are then only
@@ -178,38 +247,55 @@ def merkle_root_and_selection(
     try:
         if parse and known_root is not None:
             return _read_frozen(n, used, pool, seed_for_root(known_root), count, known_root)
-        if parse or _HASH:
-            starts = range(0, n, BLOCK)
-            blocks = pool.map(_block, starts) if pool else map(_block, starts)
-        else:
-            blocks = []
-        if parse:
-            ids, weights = array("Q"), array("I")
-        stack: list[tuple[int, bytes]] = []
-        sub_roots = []
-        for block_stack, block_ids, block_weights, bad, block_subs in blocks:
-            if bad:
-                raise BadLine(bad)
-            sub_roots.append(block_subs)
-            if parse:
-                ids.frombytes(block_ids)
-                weights.frombytes(block_weights)
-            for size, digest in block_stack:
-                push(stack, size, digest)
+        starts = range(0, n, BLOCK) if parse or _HASH else ()
+        blocks = pool.map(_block, starts) if pool else map(_block, starts)
+        stack, ids, weights, sub_roots, sizes = _gather(blocks, parse, ids, weights)
         _LINES = []
         root = fold(stack) if known_root is None else known_root
         seed = seed_for_root(root)
-        subs = b"".join(sub_roots)
-        if count <= 0 or n == 0:
-            return root, seed, [], ids, weights, subs
-        step = -(-n // used)
-        ranges = [
-            (seed, ids[a : a + step], weights[a : a + step], count) for a in range(0, n, step)
-        ]
-        parts = list(pool.map(_smallest, ranges) if pool else map(_smallest, ranges))
-        return root, seed, heapq.nsmallest(count, heapq.merge(*parts)), ids, weights, subs
+        smallest = _select(pool, used, seed, ids, weights, count)
+        return Hashed(root, seed, smallest, ids, weights, sub_roots, sizes)
     finally:
         _LINES, _PARSE, _HASH = [], False, True
         if pool is not None:
             # After an error (a bad line), the blocks not yet started are dropped, not hashed.
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def streamed_root_and_selection(
+    chunks: Iterable[bytes], seed_for_root, count: int, workers: int | None = None
+) -> Hashed:
+    """``merkle_root_and_selection`` for an entrant file that arrives in chunks of ``BLOCK`` lines
+    (the last one may be shorter), as the database streams it: each chunk goes to a worker as soon
+    as it arrives, so the hashing runs while the database is still writing the rest of the file.
+    Lines are read strictly (BadLine); the joined file comes back in ``data``.
+    """
+    chunks = iter(chunks)
+    received = [next(chunks, b"")]
+    lines = received[0].count(b"\n")
+    used = _workers(THRESHOLD if lines == BLOCK else 0, workers, None)
+    if used == 1:  # a short list, or no fork: in this process
+        received += list(chunks)
+        data = b"".join(received)
+        lines = data.split(b"\n")
+        lines.pop()
+        hashed = merkle_root_and_selection(lines, None, None, seed_for_root, count, workers=1)
+        return hashed._replace(data=data)
+    pool = _pool(used)
+    try:
+        futures = [pool.submit(_sent_block, (received[0], 0))]
+        for chunk in chunks:
+            if lines % BLOCK:
+                raise ValueError("only the last chunk of a streamed list may be short")
+            futures.append(pool.submit(_sent_block, (chunk, lines)))
+            received.append(chunk)
+            lines += chunk.count(b"\n")
+        stack, ids, weights, sub_roots, sizes = _gather(
+            (future.result() for future in futures), True, array("Q"), array("I")
+        )
+        root = fold(stack)
+        seed = seed_for_root(root)
+        smallest = _select(pool, used, seed, ids, weights, count)
+        return Hashed(root, seed, smallest, ids, weights, sub_roots, sizes, b"".join(received))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

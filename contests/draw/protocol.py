@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from array import array
 from collections.abc import Iterable
 from itertools import islice
 
 from . import parallel, rfc3797
 from .canonical import MalformedEntrantFile, canonical_json, parse_entrant_file, sha256_hex
+from .frozen import FrozenList
 from .select import ALGORITHM as VDRAW_V1
 
 PROTOCOL = "contests-draw"
@@ -51,91 +51,44 @@ def compute_seed(
     return hashlib.sha256(canonical_json(material)).digest()
 
 
-class FrozenList:
-    """The frozen entrant list in memory: canonical lines, and ids and weights in compact arrays."""
-
-    def __init__(self):
-        self.lines: list[bytes] = []
-        self.ids = array("Q")
-        self.weights = array("I")
-        #: The file's bytes, once read or joined (a million lines are worth not joining twice).
-        self._data: bytes | None = None
-        #: False for a file's lines whose ids and weights are still to be read (and checked).
-        self.parsed = True
-        #: Once hashed: the roots of its sub-blocks (``parallel.SUB`` leaves each), joined.
-        self.sub_roots = b""
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __bool__(self) -> bool:
-        return bool(self.lines)
-
-    @classmethod
-    def from_records(cls, records: Iterable[tuple[int, int, bytes]]) -> FrozenList:
-        """From (entry_id, weight, canonical line) triples, as the database gives them."""
-        frozen = cls()
-        lines, ids, weights = frozen.lines.append, frozen.ids.append, frozen.weights.append
-        for entry_id, weight, line in records:
-            ids(entry_id)
-            weights(weight)
-            lines(line)
-        return frozen
-
-    @classmethod
-    def from_lines(cls, lines: Iterable[bytes]) -> FrozenList:
-        """From canonical lines alone (an entrant file): ids and weights are read back from them."""
-        frozen = cls()
-        frozen.lines = list(lines)
-        for line in frozen.lines:
-            entry_id, weight, _ = line.split(b",", 2)
-            frozen.ids.append(int(entry_id))
-            frozen.weights.append(int(weight))
-        return frozen
-
-    @classmethod
-    def from_file(cls, data: bytes) -> FrozenList:
-        """An entrant file, split in lines; ``recompute`` checks each line
-        (``canonical.parse_entrant_file``'s
-        rules) and reads ids and weights while it hashes them."""
-        frozen = cls()
-        if data and not data.endswith(b"\n"):
-            raise MalformedEntrantFile("the file must end with a line feed")
-        if data:
-            frozen.lines = data.split(b"\n")  # the last item is the empty rest after the final LF
-            frozen.lines.pop()
-        frozen.parsed = False
-        frozen._data = data
-        return frozen
-
-    def file_bytes(self) -> bytes:
-        """The entrant file: each line ended by LF."""
-        if self._data is None:
-            self._data = b"\n".join(self.lines) + b"\n" if self.lines else b""
-        return self._data
-
-
 def _hash(
     frozen: FrozenList, seed_for, wanted: int, workers: int | None, known_root: bytes | None = None
 ):
     """Hash the list (checking a file's lines), then select: (root, seed, smallest)."""
-    try:
-        root, seed, smallest, ids, weights, frozen.sub_roots = parallel.merkle_root_and_selection(
-            frozen.lines,
-            frozen.ids if frozen.parsed else None,
-            frozen.weights if frozen.parsed else None,
-            seed_for,
-            wanted,
-            workers=workers,
-            known_root=known_root,
+    if known_root is not None and frozen.parsed and frozen._lines is None:
+        # Frozen earlier, with its ids and weights: only the selection is left to do.
+        seed = seed_for(known_root)
+        return (
+            known_root,
+            seed,
+            parallel.selection(seed, frozen.ids, frozen.weights, wanted, workers),
         )
+    try:
+        if frozen._chunks is not None:
+            chunks, frozen._chunks = frozen._chunks, None
+            hashed = parallel.streamed_root_and_selection(chunks, seed_for, wanted, workers)
+            if hashed.data and not hashed.data.endswith(b"\n"):
+                raise MalformedEntrantFile("the file must end with a line feed")
+            frozen._data = hashed.data
+        else:
+            hashed = parallel.merkle_root_and_selection(
+                frozen.lines,
+                frozen.ids if frozen.parsed else None,
+                frozen.weights if frozen.parsed else None,
+                seed_for,
+                wanted,
+                workers=workers,
+                known_root=known_root,
+            )
     except parallel.BadLine as error:
         raise MalformedEntrantFile(str(error)) from None
+    frozen.sub_roots, frozen.sub_sizes = hashed.sub_roots, hashed.sub_sizes
     if not frozen.parsed:
+        ids = hashed.ids
         if not all(map(operator.lt, ids, islice(ids, 1, None))):
             parse_entrant_file(frozen.file_bytes())  # names the first line out of order
-        frozen.ids, frozen.weights, frozen.parsed = ids, weights, True
-    return root, seed, smallest
+        frozen.ids, frozen.weights, frozen.parsed = ids, hashed.weights, True
+    return hashed.root, hashed.seed, hashed.smallest
 
 
 def _summary(frozen: FrozenList, root: bytes) -> dict:
@@ -169,7 +122,7 @@ def recompute(
     verifier never does.
     """
     spec_digest = spec_hash(spec)
-    wanted = min(winners_count(spec) + spec["alternates"], len(frozen))
+    wanted = winners_count(spec) + spec["alternates"]  # fewer when the list is shorter
     vdraw = spec["algorithm"] == VDRAW_V1
     if spec["algorithm"] not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {spec['algorithm']!r}")
@@ -183,7 +136,7 @@ def recompute(
     else:
         if any(weight != 1 for weight in frozen.weights):
             raise ValueError("RFC 3797 mode draws people, not tickets: every weight must be 1")
-        positions = rfc3797.select(entropy, len(frozen), wanted)
+        positions = rfc3797.select(entropy, len(frozen), min(wanted, len(frozen)))
         ordered = [{"entry_id": frozen.ids[p - 1], "position": p} for p in positions]
     return _summary(frozen, root), seed, ordered
 

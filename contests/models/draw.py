@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -120,6 +120,11 @@ class DrawList(db.Model):
     total_tickets: Mapped[int] = mapped_column(server_default="0")
     file_sha256: Mapped[str] = mapped_column(String(64), server_default="")
     merkle_root: Mapped[str] = mapped_column(String(64), server_default="")
+    #: The list's entry ids (8 bytes each) and weights (4 bytes each), little-endian, as read and
+    #: checked at the freeze: the draw that comes later selects from them without reading the
+    #: million lines again. Loaded only when asked for; None for lists frozen before them.
+    ids: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    weights: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     @property
     def entrants_file(self) -> bytes:

@@ -247,12 +247,21 @@ def perform_draw(
         # Frozen earlier, at the close: not hashed again. The file's SHA-256 is checked against
         # the one published then (from the record's summary, below) and the seed uses the root
         # published then; the verifier recomputes both from the published file.
-        frozen = protocol.FrozenList.from_file(listing.entrants_file)
+        if listing.ids is not None:  # read and checked at the freeze
+            frozen = protocol.FrozenList.from_arrays(
+                listing.entrants_file, listing.ids, listing.weights
+            )
+        else:
+            frozen = protocol.FrozenList.from_file(listing.entrants_file)
         try:
             summary = draw_from(frozen, bytes.fromhex(listing.merkle_root))
         except MalformedEntrantFile:
             raise WrongState(ALTERED) from None
-        if summary["file_sha256"] != listing.file_sha256 or summary["count"] != listing.count:
+        if (summary["file_sha256"], summary["count"], summary["total_tickets"]) != (
+            listing.file_sha256,
+            listing.count,
+            listing.total_tickets,
+        ):
             raise WrongState(ALTERED)
     elif listing is None:
         draw_from(frozen)

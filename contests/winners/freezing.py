@@ -11,6 +11,7 @@ later is replaced by substitution, with a reason, never by editing the list.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -18,8 +19,9 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import audit
-from ..draw import lookup, protocol
+from ..draw import lookup, parallel, protocol
 from ..draw.canonical import MalformedEntrantFile, encode_line, entrant_commit
+from ..draw.frozen import little_endian
 from ..errors import WrongState
 from ..extensions import db
 from ..models import (
@@ -45,7 +47,7 @@ def _on_postgresql() -> bool:
 def _eligible(contest: Contest, progress=None):
     """The frozen list row by row, in entry id order: (id, weight, canonical line).
 
-    The fallback of ``_frozen_list``: it also hashes the commitment of rows stored without one
+    The fallback of ``_file_chunks``: it also hashes the commitment of rows stored without one
     (written without the app: an import, a row older than the column).
     """
     table = Entry.__table__
@@ -67,21 +69,22 @@ def _eligible(contest: Contest, progress=None):
             progress(count)
 
 
-def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
-    """The frozen list, built by the database as the entrant file itself: one canonical line per
-    eligible entry, in id order, LF-terminated.
+def _file_chunks(contest: Contest, progress=None) -> Iterator[bytes]:
+    """The frozen list as the database writes it, the entrant file itself: one canonical line per
+    eligible entry, in id order, LF-terminated, in chunks of ``parallel.BLOCK`` lines.
 
-    A million rows turned into Python tuples cost more than all the hashing; one string does not.
-    The workers then check every line and that ids increase, as the verifier does.
+    A million rows turned into Python tuples cost more than all the hashing; strings built by the
+    database do not. Each chunk is hashed by a worker as soon as it arrives, while the database
+    writes the next (``parallel.streamed_root_and_selection``); the workers check every line and
+    that ids increase, as the verifier does.
     """
     if _on_postgresql():
         # COPY streams the rows as small messages, each already "<line>\n": faster than one
-        # string_agg value (0.6 s against 0.9 s for a million), and libpq never holds a 74 MB
-        # message (its buffers keep their largest size for the connection's life). Sorted in
-        # memory: the default 4 MB work_mem would spill to disk.
+        # string_agg value (0.6 s against 0.9 s for a million). Sorted in memory: the default
+        # 4 MB work_mem would spill to disk.
         raw = db.session.connection().connection.driver_connection
         raw.execute("SET LOCAL work_mem = '256MB'")
-        buffer = bytearray()
+        buffer, count = bytearray(), 0
         with (
             raw.cursor() as cursor,
             cursor.copy(
@@ -90,32 +93,37 @@ def _frozen_list(contest: Contest, progress=None) -> protocol.FrozenList:
                 (contest.id,),
             ) as copy,
         ):
-            if progress is None:
-                for block in copy:
-                    buffer += block
-            else:
-                for count, block in enumerate(
-                    copy, start=1
-                ):  # PostgreSQL sends one message per row
-                    buffer += block
-                    if count % PROGRESS_EVERY == 0:
-                        progress(count)
-        data = bytes(buffer)
-        del buffer
-    else:
-        # As a BLOB: bytes straight from SQLite, not a 74 MB str to encode into a second copy.
-        # (SQLite promises no order for group_concat; the workers check that ids increase.)
-        sql = (
-            "SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB) FROM "
-            "(SELECT id || ',' || weight || ','"
-            " || entrant_commit AS line FROM entries WHERE contest_id = :contest AND status = "
-            "'confirmed' ORDER BY id)"
-        )
-        data = db.session.execute(text(sql), {"contest": contest.id}).scalar() or b""
-    frozen = protocol.FrozenList.from_file(data)
-    if progress is not None and not _on_postgresql() and len(frozen) >= PROGRESS_EVERY:
-        progress(len(frozen))  # SQLite builds the file in one step: one report, once it is read
-    return frozen
+            for row in copy:  # PostgreSQL sends one message per row
+                buffer += row
+                count += 1
+                if count % parallel.BLOCK == 0:
+                    yield bytes(buffer)
+                    buffer.clear()
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    progress(count)
+        if buffer:
+            yield bytes(buffer)
+        return
+    # As BLOBs: bytes straight from SQLite, not str to encode into a second copy. One query per
+    # chunk, from the last id of the one before. (SQLite promises no order for group_concat; the
+    # workers check that ids increase.)
+    sql = text(
+        "SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB), max(id), count(*) FROM "
+        "(SELECT id, id || ',' || weight || ',' || entrant_commit AS line FROM entries"
+        " WHERE contest_id = :contest AND status = 'confirmed' AND id > :after"
+        " ORDER BY id LIMIT :size)"
+    )
+    after, count = -1, 0
+    while True:
+        chunk, last, rows = db.session.execute(
+            sql, {"contest": contest.id, "after": after, "size": parallel.BLOCK}
+        ).one()
+        if not rows:
+            return
+        yield chunk
+        after, count = last, count + rows
+        if progress is not None and count // PROGRESS_EVERY > (count - rows) // PROGRESS_EVERY:
+            progress(count)
 
 
 def _store_entrants_file(draw_id: int, data: bytes, receipt_index: bytes) -> None:
@@ -148,7 +156,7 @@ def _store_entrants_file(draw_id: int, data: bytes, receipt_index: bytes) -> Non
 def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict, head: dict) -> None:
     """Keep a frozen list with what is published of it and the audit chain's head once its
     freeze is recorded, in the caller's transaction."""
-    receipt_index = lookup.build_index(frozen.lines, frozen.ids, frozen.sub_roots)
+    receipt_index = lookup.build_index(frozen.ids, frozen.sub_roots, frozen.sub_sizes)
     columns = {
         "audit_event_id": head["event_id"],
         "audit_count": head["count"],
@@ -159,7 +167,13 @@ def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict, head: d
         "merkle_root": summary["merkle_root"],
     }
     db.session.execute(
-        insert(DrawList).values(draw_id=draw_id, receipt_index=receipt_index, **columns)
+        insert(DrawList).values(
+            draw_id=draw_id,
+            receipt_index=receipt_index,
+            ids=little_endian(frozen.ids),
+            weights=little_endian(frozen.weights),
+            **columns,
+        )
     )
     _store_entrants_file(draw_id, frozen.file_bytes(), receipt_index)
 
@@ -203,7 +217,7 @@ def freeze_entrants(
     # row (its foreign key) until it commits, so this waits for them and the list below sees them.
     # (SQLite: the claim above needed the one write lock, with a snapshot no writer has passed.)
     db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-    frozen = _frozen_list(contest, progress)
+    frozen = protocol.FrozenList.from_chunks(_file_chunks(contest, progress))
     try:
         summary = summarize(frozen)
     except MalformedEntrantFile:
