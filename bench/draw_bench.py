@@ -1,8 +1,9 @@
 """Draw benchmark: a million entries in the database, the verifier, ten million in memory.
 
 Run with `make bench-draw` (or `python bench/draw_bench.py --entries 1000000`). For each backend
-it bulk-loads N confirmed entries into a fresh database, then times `perform_draw` end to end
-(freeze + Merkle root + selection of 10 winners and 10 alternates + record), measures the peak
+it bulk-loads N confirmed entries into a fresh database, then times, in a fresh process,
+`perform_draw` end to end (freeze + Merkle root + selection of 10 winners and 10 alternates +
+record) and the usual course (the worker's freeze at the close, then the draw), measures the peak
 memory of that process step (tracemalloc), the wall time of the offline verifier on the result
 and of the receipt check (inclusion proof) of 50 random entries; finally it streams 10,000,000
 in-memory (entry_id, weight) records through the selection and reports its peak memory.
@@ -90,6 +91,52 @@ with app.app_context():
     db.session.rollback()
     print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
 """
+
+#: The timed draws, in a fresh interpreter as a server process or `contests draw` would run them
+#: (the bulk load leaves this process's heap several hundred megabytes large, which slows every
+#: fork of the draw's workers): three draws that freeze the list themselves, each rolled back,
+#: then the usual course, the worker freezing the list at the close and the draw coming later.
+_TIMING_SNIPPET = """
+import json, sys, time
+from datetime import datetime
+from contests import create_app
+from contests.extensions import db
+from contests.models import Contest
+from contests.winners.drawing import perform_draw
+from contests.winners.freezing import freeze_entrants
+app = create_app()
+now = datetime.fromisoformat(sys.argv[2])
+timings = []
+with app.app_context():
+    for _ in range(3):
+        contest = db.session.get(Contest, int(sys.argv[1]))
+        started = time.perf_counter()
+        perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+        timings.append(time.perf_counter() - started)
+        db.session.rollback()
+    contest = db.session.get(Contest, int(sys.argv[1]))
+    started = time.perf_counter()
+    freeze_entrants(contest, now)
+    freeze = time.perf_counter() - started
+    started = time.perf_counter()
+    perform_draw(contest, ["4 8 15 16 23 42"], None, now)
+    later = time.perf_counter() - started
+    db.session.rollback()
+print(json.dumps([timings, freeze, later]))
+"""
+
+
+def timings_in_fresh_process(contest_id: int, now: datetime) -> tuple[list[float], float, float]:
+    """(three one-call draw times, freeze time, later draw time), all rolled back."""
+    result = subprocess.run(
+        [sys.executable, "-c", _TIMING_SNIPPET, str(contest_id), now.isoformat()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    timings, freeze, later = json.loads(result.stdout.strip().splitlines()[-1])
+    return timings, freeze, later
 
 
 def draw_rss_in_fresh_process(contest_id: int, now: datetime) -> tuple[float, float]:
@@ -192,40 +239,24 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
             connection.execute(text("ANALYZE"))
 
     rss = draw_rss_in_fresh_process(contest_id, now)
+    # Timed without tracemalloc (it slows allocation several times); memory from a traced run.
+    timings, freeze_seconds, later_seconds = timings_in_fresh_process(contest_id, now)
     with app.app_context():
         from contests.models import Contest
 
-        # Timed without tracemalloc (it slows allocation several times), three times, each rolled
-        # back; memory from a fourth, traced run.
-        timings = []
-        for _ in range(3):
-            contest = db.session.get(Contest, contest_id)
-            started = time.perf_counter()
-            perform_draw(contest, ["4 8 15 16 23 42"], None, now)
-            timings.append(time.perf_counter() - started)
-            db.session.rollback()
-        # The usual course: the worker freezes the list at the close, the draw comes later.
-        from contests.winners.freezing import freeze_entrants
-
-        contest = db.session.get(Contest, contest_id)
-        profile = None
-        if os.environ.get("FREEZE_PROFILE"):
+        if os.environ.get("FREEZE_PROFILE"):  # the freeze, then the later draw, profiled here
             import cProfile
+            import pstats
+
+            from contests.winners.freezing import freeze_entrants
 
             profile = cProfile.Profile()
             profile.enable()
-        started = time.perf_counter()
-        freeze_entrants(contest, now)
-        freeze_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        perform_draw(contest, ["4 8 15 16 23 42"], None, now)
-        later_seconds = time.perf_counter() - started
-        if profile:
-            import pstats
-
+            freeze_entrants(db.session.get(Contest, contest_id), now)
+            perform_draw(db.session.get(Contest, contest_id), ["4 8 15 16 23 42"], None, now)
             profile.disable()
             pstats.Stats(profile).sort_stats("cumtime").print_stats(40)
-        db.session.rollback()
+            db.session.rollback()
         contest = db.session.get(Contest, contest_id)
         tracemalloc.start()
         if os.environ.get("DRAW_PROFILE"):
