@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .accounts import set_password
 from .contest.editing import add_prize, create_contest
 from .contest.publishing import publish_contest
+from .entries import retention
 from .entries.submission import EntryInput, submit_entry
 from .extensions import db
-from .models import Contest, DrawState, Membership, Organization, User
+from .models import Award, AwardStatus, Contest, DrawState, Entry, Membership, Organization, User
 from .organizations import create_organization
 from .timezones import utc_to_local
 from .winners.drawing import perform_draw
@@ -28,6 +29,8 @@ DEMO_ORGANIZATION = "Musée des Demos (demo)"
 DEMO_SLUG = "demo"
 FINISHED_SLUG = "demo-termine"
 FINISHED_ENTRIES = 300
+PURGED_SLUG = "printemps-2021"
+PURGED_ENTRIES = 40
 
 
 @dataclass
@@ -94,6 +97,9 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
     ).scalar_one_or_none()
     if finished is None:
         finished = _create_finished_contest(organization, user, now)
+        created = True
+    if db.session.execute(select(Contest.id).where(Contest.slug == PURGED_SLUG)).first() is None:
+        _create_purged_contest(organization, user, now)
         created = True
     db.session.flush()
     draw = draw_of(finished)
@@ -228,4 +234,56 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
     # As the worker would have: the list frozen at the close, drawn on the announced date.
     freeze_entrants(contest, contest.ends_at)
     perform_draw(contest, [json.dumps(RECORDED_ROUND)], user, contest.draw_at)
+    return contest
+
+
+def _create_purged_contest(organization: Organization, user: User, now: datetime) -> Contest:
+    """A contest of spring 2021 past its retention period: drawn, its prize delivered, then every
+    entrant's personal data erased by the purge (winners' too, their own period over as well);
+    its draw still verifies and each entrant's receipt still finds their anonymous line."""
+    contest = _museum_contest(
+        organization,
+        user,
+        now,
+        now,
+        (("Deux entrées pour l'exposition de printemps", 1, 2400),),
+        title="Jeu du printemps 2021 (terminé, données effacées)",
+        slug=PURGED_SLUG,
+        description="Un jeu ancien dont la durée de conservation est passée : les données "
+        "personnelles ont été effacées, le tirage publié reste vérifiable.",
+        territory="FR",
+        starts_at=datetime(2021, 4, 1, 9, 0),
+        ends_at=datetime(2021, 4, 30, 23, 59),
+        draw_at=datetime(2021, 5, 3, 11, 0),
+        entropy_sources="Valeurs de démonstration saisies pour ce jeu fictif",
+        entropy_format="free",
+        data_retention_months=12,
+        winners_retention_months=24,
+    )
+    opened = contest.starts_at
+    publish_contest(contest, user, opened - timedelta(days=1))
+    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
+    for n in range(PURGED_ENTRIES):
+        submit_entry(
+            contest,
+            EntryInput(
+                first_name="Ancien",
+                last_name=f"participant n°{n + 1}",
+                email=f"ancien{n + 1}@example.org",
+                consent_texts=consent,
+            ),
+            opened + timedelta(hours=9 * n),
+        )
+    freeze_entrants(contest, contest.ends_at)
+    perform_draw(contest, ["3 14 15 92 65"], user, contest.draw_at)
+    delivered = contest.draw_at + timedelta(days=20)
+    db.session.execute(
+        update(Award)
+        .where(Award.entry_id.in_(select(Entry.id).where(Entry.contest_id == contest.id)))
+        .values(status=AwardStatus.DELIVERED, delivered_at=delivered)
+    )
+    retention.purge_contest(contest, retention.ENTRANTS, retention.retention_end(contest))
+    retention.purge_contest(
+        contest, retention.WINNERS, retention.retention_end(contest, winners=True)
+    )
     return contest

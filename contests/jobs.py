@@ -4,7 +4,7 @@ A job returns how much it did, so the worker can run it again at once while ther
 sleep when there is none. Every job must be safe when several workers (on several machines) run
 it at the same moment: it claims what it works on (the outbox's leases, a conditional UPDATE, a
 row lock) and commits each item, so a worker killed midway leaves nothing half done and nothing
-done twice. Jobs added by later work (retention purges) join the list below.
+done twice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .entries import retention
 from .errors import DomainError
 from .extensions import db
 from .mail import deliver_pending
@@ -73,9 +74,29 @@ def pass_on_prizes(batch: int) -> int:
     return done
 
 
+def purge_personal_data(batch: int) -> int:
+    """Erase the personal data of contests past their retention period (``entries.retention``),
+    one contest and phase per transaction; each purge is audited with its counts."""
+    now = utcnow()
+    done = 0
+    for contest_id, phase in retention.due(now)[:batch]:
+        try:
+            with unit_of_work():
+                purged = retention.purge_contest(db.session.get(Contest, contest_id), phase, now)
+            done += purged is not None
+        except RACED:
+            log.info("contest %s: purged by another worker", contest_id)
+    return done
+
+
 #: Lists are frozen at the close before anything else; claims before mail, so that the mail they
-#: queue goes out in the same round.
-JOBS = (Job("freeze", freeze_lists), Job("claims", pass_on_prizes), Job("mail", deliver_mail))
+#: queue goes out in the same round; the purge after the claims that may still need an address.
+JOBS = (
+    Job("freeze", freeze_lists),
+    Job("claims", pass_on_prizes),
+    Job("purge", purge_personal_data),
+    Job("mail", deliver_mail),
+)
 
 
 def run_once(batch: int = 100) -> dict[str, int]:

@@ -96,9 +96,8 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
         and "http://localhost/c/demo" in result.output
     )
     counts = {m: _count(db, m) for m in (User, Organization, Contest, Prize, Membership)}
-    assert (
-        counts[Contest] == 2 and counts[Prize] == 5
-    )  # the open demo, and a finished one with its draw
+    # The open demo, a finished one with its draw, an old one past its retention, purged.
+    assert counts[Contest] == 3 and counts[Prize] == 6
     draw_url = next(
         line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line
     )
@@ -120,6 +119,16 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
 
     record = json.loads(client.get(draw_path + ".json").get_data(as_text=True))
     assert verify(record, client.get(draw_path + "/entrants.txt").data)
+    purged = db.session.execute(
+        select(Contest).where(Contest.slug == "printemps-2021")
+    ).scalar_one()
+    from contests.models import Entry
+    from contests.winners.records import draw_of
+
+    entries = db.session.execute(select(Entry).where(Entry.contest_id == purged.id)).scalars().all()
+    assert len(entries) == 40 and all(e.erased_at and e.email == "" for e in entries)
+    old_draw = draw_of(purged)
+    assert verify(json.loads(old_draw.record), old_draw.entrants_file)
     page = client.get("/c/demo").get_data(as_text=True)
     assert "Pass annuel duo" in page and "Catalogue de l’exposition" in page.replace(
         "&#39;", "’"

@@ -106,6 +106,9 @@ COMMON_FR = [
     "gratuit",
     "droit français",
     "reste seul responsable",
+    "Les données des gagnants",
+    "que s'il y consent en réclamant sa dotation",
+    "sont nécessaires pour participer",
 ]
 COMMON_EN = [
     "Société Test SAS",
@@ -144,6 +147,8 @@ MENTIONS = {
         "VOID WHERE PROHIBITED",
         "Free alternate method of entry",
         "Mail a postcard",
+        "winners list page by first name, initial and city",
+        "necessary to enter",
         "approximate retail value (ARV)",
         "Total ARV",
         "Odds of winning",
@@ -169,6 +174,9 @@ MENTIONS = {
         "dpo@example.org",
         "12 months",
         "England and Wales",
+        "12 months after the closing date",
+        "unless the winner objected when claiming the prize",
+        "necessary to enter",
     ],
     "ca/concours-qc": [
         "Société Test SAS",
@@ -184,6 +192,8 @@ MENTIONS = {
         "la province de Québec",
         "Régie des alcools, des courses et des jeux",
         "Commission d'accès à l'information",
+        "qu'avec son consentement",
+        "nécessaires pour participer",
         "30 jours",
         "suppléant",
         "reste seul responsable",
@@ -198,6 +208,8 @@ MENTIONS = {
         "prizes available to be won",
         "the Province of Ontario",
         "Privacy Commissioner",
+        "published only with their consent",
+        "necessary to enter",
     ],
 }
 
@@ -631,3 +643,17 @@ def test_amendments_saved_at_once_become_successive_versions(app, factory, museu
     versions = all_versions(contest)
     assert [v.number for v in versions] == [1, 2, 3, 4]
     assert len({v.sha256 for v in versions}) == 4
+
+
+def test_the_rules_print_how_long_winners_data_is_kept(app, client, factory, museum):
+    """The winners' own retention period, when the organizer sets one, is what the rules print
+    (and what the purge keeps to, test_retention)."""
+    contest = publish(
+        factory,
+        museum,
+        slug="gardes",
+        winners_retention_months=36,
+        **JURISDICTIONS["fr/tirage-au-sort"],
+    )
+    text = pdf_text(client.get(f"/c/{contest.slug}/rules.pdf").data)
+    assert "sont conservées 36 mois après la fin du Jeu" in " ".join(text.split())

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..contest.editing import create_contest, update_contest
 from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
 from ..contest.transfer import MAX_FILE_BYTES, export_contest, import_contest, read_contest_file
+from ..entries import retention
 from ..links import external_url, public_base
 from ..models import State
 from ..models.types import utcnow
@@ -52,6 +53,7 @@ def contest(contest_id: int):
         rules_template=contest_template(contest),
         rules_versions=all_versions(contest),
         qr_channels=QR_CHANNELS,
+        retention=retention.summary(contest),
     )
 
 

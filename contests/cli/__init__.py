@@ -19,7 +19,7 @@ from .contests import (
     rules_command,
 )
 from .draws import commit_command, draw_command, substitute_command, verify_draw_command
-from .operations import audit_verify_command, send_mail_command, worker_command
+from .operations import audit_verify_command, purge_command, send_mail_command, worker_command
 
 COMMANDS = (
     publish_command,
@@ -31,6 +31,7 @@ COMMANDS = (
     verify_draw_command,
     entries_command,
     send_mail_command,
+    purge_command,
     worker_command,
     create_organizer_command,
     demo_command,

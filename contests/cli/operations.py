@@ -7,9 +7,10 @@ import sys
 import time
 
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import with_appcontext
 
+from ..extensions import db
 from .boundary import domain_command
 
 
@@ -61,6 +62,45 @@ def send_mail_command(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed} (failed messages are retried with a growing delay)")
     if failed:
         sys.exit(1)
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be erased; change nothing.")
+@domain_command
+def purge_command(dry_run: bool) -> None:
+    """Erase the personal data of contests past their retention period, as the worker does:
+    entrants first, winners once their own (longer) period has passed. Draws still verify."""
+    from ..entries import retention
+    from ..models import Contest
+    from ..models.types import utcnow
+    from ..transaction import unit_of_work
+
+    now = utcnow()
+    due = retention.due(now)
+    if not due:
+        click.echo("nothing to purge" if g.locale == "en" else "rien à effacer")
+    for contest_id, phase in due:
+        with unit_of_work():
+            contest = db.session.get(Contest, contest_id)
+            done = retention.purge_contest(contest, phase, now, dry_run=dry_run)
+        if done is not None:
+            click.echo(_purge_line(done, dry_run))
+
+
+def _purge_line(done, dry_run: bool) -> str:
+    winners = done.phase == "winners"
+    if g.locale == "fr":
+        verb = "serait effacé" if dry_run else "effacé"
+        who = "gagnants" if winners else "participants"
+        kept = "" if winners else f", {done.winners_kept} gagnant(s) conservé(s)"
+        return (
+            f"{done.slug} : {done.entries} {who} {verb}s, {done.mails} courrier(s) supprimé(s)"
+            f"{kept}"
+        )
+    verb = "would be erased" if dry_run else "erased"
+    who = "winners" if winners else "entrants"
+    kept = "" if winners else f", {done.winners_kept} winner(s) kept"
+    return f"{done.slug}: {done.entries} {who} {verb}, {done.mails} mail(s) deleted{kept}"
 
 
 @click.command("worker")

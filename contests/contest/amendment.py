@@ -35,6 +35,7 @@ AMENDABLE_FIELDS = (
     "agency",
     "dpo_contact",
     "data_retention_months",
+    "winners_retention_months",
     "data_recipients",
     "data_transfers",
     "bailiff",

@@ -43,6 +43,7 @@ EDITABLE_FIELDS = (
     "contact_email",
     "dpo_contact",
     "data_retention_months",
+    "winners_retention_months",
     "share_capital",
     "agency",
     "bailiff",
@@ -55,7 +56,7 @@ EDITABLE_FIELDS = (
     "data_recipients",
     "data_transfers",
 )
-NULLABLE_FIELDS = ("min_age", "data_retention_months", "claim_days")
+NULLABLE_FIELDS = ("min_age", "data_retention_months", "winners_retention_months", "claim_days")
 #: Fields that hold wall-clock times in the contest's zone and are stored as UTC.
 LOCAL_TIME_FIELDS = ("starts_at", "ends_at", "draw_at")
 PRIZE_FIELDS = ("title", "description", "quantity", "currency", "delivery")

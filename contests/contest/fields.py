@@ -234,7 +234,20 @@ class ContestFields(Form):
         _l("Data protection contact"), validators=[Optional(), Length(max=300)]
     )
     data_retention_months = IntegerField(
-        _l("Data retention (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
+        _l("Data retention (months)"),
+        description=_l(
+            "After the end of the contest; the worker then erases the entrants' personal data "
+            "(the draw still verifies)."
+        ),
+        validators=[Optional(), NumberRange(min=1, max=120)],
+    )
+    winners_retention_months = IntegerField(
+        _l("Winners' data retention (months)"),
+        description=_l(
+            "Winners' data may be kept longer, e.g. to prove delivery; empty: as long as the "
+            "other entrants'."
+        ),
+        validators=[Optional(), NumberRange(min=1, max=120)],
     )
     share_capital = StringField(
         _l("Share capital"),

@@ -130,6 +130,13 @@ class Contest(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     dpo_contact: Mapped[str] = mapped_column(String(300), default="")
     data_retention_months: Mapped[int | None] = mapped_column(Integer)
+    #: Winners' data is kept longer (delivery proof, disputes): months after the end; None: as
+    #: long as the other entrants' data.
+    winners_retention_months: Mapped[int | None] = mapped_column(Integer)
+    #: When the retention purge erased the entrants' personal data (winners' kept), and when it
+    #: erased the winners' too (``entries.retention``).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    winners_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: French companies print their share capital; optional.
     share_capital: Mapped[str] = mapped_column(String(100), default="")

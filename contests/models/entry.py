@@ -104,6 +104,9 @@ class Entry(db.Model):
     disqualified_reason: Mapped[str] = mapped_column(Text, default="")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When its personal data was erased (retention purge or the entrant's request); its line in
+    #: a frozen list, its commitment and its receipt code stay, so draws still verify.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     consents: Mapped[list[Consent]] = relationship(
         back_populates="entry", cascade="all, delete-orphan"

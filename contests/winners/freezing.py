@@ -121,7 +121,7 @@ def _store_entrants_file(draw_id: int, data: bytes, receipt_index: bytes) -> Non
         return
     if _on_postgresql():
         connection = db.session.connection()
-        with connection.connection.driver_connection.cursor() as cursor:
+        with connection.connection.dbapi_connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO draw_list_blocks (draw_id, number, lines) VALUES (%s, %s, %b)",
                 [(draw_id, number, lines) for number, lines in rows],
@@ -157,7 +157,7 @@ def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict, head: d
     if _on_postgresql():
         # As binary parameters (see _store_entrants_file): 12 MB for a million entries.
         names = ["draw_id", *columns, *arrays]
-        with db.session.connection().connection.driver_connection.cursor() as cursor:
+        with db.session.connection().connection.dbapi_connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO draw_lists ({', '.join(names)}) VALUES "
                 f"({', '.join(['%s'] * (1 + len(columns)) + ['%b'] * len(arrays))})",

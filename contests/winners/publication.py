@@ -5,7 +5,8 @@ claim page. UK (CAP 8.28.5): surname and county made available on request, unles
 objected (then only the ASA may be told). US: the same short name on the public page the rules
 name for the winners list (the winner accepted the publicity release), full name and city on a
 written request.
-Nothing is published for a winner who has not claimed.
+Nothing is published for a winner who has not claimed, nor once the winners' data is erased at the
+end of its retention period (``entries.retention``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from .claims import requirements
 
 
 def _claimed(award: Award) -> bool:
-    return award.status in HOLDING and award.status not in (
-        AwardStatus.TO_NOTIFY,
-        AwardStatus.NOTIFIED,
+    return (
+        award.status in HOLDING
+        and award.status not in (AwardStatus.TO_NOTIFY, AwardStatus.NOTIFIED)
+        and award.entry.erased_at is None
     )
 
 
