@@ -75,12 +75,14 @@ def queue_mail(
     html: str | None = None,
     sender_name: str = "",
     reply_to: str = "",
+    list_unsubscribe: str = "",
 ) -> None:
     """Write a message to the outbox in the current transaction.
 
     One Core INSERT, no ORM object: the entry form writes one message per entry, and nothing
     reads the message back in the same request. ``sender_name`` and ``reply_to`` make the mail
-    speak for the organization (its name before our address, answers going to it).
+    speak for the organization (its name before our address, answers going to it);
+    ``list_unsubscribe`` is the entrant's one-click address to stop marketing (RFC 8058).
     """
     now = utcnow()
     db.session.execute(
@@ -93,6 +95,7 @@ def queue_mail(
             "html": html,
             "sender_name": one_line(sender_name),
             "reply_to": one_line(reply_to),
+            "list_unsubscribe": one_line(list_unsubscribe),
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
@@ -121,6 +124,10 @@ def _build(message: OutboxMessage, sender: str) -> EmailMessage:
         email["Reply-To"] = one_line(message.reply_to)
     email["Subject"] = one_line(message.subject)
     email["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1])
+    if message.list_unsubscribe:
+        # RFC 8058: mail programs show an "Unsubscribe" button that POSTs to the address.
+        email["List-Unsubscribe"] = f"<{one_line(message.list_unsubscribe)}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     if message.html:
         email.add_alternative(message.html, subtype="html")

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright_api  # the test extras: pip install -e '.[dev]'
 from sqlalchemy import select
+from test_mail import smtp  # noqa: F401 - the loopback SMTP server fixture
 from werkzeug.serving import make_server
 
+from contests.entries.rights import rights_url
 from contests.models import Entry
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of
@@ -255,7 +257,7 @@ def _public_pages(factory, museum, db) -> list[str]:
     """The pages entrants see, in French and English: form, embed, rules, draw."""
     paths = []
     for language, slug in (("fr", "jeu-fr"), ("en", "game-en")):
-        factory.contest(
+        contest = factory.contest(
             museum,
             publish=True,
             slug=slug,
@@ -266,6 +268,12 @@ def _public_pages(factory, museum, db) -> list[str]:
         )
         draw = _drawn_contest(factory, museum, db, f"{slug}-fini", language)
         paths += [f"/c/{slug}", f"/embed/{slug}", f"/c/{slug}/rules", f"/d/{draw.id}"]
+        # The entrant's data pages: the request form, their page, the unsubscribe page.
+        entry = factory.entry(
+            contest, email=f"droits-{language}@example.org", marketing_opt_in=True
+        )
+        me = "/me/" + rights_url(entry).split("/me/", 1)[1]
+        paths += [f"/c/{slug}/my-data", me, me + "/unsubscribe"]
     return paths
 
 
@@ -332,4 +340,50 @@ def test_public_pages_are_valid_html(app, db, factory, museum, client, tmp_path,
         if m.get("type") == "error"
     ]
     assert errors == []
-    assert len(files) == 8
+    assert len(files) == 14  # 7 pages, in French and English
+
+
+def test_an_entrant_uses_their_rights_from_the_mail_link(
+    app,
+    client,
+    db,
+    factory,
+    museum,
+    live,
+    browser,
+    smtp,  # noqa: F811 - the fixture imported above
+):
+    """From the link in the receipt mail (delivered through the loopback SMTP server): the page,
+    the JSON download, withdrawing consent to offers, erasure; then the link is dead."""
+    from contests.mail import deliver_pending
+    from helpers import enter
+
+    server, _ = live
+    factory.contest(museum, publish=True, slug="droits", min_age=0, language="fr")
+    enter(client, "droits", email="zoe@example.org", marketing_opt_in="y")
+    assert deliver_pending(smtp.url, "jeux@example.org") == (1, 0)
+    body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+    link = next(word for word in body.split() if "/me/" in word)
+    link = link.replace("http://localhost", server.url)
+    page = browser.new_page()
+    try:
+        page.goto(link)
+        assert page.locator("h1").inner_text() == "Vos données"
+        assert "zoe@example.org" in page.content()
+        with page.expect_download() as download:
+            page.get_by_text("Télécharger mes données (JSON)").click()
+        data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert data["entries"][0]["email"] == "zoe@example.org"
+        page.get_by_role("button", name="Retirer mon consentement aux offres").click()
+        assert "Votre consentement est retiré" in page.content()
+        _screenshot(page, "rights.png")
+        page.get_by_label("Je confirme que mes données doivent être effacées.").check()
+        page.get_by_role("button", name="Effacer mes données").click()
+        assert page.locator("h1").inner_text() == "Vos données sont effacées"
+        _screenshot(page, "rights-erased.png")
+        assert page.goto(link).status == 410
+    finally:
+        page.close()
+    db.session.expire_all()
+    entry = db.session.execute(select(Entry)).scalar_one()
+    assert entry.erased_at is not None and not entry.marketing_opt_in and entry.email == ""

@@ -84,6 +84,7 @@ def world(app, db, factory, museum):
         "kind": "won",
         "step": "delivered",
         "code": "ABCD",
+        "request_id": "1",
         "slug": "crawl",
         "number": "1",
         "token": "x",

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
+from test_worker import _worker_env, run_workers
 
 from contests.contest.publishing import publish_contest
 from contests.draw.verify import verify
@@ -16,7 +17,6 @@ from contests.winners.drawing import perform_draw
 from contests.winners.freezing import freeze_entrants
 from contests.winners.records import draw_of, receipt_inclusion
 from helpers import sign_in
-from test_worker import _worker_env, run_workers
 
 CLOSE = datetime(2024, 5, 1, 16, 0, tzinfo=UTC)
 #: Twelve months after the end: the entrants' data is due; the winners' (36 months) is not.

@@ -60,6 +60,7 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         # Not drawn: no draw or award exists yet; the contest in the path is what is refused.
         "draw_id": 1,
         "award_id": 1,
+        "request_id": 1,
         "kind": "won",
         "step": "delivered",
     }

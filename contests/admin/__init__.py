@@ -113,6 +113,7 @@ def contest_form_data(contest: Contest) -> dict:
 from . import (  # noqa: E402, F401
     audit_log,
     contests,
+    data_requests,
     documents,
     draws,
     embed,

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
 from ..mail import queue_mail
 from ..models import Contest, Entry, EntryStatus
+from .rights import unsubscribe_url
 
 CONFIRM_SALT = "entry-confirm"
 
@@ -43,7 +44,9 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
             url=url,
             hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
         )
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
+    queue_mail(
+        entry.email, subject, body, entry_id=entry.id, list_unsubscribe=unsubscribe_url(entry)
+    )
 
 
 def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
@@ -89,7 +92,9 @@ def queue_receipt(contest: Contest, entry: Entry) -> None:
             contest=contest,
             entry=entry,
         )
-    queue_mail(entry.email, subject, body, entry_id=entry.id)
+    queue_mail(
+        entry.email, subject, body, entry_id=entry.id, list_unsubscribe=unsubscribe_url(entry)
+    )
 
 
 class InvalidConfirmation(DomainError):

@@ -157,6 +157,32 @@ def _targets(contest: Contest, phase: str):
     return condition & (~winners if phase == ENTRANTS else winners)
 
 
+def erase(ids: list[int], now: datetime, claims: bool = False) -> tuple[int, int]:
+    """Erase these entries' personal data and delete the mail written to them (and, with
+    ``claims``, what their prize claims collected); return (mails deleted, claims erased)."""
+    mails = erased_claims = 0
+    for start in range(0, len(ids), 5000):  # bounded statements, whatever the contest's size
+        batch = ids[start : start + 5000]
+        mails += db.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.entry_id.in_(batch))
+        ).rowcount
+        if claims:
+            erased_claims += db.session.execute(
+                update(Award).where(Award.entry_id.in_(batch)).values(**ERASED_CLAIM)
+            ).rowcount
+        db.session.execute(
+            update(Entry)
+            .where(Entry.id.in_(batch))
+            .values(
+                **ERASED,
+                identity_key=literal("erased:") + cast(Entry.id, String),
+                erased_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return mails, erased_claims
+
+
 def _count(condition) -> int:
     return db.session.execute(select(func.count()).select_from(Entry).where(condition)).scalar()
 
@@ -186,26 +212,7 @@ def purge_contest(
     if claimed != 1:
         return None
     ids = list(db.session.execute(targets).scalars())
-    mails = claims = 0
-    for start in range(0, len(ids), 5000):  # bounded statements, whatever the contest's size
-        batch = ids[start : start + 5000]
-        mails += db.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.entry_id.in_(batch))
-        ).rowcount
-        if phase == WINNERS:
-            claims += db.session.execute(
-                update(Award).where(Award.entry_id.in_(batch)).values(**ERASED_CLAIM)
-            ).rowcount
-        db.session.execute(
-            update(Entry)
-            .where(Entry.id.in_(batch))
-            .values(
-                **ERASED,
-                identity_key=literal("erased:") + cast(Entry.id, String),
-                erased_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+    mails, claims = erase(ids, now, claims=phase == WINNERS)
     kept = _count(Entry.id.in_(_winner_ids(contest))) if phase == ENTRANTS else 0
     result = Purge(contest.id, contest.slug, phase, len(ids), mails, kept, claims)
     audit.record(

@@ -6,6 +6,7 @@ from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
 from .organization import Membership, Organization, User, UserSession
+from .rights import DataRequest, RequestKind
 from .rules import RulesVersion
 from .transparency import LogEntry
 
@@ -16,6 +17,8 @@ __all__ = [
     "AuditEvent",
     "Consent",
     "ConsentText",
+    "DataRequest",
+    "RequestKind",
     "OutboxMessage",
     "Question",
     "Contest",

@@ -140,6 +140,8 @@ class Consent(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     text_sha256: Mapped[str] = mapped_column(ForeignKey("consent_texts.sha256"))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the entrant withdrew it (marketing): the proof of what was given, and until when.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     entry: Mapped[Entry] = relationship(back_populates="consents")
     text: Mapped[ConsentText] = relationship()
@@ -159,6 +161,8 @@ class OutboxMessage(db.Model):
     #: The organization the mail speaks for: the From display name and the Reply-To address.
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     reply_to: Mapped[str] = mapped_column(String(254), default="")
+    #: The entrant's one-click address to stop marketing (RFC 8058), sent as List-Unsubscribe.
+    list_unsubscribe: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: Which entry the mail is about, so a resend can find and supersede it.
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), index=True

@@ -58,4 +58,13 @@ def page(contest: Contest, embed: bool, body, status: int | None = None):
 
 
 # The views register themselves on ``bp`` when their module is imported.
-from . import assets, claims, draws, entry, receipts, rules, transparency  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    assets,
+    claims,
+    draws,
+    entry,
+    receipts,
+    rights,
+    rules,
+    transparency,
+)

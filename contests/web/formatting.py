@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
 from ..entries.receipts import receipt_line, receipt_url
+from ..entries.rights import rights_url
 
 
 def money(minor: int, currency: str) -> str:
@@ -49,6 +50,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_global(receipt_line, "receipt_line")
     app.add_template_global(receipt_url, "receipt_url")
+    app.add_template_global(rights_url, "rights_url")
 
     @app.context_processor
     def current_language():

@@ -247,10 +247,9 @@ def perform_draw(
         # Frozen earlier, at the close: not hashed again. The file's SHA-256 is checked against
         # the one published then (from the record's summary, below) and the seed uses the root
         # published then; the verifier recomputes both from the published file.
-        if listing.ids is not None:  # read and checked at the freeze
-            frozen = protocol.FrozenList.from_arrays(
-                listing.entrants_file, listing.ids, listing.weights
-            )
+        arrays = listing.arrays()
+        if arrays is not None:  # read and checked at the freeze
+            frozen = protocol.FrozenList.from_arrays(listing.entrants_file, *arrays)
         else:
             frozen = protocol.FrozenList.from_file(listing.entrants_file)
         try:

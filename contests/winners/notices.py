@@ -12,6 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..entries.rights import rights_url, unsubscribe_url
 from ..mail import queue_mail
 from ..models import Award, Contest
 
@@ -59,6 +60,7 @@ def _queue(award: Award, kind: str, **values) -> None:
         contest,
         first_name=award.entry.first_name,
         prize=_prize_title(contest, award.prize_position),
+        rights=rights_url(award.entry),
         **values,
     )
     queue_mail(
@@ -69,6 +71,7 @@ def _queue(award: Award, kind: str, **values) -> None:
         html=html,
         sender_name=sender_name(contest),
         reply_to=contest.contact_email,
+        list_unsubscribe=unsubscribe_url(award.entry),
     )
 
 
