@@ -99,6 +99,7 @@ with app.app_context():
 _TIMING_SNIPPET = """
 import json, sys, time
 from datetime import datetime
+from sqlalchemy import text
 from contests import create_app
 from contests.extensions import db
 from contests.models import Contest
@@ -107,6 +108,19 @@ from contests.winners.freezing import freeze_entrants
 app = create_app()
 now = datetime.fromisoformat(sys.argv[2])
 timings = []
+
+def settle():
+    # A rolled-back draw leaves 80 MB of dead rows on PostgreSQL and WAL to checkpoint; a real
+    # server draws once, and autovacuum and checkpoints would have settled them: so does this.
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM draw_list_blocks, draw_lists, draws, audit_events"))
+        try:
+            connection.execute(text("CHECKPOINT"))
+        except Exception:
+            pass
+
 with app.app_context():
     for _ in range(3):
         contest = db.session.get(Contest, int(sys.argv[1]))
@@ -114,6 +128,7 @@ with app.app_context():
         perform_draw(contest, ["4 8 15 16 23 42"], None, now)
         timings.append(time.perf_counter() - started)
         db.session.rollback()
+        settle()
     contest = db.session.get(Contest, int(sys.argv[1]))
     started = time.perf_counter()
     freeze_entrants(contest, now)

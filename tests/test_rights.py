@@ -2,6 +2,8 @@
 it lets them see, download, withdraw and erase, one-click unsubscribe (RFC 8058), and the
 organizer's view of the requests with their one-month deadline."""
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -224,3 +226,47 @@ def test_the_entrant_page_speaks_french_for_a_french_contest(app, client, db, fa
     enter(client, "fr", email="zoe@example.org")
     html = client.get(_mailed_link(db, "zoe@example.org")).get_data(as_text=True)
     assert "Vos données" in html and "Effacer mes données" in html
+
+
+def test_the_proof_of_consents_survives_the_erasure(app, client, db, museum, open_contest):
+    enter(client, "ouvert", email="zoe@example.org", marketing_opt_in="y")
+    enter(client, "ouvert", email="=cmd@example.org")
+    link = _mailed_link(db, "zoe@example.org")
+    post_form(client, link + "/erase", {"confirm": "yes"}, page=link)
+    sign_in(client, "alice@example.org")
+    response = client.get(f"/admin/o/{museum.id}/consents.csv")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:4] == ["contest", "entry", "email", "kind"]
+    erased = [row for row in rows[1:] if row[2] == ""]
+    assert {row[3] for row in erased} == {"rules", "marketing"}  # kept, by entry number only
+    assert all(len(row[6]) == 64 for row in rows[1:])  # the wording's version
+    assert any(row[2] == "'=cmd@example.org" for row in rows)  # formula defused
+
+
+def test_the_record_of_processing_without_a_published_contest(app, client, db, museum):
+    sign_in(client, "alice@example.org")
+    page = client.get(f"/admin/o/{museum.id}/register?lang=en").get_data(as_text=True)
+    assert "No published contest yet" in page
+
+
+def test_the_record_lists_what_each_contest_collects(app, client, db, factory, museum):
+    factory.contest(
+        museum,
+        publish=True,
+        slug="registre",
+        min_age=0,
+        phone_field="required",
+        ask_birth_date=True,
+        data_retention_months=6,
+        winners_retention_months=24,
+    )
+    sign_in(client, "alice@example.org")
+    english = client.get(f"/admin/o/{museum.id}/register?lang=en").get_data(as_text=True)
+    assert "Record of processing activities" in english and "Phone number" in english
+    assert "Date of birth" in english and "Postal code" not in english
+    assert "Entrants: 6 months after the end of the contest" in english
+    assert "Winners: 24 months after the end of the contest" in english
+    french = client.get(f"/admin/o/{museum.id}/register?lang=fr").get_data(as_text=True)
+    assert "Registre des activités de traitement" in french and "Numéro de téléphone" in french

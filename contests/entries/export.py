@@ -101,7 +101,11 @@ def entries_csv(
 ) -> Iterator[str]:
     """Stream the CSV text in chunks: UTF-8 BOM first so Excel reads accents, every cell
     neutralized."""
-    rows = entry_rows(contest, entries)
+    return csv_chunks(entry_rows(contest, entries), separator, bom)
+
+
+def csv_chunks(rows: Iterable[list[str]], separator: str = ",", bom: bool = True) -> Iterator[str]:
+    """Rows as CSV text in chunks, UTF-8 BOM first, every cell neutralized."""
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
