@@ -72,7 +72,6 @@ def upgrade():
         )
 
 
-
 def downgrade():
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("list_unsubscribe")

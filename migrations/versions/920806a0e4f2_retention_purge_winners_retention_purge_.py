@@ -21,9 +21,7 @@ depends_on = None
 def upgrade():
     op.add_column("contests", sa.Column("winners_retention_months", sa.Integer(), nullable=True))
     op.add_column("contests", sa.Column("purged_at", sa.DateTime(), nullable=True))
-    op.add_column(
-        "contests", sa.Column("winners_purged_at", sa.DateTime(), nullable=True)
-    )
+    op.add_column("contests", sa.Column("winners_purged_at", sa.DateTime(), nullable=True))
     op.add_column("entries", sa.Column("erased_at", sa.DateTime(), nullable=True))
 
 
