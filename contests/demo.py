@@ -217,20 +217,7 @@ def _create_finished_contest(organization: Organization, user: User, now: dateti
         entropy_sources="",
         entropy_format="drand-mainnet",
     )
-    opened = contest.starts_at
-    publish_contest(contest, user, opened - timedelta(days=1))
-    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
-    for n in range(FINISHED_ENTRIES):
-        submit_entry(
-            contest,
-            EntryInput(
-                first_name="Participant",
-                last_name=f"n°{n + 1}",
-                email=f"participant{n + 1}@example.org",
-                consent_texts=consent,
-            ),
-            opened + timedelta(minutes=7 * n),
-        )
+    _publish_and_enter(contest, user, FINISHED_ENTRIES, "Participant", "participant", minutes=7)
     # As the worker would have: the list frozen at the close, drawn on the announced date.
     freeze_entrants(contest, contest.ends_at)
     perform_draw(contest, [json.dumps(RECORDED_ROUND)], user, contest.draw_at)
@@ -260,20 +247,7 @@ def _create_purged_contest(organization: Organization, user: User, now: datetime
         data_retention_months=12,
         winners_retention_months=24,
     )
-    opened = contest.starts_at
-    publish_contest(contest, user, opened - timedelta(days=1))
-    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
-    for n in range(PURGED_ENTRIES):
-        submit_entry(
-            contest,
-            EntryInput(
-                first_name="Ancien",
-                last_name=f"participant n°{n + 1}",
-                email=f"ancien{n + 1}@example.org",
-                consent_texts=consent,
-            ),
-            opened + timedelta(hours=9 * n),
-        )
+    _publish_and_enter(contest, user, PURGED_ENTRIES, "Ancien", "ancien", minutes=9 * 60)
     freeze_entrants(contest, contest.ends_at)
     perform_draw(contest, ["3 14 15 92 65"], user, contest.draw_at)
     delivered = contest.draw_at + timedelta(days=20)
@@ -287,3 +261,24 @@ def _create_purged_contest(organization: Organization, user: User, now: datetime
         contest, retention.WINNERS, retention.retention_end(contest, winners=True)
     )
     return contest
+
+
+def _publish_and_enter(
+    contest: Contest, user: User, count: int, first_name: str, mailbox: str, minutes: int
+) -> None:
+    """Publish a past demo contest the day before it opened and enter ``count`` people, one every
+    ``minutes`` from the opening, through the real submission path."""
+    opened = contest.starts_at
+    publish_contest(contest, user, opened - timedelta(days=1))
+    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
+    for n in range(count):
+        submit_entry(
+            contest,
+            EntryInput(
+                first_name=first_name,
+                last_name=f"n°{n + 1}",
+                email=f"{mailbox}{n + 1}@example.org",
+                consent_texts=consent,
+            ),
+            opened + timedelta(minutes=minutes * n),
+        )

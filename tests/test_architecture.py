@@ -35,8 +35,12 @@ DOMAIN = (
     "contests.demo",
 )
 PURE = ("contests.identity", "contests.timezones", "contests.money", "contests.errors")
-#: The one sideways arrow the document names: the contest fields are WTForms fields.
-SIDEWAYS = {("contests.contest.fields", "contests.web.forms")}
+#: The sideways arrows the document names: the contest, prize and question fields are WTForms
+#: fields.
+SIDEWAYS = {
+    ("contests.contest.fields", "contests.web.forms"),
+    ("contests.contest.question_fields", "contests.web.forms"),
+}
 
 
 def _module_name(path: Path) -> str:

@@ -11,7 +11,13 @@ from flask_login import current_user
 
 from ..contest.editing import create_contest, update_contest
 from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
-from ..contest.transfer import MAX_FILE_BYTES, export_contest, import_contest, read_contest_file
+from ..contest.transfer import (
+    MAX_FILE_BYTES,
+    duplicate_contest,
+    export_contest,
+    import_contest,
+    read_contest_file,
+)
 from ..entries import retention
 from ..links import external_url, public_base
 from ..models import State
@@ -96,6 +102,21 @@ def archive(contest_id: int):
             archive_contest(contest, current_user, utcnow())
         if outcome.ok:
             flash(_("Contest archived."), "success")
+    return redirect(url_for("admin.contest", contest_id=contest_id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/duplicate", methods=["POST"])
+def duplicate(contest_id: int):
+    """A new draft with everything this contest holds but its dates, to run it again."""
+    contest = load_contest(contest_id)
+    if ActionForm().validate_on_submit():
+        with change() as outcome:
+            copy_id = duplicate_contest(contest, current_user).id
+        if outcome.ok:
+            flash(
+                _("Copy created as a draft: set its dates, check its terms, publish it."), "success"
+            )
+            return redirect(url_for("admin.edit_contest", contest_id=copy_id))
     return redirect(url_for("admin.contest", contest_id=contest_id))
 
 

@@ -5,19 +5,19 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     PasswordField,
-    SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..contest.amendment import AMENDABLE_FIELDS
 from ..contest.fields import ContestFields, PrizeFields
+from ..contest.question_fields import QuestionFields
 from ..web.forms import Form
 
 ContestForm = ContestFields
 PrizeForm = PrizeFields
+QuestionForm = QuestionFields
 
 
 class OrganizationForm(Form):
@@ -53,30 +53,6 @@ class ActionForm(Form):
 
 class DisqualifyForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-
-
-class QuestionForm(Form):
-    label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(
-        _l("Answer"),
-        choices=[
-            SelectChoice("text", _l("Short text")),
-            SelectChoice("choice", _l("One choice among options")),
-        ],
-    )
-    choices = TextAreaField(
-        _l("Options"),
-        description=_l("One per line, for a choice question."),
-        validators=[Optional(), Length(max=2000)],
-    )
-    required = BooleanField(_l("Answer required"), default=True)
-
-    def validate_choices(self, field):
-        options = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
-        if self.kind.data == "choice" and len(options) < 2:
-            raise ValidationError(_l("Give at least two options, one per line."))
-        if len(set(options)) != len(options):
-            raise ValidationError(_l("Each option must be different."))
 
 
 class AmendRulesForm(Form):

@@ -6,9 +6,12 @@ validators as the admin form and reports all problems at once, each with its JSO
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -16,12 +19,28 @@ from ..errors import ValidationFailed
 from ..models import Contest, Organization, User
 from ..money import format_amount_plain
 from ..timezones import utc_to_local
-from .editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS, add_prize, create_contest, slug_taken
+from .editing import (
+    EDITABLE_FIELDS,
+    LOCAL_TIME_FIELDS,
+    add_prize,
+    add_question,
+    create_contest,
+    slug_taken,
+)
+from .embedding import (
+    allowed_origins,
+    check_color,
+    normalize_logo,
+    parse_origins,
+    update_embed_settings,
+)
 from .fields import DATETIME_FORMAT, ContestFields, PrizeFields
+from .question_fields import QuestionFields
 
 FORMAT = "contests/contest"
 VERSION = 1
 MAX_PRIZES = 100
+MAX_QUESTIONS = 50
 #: A contest file is a few kilobytes; anything near this is not one.
 MAX_FILE_BYTES = 2_000_000
 
@@ -46,7 +65,28 @@ def export_contest(contest: Contest) -> dict[str, Any]:
         }
         for p in contest.prizes
     ]
-    return {"format": FORMAT, "version": VERSION, "contest": body, "prizes": prizes}
+    questions = [
+        {
+            "label": q.label,
+            "kind": q.kind,
+            "choices": [c for c in q.choices.splitlines() if c],
+            "required": q.required,
+        }
+        for q in contest.questions
+    ]
+    look = {
+        "embed_origins": allowed_origins(contest),
+        "brand_color": contest.brand_color,
+        "logo_png": base64.b64encode(contest.logo_png).decode() if contest.logo_sha256 else None,
+    }
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "contest": body,
+        "prizes": prizes,
+        "questions": questions,
+        "look": look,
+    }
 
 
 def read_contest_file(raw: bytes) -> Any:
@@ -99,7 +139,9 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
                 )
             )
         )
-    problems += _unknown_keys(document, ("format", "version", "contest", "prizes"), "$")
+    problems += _unknown_keys(
+        document, ("format", "version", "contest", "prizes", "questions", "look"), "$"
+    )
     contest_obj = document.get("contest")
     prizes_obj = document.get("prizes", [])
     contest_values: dict = {}
@@ -133,16 +175,90 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
                 prize_values.append(form.values())
             for name, errors in form.errors.items():
                 problems += [f"{path}.{name}: {e}" for e in errors]
+    question_values = _questions(document.get("questions", []), problems)
+    look = _look(document.get("look") or {}, problems)
     if problems:
         raise ValidationFailed({"file": problems})
-    return contest_values, prize_values
+    return contest_values, prize_values, question_values, look
+
+
+def _questions(questions_obj: Any, problems: list[str]) -> list[dict]:
+    """The custom questions, through the admin form's own checks."""
+    values: list[dict] = []
+    if not isinstance(questions_obj, list) or len(questions_obj) > MAX_QUESTIONS:
+        problems.append(
+            "questions: " + str(_l("must be a list of at most %(n)d questions", n=MAX_QUESTIONS))
+        )
+        return values
+    for index, question in enumerate(questions_obj):
+        path = f"questions[{index}]"
+        if not isinstance(question, dict):
+            problems.append(f"{path}: " + str(_l("must be an object")))
+            continue
+        problems += _unknown_keys(question, ("label", "kind", "choices", "required"), path)
+        choices = question.get("choices") or []
+        if not isinstance(choices, list):
+            problems.append(f"{path}.choices: " + str(_l("must be a list of options")))
+            continue
+        data = MultiDict(
+            [
+                ("label", str(question.get("label") or "")),
+                ("kind", str(question.get("kind") or "text")),
+                ("choices", "\n".join(str(choice) for choice in choices)),
+                *([("required", "y")] if question.get("required", True) is True else []),
+            ]
+        )
+        form = QuestionFields(formdata=data, meta={"csrf": False})
+        if form.validate():
+            values.append({k: form[k].data for k in ("label", "kind", "choices", "required")})
+        for name, errors in form.errors.items():
+            problems += [f"{path}.{name}: {e}" for e in errors]
+    return values
+
+
+def _look(look_obj: Any, problems: list[str]) -> dict:
+    """Who may embed the form and how it looks, through the embed page's own checks."""
+    if not isinstance(look_obj, dict):
+        problems.append("look: " + str(_l("must be an object")))
+        return {}
+    problems += _unknown_keys(look_obj, ("embed_origins", "brand_color", "logo_png"), "look")
+    origins = look_obj.get("embed_origins") or []
+    if not isinstance(origins, list):
+        problems.append("look.embed_origins: " + str(_l("must be a list of addresses")))
+        origins = []
+    text = "\n".join(str(origin) for origin in origins)
+    logo = None
+    checks = (
+        ("embed_origins", lambda: parse_origins(text)),
+        ("brand_color", lambda: check_color(str(look_obj.get("brand_color") or ""))),
+        ("logo_png", lambda: _logo(look_obj.get("logo_png"))),
+    )
+    for name, check in checks:  # each checked, so that every problem is listed at once
+        try:
+            found = check()
+        except ValidationFailed as error:
+            messages = [m for found in error.errors.values() for m in found]
+            problems += [f"look.{name}: {m}" for m in messages]
+        else:
+            logo = found if name == "logo_png" else logo
+    return {"origins": text, "color": str(look_obj.get("brand_color") or ""), "logo": logo}
+
+
+def _logo(encoded) -> bytes | None:
+    """The logo from its base64 PNG, re-encoded as an upload would be."""
+    if not encoded:
+        return None
+    try:
+        return normalize_logo(base64.b64decode(str(encoded), validate=True))
+    except (binascii.Error, ValueError):
+        raise ValidationFailed({"logo": [_l("must be a PNG image in base64")]}) from None
 
 
 def import_contest(
     organization: Organization, document: Any, actor: User | None, slug: str | None = None
 ) -> Contest:
     """Create a draft contest from an exported document (all or nothing)."""
-    contest_values, prize_values = parse_contest_document(document)
+    contest_values, prize_values, question_values, look = parse_contest_document(document)
     if slug:
         contest_values["slug"] = slug
     if contest_values.get("slug") and slug_taken(contest_values["slug"]):
@@ -162,4 +278,22 @@ def import_contest(
     contest = create_contest(organization, contest_values, actor)
     for values in prize_values:
         add_prize(contest, values, actor)
+    for values in question_values:
+        add_question(contest, values, actor)
+    if look and (look["origins"] or look["color"] or look["logo"]):
+        update_embed_settings(contest, look["origins"], look["color"], look["logo"], False, actor)
     return contest
+
+
+def duplicate_contest(contest: Contest, actor: User | None) -> Contest:
+    """A new draft of the same organization with everything the contest holds (terms, prizes,
+    questions, look), titled as a copy, under a free address and without dates: the organizer
+    sets the new ones."""
+    document = export_contest(contest)
+    body = document["contest"]
+    with force_locale(contest.language):  # the title speaks the contest's language
+        body["title"] = str(_l("%(title)s (copy)", title=contest.title))[:200]
+    body["slug"] = None
+    for name in LOCAL_TIME_FIELDS:
+        body[name] = None
+    return import_contest(contest.organization, document, actor)

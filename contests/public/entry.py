@@ -306,6 +306,25 @@ def confirm(slug: str, token: str):
     ), (409 if closed and entry.status == EntryStatus.PENDING else 200)
 
 
+def email_form_posted(contest: Contest, form) -> bool:
+    """An email form of a public page (resend, my data) posted with its contest-bound token
+    (400 otherwise: it stands for the CSRF token, cookies being blocked in third-party frames),
+    from our own origin, with a valid address."""
+    config = current_app.config
+    try:
+        check_token(
+            config["SECRET_KEY"],
+            form.form_token.data,
+            contest.id,
+            utcnow(),
+            0,
+            config["FORM_TOKEN_MAX_AGE"],
+        )
+    except FormTokenError:
+        abort(400)
+    return form.validate() and same_origin()
+
+
 @bp.route("/c/<slug>/resend", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(lambda: current_app.config["RESEND_LIMIT_PER_IP"], methods=["POST"])
@@ -315,23 +334,10 @@ def resend(slug: str):
     contest = load_contest(slug)
     form = ResendForm()
     sent = False
-    if request.method == "POST":
-        config = current_app.config
-        try:
-            check_token(
-                config["SECRET_KEY"],
-                form.form_token.data,
-                contest.id,
-                utcnow(),
-                0,
-                config["FORM_TOKEN_MAX_AGE"],
-            )
-        except FormTokenError:
-            abort(400)
-        if form.validate() and same_origin():
-            with change(show=False) as outcome:
-                resend_confirmation(contest, form.email.data, public_base(), utcnow())
-            sent = outcome.ok
+    if request.method == "POST" and email_form_posted(contest, form):
+        with change(show=False) as outcome:
+            resend_confirmation(contest, form.email.data, public_base(), utcnow())
+        sent = outcome.ok
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = render_template("public/resend.html", contest=contest, form=form, sent=sent)
     return _deliver_mail_after_response(current_app.make_response(response)) if sent else response

@@ -28,10 +28,10 @@ from ..entries.rights import (
 from ..extensions import csrf, limiter
 from ..models.types import utcnow
 from ..web.boundary import change
-from ..web.form_tokens import FormTokenError, check_token, issue_token
+from ..web.form_tokens import issue_token
 from ..web.forms import Form
-from . import bp, load_contest, same_origin
-from .entry import _deliver_mail_after_response
+from . import bp, load_contest
+from .entry import _deliver_mail_after_response, email_form_posted
 from .forms import ResendForm
 
 
@@ -157,23 +157,10 @@ def ask_for_my_data(slug: str):
     contest = load_contest(slug)
     form = ResendForm()
     sent = False
-    if request.method == "POST":
-        config = current_app.config
-        try:
-            check_token(
-                config["SECRET_KEY"],
-                form.form_token.data,
-                contest.id,
-                utcnow(),
-                0,
-                config["FORM_TOKEN_MAX_AGE"],
-            )
-        except FormTokenError:
-            abort(400)
-        if form.validate() and same_origin():
-            with change(show=False) as outcome:
-                mail_rights_link(contest, form.email.data)
-            sent = outcome.ok
+    if request.method == "POST" and email_form_posted(contest, form):
+        with change(show=False) as outcome:
+            mail_rights_link(contest, form.email.data)
+        sent = outcome.ok
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = current_app.make_response(
         render_template("public/rights_request.html", contest=contest, form=form, sent=sent)
