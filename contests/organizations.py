@@ -45,9 +45,16 @@ def organization_named(name: str) -> Organization | None:
 
 
 def add_member(
-    organization: Organization, email: str, password: str | None, actor: User | None
+    organization: Organization,
+    email: str,
+    password: str | None,
+    actor: User | None,
+    role: str = "editor",
 ) -> User:
-    """Give an organizer access to an organization, creating the account if a password is given."""
+    """Give an organizer access to an organization, creating the account if a password is given.
+
+    For the operator's command line and the tests; in the workspace, owners invite instead
+    (``members.invite``), so that nobody joins without accepting."""
     user = find_user(email)
     if user is None:
         if not password:
@@ -72,7 +79,7 @@ def add_member(
         )
     ).scalar_one_or_none()
     if already is None:
-        db.session.add(Membership(user=user, organization=organization, role="member"))
+        db.session.add(Membership(user=user, organization=organization, role=role))
         db.session.flush()
         audit.record(
             "organization.member_added",
@@ -99,7 +106,7 @@ def create_organizer(
     if organization is None:
         organization = create_organization(organization_name, owner=user)
     else:
-        db.session.add(Membership(user=user, organization=organization, role="member"))
+        db.session.add(Membership(user=user, organization=organization, role="editor"))
     audit.record("user.created", organization_id=organization.id, user_id=user.id)
     return user, organization
 

@@ -85,6 +85,8 @@ def world(app, db, factory, museum):
         "step": "delivered",
         "code": "ABCD",
         "request_id": "1",
+        "membership_id": "1",
+        "invitation_id": "1",
         "slug": "crawl",
         "number": "1",
         "token": "x",

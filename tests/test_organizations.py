@@ -1,9 +1,13 @@
 """Organizations and their members, from the organizer's workspace."""
 
+import re
+
 from sqlalchemy import func, select
 
-from contests.models import Membership, Organization, User
-from helpers import post_form, sign_in
+from contests.members import role_of
+from contests.models import Contest, Membership, Organization, OutboxMessage, User
+from contests.organizations import add_member
+from helpers import csrf_from, post_form, sign_in
 
 
 def test_create_organization_and_switch(app, client, factory, db):
@@ -23,42 +27,125 @@ def test_create_organization_and_switch(app, client, factory, db):
     )
 
 
-def test_add_members(app, client, factory, db):
+def _invitation_link(db, email: str) -> str:
+    body = db.session.execute(
+        select(OutboxMessage.body)
+        .where(OutboxMessage.recipient == email)
+        .order_by(OutboxMessage.id.desc())
+    ).scalar()
+    return (
+        re.search(r"https?://\S+/auth/invitation/\S+", body)
+        .group(0)
+        .replace("http://localhost", "")
+    )
+
+
+def test_an_invitation_is_accepted_by_the_invitee_not_imposed(app, client, factory, db):
     alice = factory.user("alice@example.org")
     factory.user("bob@example.org")
     museum = factory.organization("Musée", owner=alice)
     sign_in(client, "alice@example.org")
     url = f"/admin/o/{museum.id}/members"
-    # An existing organizer joins without a password.
-    assert post_form(client, url, {"email": "Bob@example.org"}).status_code == 302
-    # A new one needs an initial password, long enough.
-    response = post_form(client, url, {"email": "carol@example.org"})
-    assert response.status_code == 400 and "give an initial password" in response.get_data(
-        as_text=True
-    )
-    response = post_form(client, url, {"email": "carol@example.org", "password": "short"})
-    assert response.status_code == 400 and "at least 10 characters" in response.get_data(
-        as_text=True
-    )
-    response = post_form(client, url, {"email": "not an email", "password": "long enough pw"})
+    # An existing organizer and a new address: the same answer, and nobody joins yet.
+    for email in ("Bob@example.org", "carol@example.org"):
+        response = post_form(client, url, {"email": email, "role": "editor"})
+        assert response.status_code == 302
+    response = post_form(client, url, {"email": "not an email", "role": "editor"})
     assert response.status_code == 400 and "Enter a valid email address" in response.get_data(
         as_text=True
     )
-    assert (
-        post_form(
-            client, url, {"email": "carol@example.org", "password": "long enough pw"}
-        ).status_code
-        == 302
-    )
     db.session.expire_all()
-    assert db.session.execute(select(func.count()).select_from(User)).scalar() == 3
-    assert db.session.execute(select(func.count()).select_from(Membership)).scalar() == 3
+    assert db.session.execute(select(func.count()).select_from(Membership)).scalar() == 1
     page = client.get(url).get_data(as_text=True)
-    assert "bob@example.org" in page and "carol@example.org" in page
-    # Carol can sign in and sees the museum.
-    other = app.test_client()
-    sign_in(other, "carol@example.org", "long enough pw")
-    assert "Musée" in other.get("/admin/organizations").get_data(as_text=True)
+    assert 'data-invitation="bob@example.org"' in page
+    assert 'data-invitation="carol@example.org"' in page
+
+    # Bob signs in and accepts; signed in as somebody else, he could not.
+    bob = app.test_client()
+    link = _invitation_link(db, "bob@example.org")
+    assert "An account exists for bob@example.org" in bob.get(link).get_data(as_text=True)
+    sign_in(bob, "bob@example.org")
+    post_form(bob, link)
+    bob_user = db.session.execute(select(User).where(User.email == "bob@example.org")).scalar()
+    assert role_of(bob_user, museum.id) == "editor"
+    assert bob.get(link).status_code == 410  # used once
+
+    # Carol has no account: she chooses her password on the page, and is signed in.
+    carol = app.test_client()
+    link = _invitation_link(db, "carol@example.org")
+    response = post_form(carol, link, {"password": "short"})
+    assert response.status_code == 400 and "at least 10 characters" in response.get_data(
+        as_text=True
+    )
+    assert post_form(carol, link, {"password": "mots de passe longs"}).status_code == 302
+    assert "Musée" in carol.get("/admin/organizations").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Membership)).scalar() == 3
+    # A forged or tampered link is nothing.
+    assert app.test_client().get("/auth/invitation/xyz").status_code == 404
+
+
+def test_a_viewer_sees_but_cannot_change_anything(app, client, factory, db):
+    """The client's read-only login: every page opens, every change is refused (403), on every
+    POST route of the workspace."""
+    alice = factory.user("alice@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    contest = factory.contest(museum, slug="vue", prizes=1)
+    add_member(museum, "client@example.org", "mots de passe longs", None, role="viewer")
+    db.session.commit()
+    sign_in(client, "client@example.org", "mots de passe longs")
+    assert client.get(f"/admin/o/{museum.id}/contests/{contest.id}").status_code == 200
+    assert client.get(f"/admin/o/{museum.id}/members").status_code == 200
+    ids = {
+        "org_id": museum.id,
+        "contest_id": contest.id,
+        "prize_id": contest.prizes[0].id,
+        "question_id": 1,
+        "entry_id": 1,
+        "draw_id": 1,
+        "award_id": 1,
+        "request_id": 1,
+        "membership_id": 1,
+        "invitation_id": 1,
+        "kind": "won",
+        "step": "delivered",
+        "fmt": "png",
+    }
+    html = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin/o/") or "POST" not in rule.methods:
+            continue
+        path = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        response = client.post(path, data={"csrf_token": csrf_from(html)})
+        assert response.status_code == 403, f"POST {path} answered {response.status_code}"
+        checked += 1
+    assert checked > 20
+    db.session.expire_all()
+    assert db.session.get(Contest, contest.id).title == contest.title
+
+
+def test_only_an_owner_manages_members_and_one_owner_always_stays(app, client, factory, db):
+    alice = factory.user("alice@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    add_member(museum, "ed@example.org", "mots de passe longs", None, role="editor")
+    db.session.commit()
+    editor = app.test_client()
+    sign_in(editor, "ed@example.org", "mots de passe longs")
+    url = f"/admin/o/{museum.id}/members"
+    assert post_form(editor, url, {"email": "x@example.org", "role": "owner"}).status_code == 403
+    page = editor.get(url).get_data(as_text=True)
+    assert "Send the invitation" not in page
+    sign_in(client, "alice@example.org")
+    alice_membership = db.session.execute(
+        select(Membership.id).where(Membership.user_id == alice.id)
+    ).scalar()
+    response = post_form(
+        client, f"{url}/{alice_membership}", {"action": "role", "role": "editor"}, page=url
+    )
+    assert "at least one owner" in client.get(url).get_data(as_text=True)
+    db.session.expire_all()
+    assert role_of(alice, museum.id) == "owner" and response.status_code == 302
 
 
 def test_oversized_upload_is_refused_cleanly(app, client, factory):

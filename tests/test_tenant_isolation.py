@@ -61,6 +61,8 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "draw_id": 1,
         "award_id": 1,
         "request_id": 1,
+        "membership_id": 1,
+        "invitation_id": 1,
         "kind": "won",
         "step": "delivered",
     }

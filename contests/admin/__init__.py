@@ -8,12 +8,13 @@ anything outside the organization in the URL, so a view never sees another clien
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, session
+from flask import Blueprint, abort, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..contest.editing import EDITABLE_FIELDS, LOCAL_TIME_FIELDS
 from ..extensions import db, login_manager
+from ..members import role_of
 from ..models import Contest, Draw, DrawState, Entry, Prize, Question
 from ..organizations import membership_organization, organizations_of
 from ..timezones import utc_to_local
@@ -44,13 +45,22 @@ def require_membership():
     """Sign-in for the whole workspace; an organization the user is not in does not exist (404)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    g.org = None
+    g.org, g.role = None, None
     if g.org_id is not None:
         g.org = membership_organization(current_user, g.org_id)
         if g.org is None:
             abort(404)
         session["org_id"] = g.org.id
+        g.role = role_of(current_user, g.org.id)
+        if g.role == "viewer" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            abort(403)  # a read-only login: every change is a POST
     return None
+
+
+def require_owner() -> None:
+    """Members and invitations are the owner's."""
+    if g.role != "owner":
+        abort(403)
 
 
 @bp.context_processor

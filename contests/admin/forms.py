@@ -2,12 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    PasswordField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..contest.amendment import AMENDABLE_FIELDS
@@ -24,15 +19,16 @@ class OrganizationForm(Form):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
 
 
-class MemberForm(Form):
+class InviteForm(Form):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        _l("Initial password"),
-        description=_l(
-            "Only for a new account: at least 10 characters. Leave empty to add an existing "
-            "organizer."
-        ),
-        validators=[Optional(), Length(max=200)],
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("editor", _l("Editor: runs the contests")),
+            SelectChoice("viewer", _l("Viewer: sees everything, changes nothing (for a client)")),
+            SelectChoice("owner", _l("Owner: everything, members included")),
+        ],
+        default="editor",
     )
 
 

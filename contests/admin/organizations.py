@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..contest.dashboard import contests_by_phase
+from ..links import public_base
+from ..members import (
+    ROLE_LABELS,
+    change_role,
+    invite,
+    pending_invitations,
+    remove_member,
+    revoke,
+)
 from ..models.types import utcnow
-from ..organizations import add_member, create_organization, members_of, organizations_of
+from ..organizations import create_organization, members_of, organizations_of
 from ..web.boundary import change
-from . import bp
-from .forms import MemberForm, OrganizationForm
+from . import bp, require_owner
+from .forms import ActionForm, InviteForm, OrganizationForm
 
 
 @bp.route("/")
@@ -52,13 +61,55 @@ def dashboard():
 
 @bp.route("/o/<int:org_id>/members", methods=["GET", "POST"])
 def members():
-    """Who works on this organization; add a colleague (new or existing account)."""
-    form = MemberForm()
-    if form.validate_on_submit():
-        with change(form) as outcome:
-            email = add_member(g.org, form.email.data, form.password.data, current_user).email
-        if outcome.ok:
-            flash(_("%(email)s can now work on this organization.", email=email), "success")
-            return redirect(url_for("admin.members"))
+    """Who works on this organization and in which role; the owner invites by email."""
+    form = InviteForm()
+    if request.method == "POST":
+        require_owner()
+        if form.validate_on_submit():
+            with change(form) as outcome:
+                email, role = form.email.data, form.role.data
+                invite(g.org, email, role, current_user, utcnow(), public_base())
+            if outcome.ok:
+                flash(
+                    _(
+                        "Invitation sent to %(email)s: they join once they accept it.",
+                        email=form.email.data.strip(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("admin.members"))
     status = 400 if form.errors else 200
-    return render_template("admin/members.html", form=form, memberships=members_of(g.org)), status
+    return render_template(
+        "admin/members.html",
+        form=form,
+        memberships=members_of(g.org),
+        invitations=pending_invitations(g.org),
+        roles=ROLE_LABELS,
+        action_form=ActionForm(),
+    ), status
+
+
+@bp.route("/o/<int:org_id>/members/<int:membership_id>", methods=["POST"])
+def member(membership_id: int):
+    """Change a member's role, or remove them (the owner only; one owner always stays)."""
+    require_owner()
+    if ActionForm().validate_on_submit():
+        with change() as outcome:
+            if request.form.get("action") == "remove":
+                remove_member(g.org, membership_id, current_user)
+            else:
+                change_role(g.org, membership_id, request.form.get("role", ""), current_user)
+        if outcome.ok:
+            flash(_("Changes saved."), "success")
+    return redirect(url_for("admin.members"))
+
+
+@bp.route("/o/<int:org_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def revoke_invitation(invitation_id: int):
+    require_owner()
+    if ActionForm().validate_on_submit():
+        with change() as outcome:
+            revoke(g.org, invitation_id, current_user, utcnow())
+        if outcome.ok:
+            flash(_("Invitation withdrawn: its link no longer works."), "success")
+    return redirect(url_for("admin.members"))

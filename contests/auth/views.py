@@ -193,3 +193,7 @@ def reset_password(token: str):
             return redirect(url_for("auth.login"))
     status = 400 if form.errors else 200
     return render_template("auth/reset.html", form=form, usable=usable), status
+
+
+# The invitation views register themselves on ``bp`` when their module is imported.
+from . import invitations  # noqa: E402, F401

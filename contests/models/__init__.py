@@ -5,7 +5,7 @@ from .award import HOLDING, Award, AwardStatus
 from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
-from .organization import Membership, Organization, User, UserSession
+from .organization import Invitation, Membership, Organization, User, UserSession
 from .rights import DataRequest, RequestKind
 from .rules import RulesVersion
 from .transparency import LogEntry
@@ -27,6 +27,7 @@ __all__ = [
     "DrawListBlock",
     "DrawState",
     "Entry",
+    "Invitation",
     "LogEntry",
     "EntryStatus",
     "Membership",

@@ -73,7 +73,7 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "organization_id"),
-        CheckConstraint("role IN ('owner', 'member')", name="role"),
+        CheckConstraint("role IN ('owner', 'editor', 'viewer')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,8 +81,32 @@ class Membership(db.Model):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(String(10), default="member")
+    #: owner: everything, members included; editor: contests, entries, draws, winners; viewer:
+    #: sees everything, changes nothing (a read-only login for the client).
+    role: Mapped[str] = mapped_column(String(10), default="editor")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organization: Mapped[Organization] = relationship(back_populates="memberships")
+
+
+class Invitation(db.Model):
+    """An owner's invitation to join the organization, accepted by the invitee from the signed
+    link mailed to them: nobody is added to an organization without saying yes."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'editor', 'viewer')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
