@@ -216,3 +216,42 @@ def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, s
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert len(rows) == 456 and rows[-1][rows[0].index("receipt_code")] == "BULK00000449"
     response.close()
+
+
+def test_a_whole_cluster_is_kept_or_disqualified_at_once(app, client, db, setup):
+    """A kiosk flagged every entry made on it: one decision for the cluster, each audited."""
+    review = setup["base"] + "/review"
+    html = client.get(review).get_data(as_text=True)
+    assert "Keep all 5" in html  # the five entries from one address
+    ids = [e.id for e in db.session.execute(select(Entry).order_by(Entry.id)).scalars()]
+    # No reason, no disqualification; another contest's entry in the form is ignored.
+    post_form(client, review + "/cluster", {"entry": ids[:2], "action": "disqualify"}, page=review)
+    db.session.expire_all()
+    assert {e.status for e in db.session.execute(select(Entry)).scalars()} == {"confirmed"}
+    post_form(
+        client,
+        review + "/cluster",
+        {"entry": ids[:2], "action": "disqualify", "reason": "Doublon du foyer"},
+        page=review,
+    )
+    post_form(client, review + "/cluster", {"entry": ids[2:], "action": "keep"}, page=review)
+    db.session.expire_all()
+    entries = db.session.execute(select(Entry).order_by(Entry.id)).scalars().all()
+    assert [e.status for e in entries[:2]] == ["disqualified", "disqualified"]
+    assert all(e.flags == "" for e in entries[2:])
+    actions = [e.action for e in db.session.execute(select(AuditEvent)).scalars()]
+    assert actions.count("entry.disqualified") == 2 and actions.count("entry.flags_cleared") == 3
+    left = client.get(review).get_data(as_text=True)  # decided: no decision left to make
+    assert "Keep all" not in left and "/disqualify" not in left and "/clear" not in left
+
+
+def test_the_draw_page_warns_of_entries_nobody_reviewed(app, client, db, setup):
+    """Shown while the contest is open, when a decision can still be made (after the freeze no
+    entry can leave the list)."""
+    html = client.get(setup["base"] + "/draw").get_data(as_text=True)
+    assert 'data-unreviewed="5"' in html
+    assert "5 entries with a fraud signal nobody reviewed take part in the draw." in html
+    review = setup["base"] + "/review"
+    ids = [e.id for e in db.session.execute(select(Entry)).scalars()]
+    post_form(client, review + "/cluster", {"entry": ids, "action": "keep"}, page=review)
+    assert "data-unreviewed" not in client.get(setup["base"] + "/draw").get_data(as_text=True)

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..entries.review import unreviewed_count
 from ..errors import ValidationFailed
 from ..models import DrawState
 from ..models.types import utcnow
@@ -55,6 +56,7 @@ def draw(contest_id: int):
             draw=pending,
             pairs=list(zip(sources, values, strict=False)),
             values=values,
+            unreviewed=unreviewed_count(contest),
         )
     if request.method == "POST":
         with change() as outcome:
@@ -87,6 +89,7 @@ def draw(contest_id: int):
         requests=request_list(contest, awards) if contest.jurisdiction in ("GB", "US") else None,
         now=utcnow(),
         deliveries={n: p.delivery for n, p in enumerate(contest.prizes, start=1)},
+        unreviewed=unreviewed_count(contest),
     )
 
 

@@ -12,6 +12,7 @@ from ..entries.export import entries_csv as write_entries_csv
 from ..entries.review import (
     STATUS_FILTERS,
     clear_flags,
+    decide_cluster,
     disqualify_entry,
     entries_query,
     review_clusters,
@@ -119,6 +120,26 @@ def clear(contest_id: int, entry_id: int):
     if outcome.ok:
         flash(_("Signals cleared for entry %(id)d.", id=entry_id), "success")
     return redirect(_back_to(contest))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/review/cluster", methods=["POST"])
+def decide_cluster_view(contest_id: int):
+    """Keep or disqualify every entry of a cluster at once (a kiosk, a family, a bot's burst)."""
+    contest = load_contest(contest_id)
+    ids = [int(value) for value in request.form.getlist("entry") if value.isdigit()]
+    keep = request.form.get("action") == "keep"
+    with change() as outcome:
+        count = decide_cluster(
+            contest, ids, keep, request.form.get("reason", "")[:2000], current_user, utcnow()
+        )
+    if outcome.ok:
+        flash(
+            _("%(n)d entries kept.", n=count)
+            if keep
+            else _("%(n)d entries disqualified.", n=count),
+            "success",
+        )
+    return redirect(url_for("admin.review", contest_id=contest.id))
 
 
 def _back_to(contest: Contest) -> str:

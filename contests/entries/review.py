@@ -159,3 +159,51 @@ def clear_flags(entry: Entry, actor: User, now: datetime) -> None:
 
 def _contest_of(entry: Entry) -> Contest:
     return db.session.get(Contest, entry.contest_id)
+
+
+def decide_cluster(
+    contest: Contest,
+    entry_ids: list[int],
+    keep: bool,
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> int:
+    """Keep (clear the signals of) or disqualify, with one reason, the flagged entries of a cluster
+    at once; return how many changed. Entries of another contest, already decided, or without a
+    signal are left alone; each decision is audited as if made one by one."""
+    if not keep and not reason.strip():
+        raise ValidationFailed({"reason": [_l("Say why these entries are disqualified.")]})
+    entries = (
+        db.session.execute(
+            select(Entry)
+            .where(
+                Entry.contest_id == contest.id,
+                Entry.id.in_(entry_ids[:1000]),
+                Entry.flags != "",
+                Entry.status != EntryStatus.DISQUALIFIED,
+            )
+            .order_by(Entry.id)
+        )
+        .scalars()
+        .all()
+    )
+    for entry in entries:
+        if keep:
+            clear_flags(entry, actor, now)
+        else:
+            disqualify_entry(entry, reason, actor, now)
+    return len(entries)
+
+
+def unreviewed_count(contest: Contest) -> int:
+    """Entries that will take part in the draw with a fraud signal nobody looked at."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Entry)
+        .where(
+            Entry.contest_id == contest.id,
+            Entry.flags != "",
+            Entry.status == EntryStatus.CONFIRMED,
+        )
+    ).scalar()
