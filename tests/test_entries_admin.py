@@ -255,3 +255,31 @@ def test_the_draw_page_warns_of_entries_nobody_reviewed(app, client, db, setup):
     ids = [e.id for e in db.session.execute(select(Entry)).scalars()]
     post_form(client, review + "/cluster", {"entry": ids, "action": "keep"}, page=review)
     assert "data-unreviewed" not in client.get(setup["base"] + "/draw").get_data(as_text=True)
+
+
+def test_a_trusted_network_is_not_a_burst(app, client, db, setup, factory):
+    """The museum's kiosk: saving its address clears the burst signals it explains (other
+    signals stay), and later entries from it are not flagged as a burst."""
+    review = setup["base"] + "/review"
+    response = post_form(
+        client, review + "/networks", {"trusted_networks": "not a network"}, page=review
+    )
+    assert response.status_code == 302
+    assert "is not an address or a network" in client.get(review).get_data(as_text=True)
+    post_form(client, review + "/networks", {"trusted_networks": "203.0.113.0/24\n"}, page=review)
+    db.session.expire_all()
+    entries = db.session.execute(select(Entry).order_by(Entry.id)).scalars().all()
+    assert [set(e.flag_list) for e in entries] == [
+        {"phone", "household"},
+        {"household"},
+        {"phone"},
+        set(),
+        set(),
+    ]
+    assert setup["contest"].trusted_networks == "203.0.113.0/24"
+    for n in range(6):
+        factory.entry(setup["contest"], email=f"kiosque{n}@example.org", ip_address="203.0.113.9")
+    later = db.session.execute(select(Entry).where(Entry.email.like("kiosque%"))).scalars()
+    assert all(e.flags == "" for e in later)
+    events = [e.action for e in db.session.execute(select(AuditEvent)).scalars()]
+    assert "contest.trusted_networks" in events

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..entries.export import SEPARATORS, default_separator, streamed_rows
 from ..entries.export import entries_csv as write_entries_csv
+from ..entries.networks import set_trusted_networks
 from ..entries.review import (
     STATUS_FILTERS,
     clear_flags,
@@ -139,6 +140,20 @@ def decide_cluster_view(contest_id: int):
             else _("%(n)d entries disqualified.", n=count),
             "success",
         )
+    return redirect(url_for("admin.review", contest_id=contest.id))
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/review/networks", methods=["POST"])
+def trusted_networks(contest_id: int):
+    """The networks whose many entries are expected (kiosk, venue Wi-Fi); saving clears the
+    burst signals they explain."""
+    contest = load_contest(contest_id)
+    with change() as outcome:
+        cleared = set_trusted_networks(
+            contest, request.form.get("trusted_networks", "")[:5000], current_user, utcnow()
+        )
+    if outcome.ok:
+        flash(_("Trusted networks saved; %(n)d burst signals cleared.", n=cleared), "success")
     return redirect(url_for("admin.review", contest_id=contest.id))
 
 

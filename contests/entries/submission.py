@@ -41,6 +41,7 @@ from ..identity import (
 from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, queue_receipt
+from .networks import is_trusted
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -354,7 +355,7 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
             )
             for other in [entry, *twins] if twins else []:
                 _add_flag(other, flag)
-    if entry.ip_address:
+    if entry.ip_address and not is_trusted(contest, entry.ip_address):
         window = now - timedelta(seconds=config["IP_BURST_WINDOW_SECONDS"])
         in_window = (same_contest, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
         threshold = config["IP_BURST_THRESHOLD"]

@@ -167,6 +167,9 @@ class Contest(db.Model):
     #: Sites allowed to embed the form (one origin per line, e.g. https://www.musee.fr); empty
     #: allows any.
     embed_origins: Mapped[str] = mapped_column(Text, default="")
+    #: Networks whose many entries are expected (a kiosk, the venue's Wi-Fi): one address or CIDR
+    #: per line; entries from them are not flagged as a burst (``entries.networks``).
+    trusted_networks: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Accent color of the public pages and the widget, ``#rrggbb`` (checked for contrast with white
     #: text).
     brand_color: Mapped[str] = mapped_column(String(7), default="")
