@@ -166,3 +166,42 @@ def test_oversized_upload_is_refused_cleanly(app, client, factory):
     )
     assert response.status_code == 413
     assert "File too large" in response.get_data(as_text=True)
+
+
+def test_the_overview_shows_what_each_client_needs_today(app, client, factory, db):
+    """A museum with entries to review and a contest closing this week, a theatre with a draw to
+    make and prizes not settled; another organizer's client is not there."""
+    from datetime import UTC, datetime, timedelta
+
+    from contests.winners.drawing import perform_draw
+
+    alice = factory.user("alice@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    theatre = factory.organization("Théâtre", owner=alice)
+    factory.organization("Autre client", owner=factory.user("bob@example.org"))
+    from contests.timezones import utc_to_local
+
+    soon = utc_to_local(datetime.now(UTC) + timedelta(days=3), "Europe/Paris").replace(
+        second=0, microsecond=0
+    )
+    open_contest = factory.contest(
+        museum, publish=True, slug="ouvert", min_age=0, ends_at=soon, draw_at=soon
+    )
+    for n in range(5):  # one address, minutes apart: a burst to review
+        factory.entry(open_contest, email=f"m{n}@example.org", ip_address="198.51.100.7")
+    to_draw = factory.contest(theatre, publish=True, closed=True, slug="a-tirer", min_age=0)
+    drawn = factory.contest(theatre, publish=True, closed=True, slug="tire", min_age=0, prizes=2)
+    for n in range(3):
+        factory.entry(to_draw, email=f"t{n}@example.org")
+        factory.entry(drawn, email=f"d{n}@example.org")
+    perform_draw(drawn, ["1 2 3"], None, datetime.now(UTC))
+    db.session.commit()
+    sign_in(client, "alice@example.org")
+    html = client.get("/admin/organizations").get_data(as_text=True)
+    museum_row = html[html.index('data-organization="Musée"') :]
+    museum_row = museum_row[: museum_row.index("</tr>")]
+    assert 'data-to-review="5"' in museum_row and open_contest.title in museum_row
+    theatre_row = html[html.index('data-organization="Théâtre"') :]
+    theatre_row = theatre_row[: theatre_row.index("</tr>")]
+    assert f"/contests/{to_draw.id}/draw" in theatre_row and 'data-claims="2"' in theatre_row
+    assert "Autre client" not in html

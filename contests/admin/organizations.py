@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..contest.dashboard import contests_by_phase
+from ..contest.overview import attention
 from ..links import public_base
 from ..members import (
     ROLE_LABELS,
@@ -38,7 +39,8 @@ def home():
 
 @bp.route("/organizations", methods=["GET", "POST"])
 def organizations():
-    """List the organizations the organizer works for and create a new client."""
+    """The organizations the organizer works for, each with what needs attention today; create a
+    new client."""
     form = OrganizationForm()
     if form.validate_on_submit():
         with change(form) as outcome:
@@ -48,8 +50,12 @@ def organizations():
             flash(_("Organization created."), "success")
             return redirect(url_for("admin.dashboard", org_id=organization_id))
     status = 400 if form.errors else 200
+    mine = organizations_of(current_user)
     return render_template(
-        "admin/organizations.html", form=form, organizations=organizations_of(current_user)
+        "admin/organizations.html",
+        form=form,
+        organizations=mine,
+        attention=attention([o.id for o in mine], utcnow()),
     ), status
 
 
