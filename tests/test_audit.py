@@ -123,3 +123,25 @@ def test_audit_verify_catches_a_deleted_event_and_a_forged_link(app, db, runner,
         following.prev_hash = events[len(events) // 2 - 1].hash
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and f"broken at event {following.id}" in result.output
+
+
+def test_the_audit_log_reads_as_who_did_what_and_when(app, client, db, factory):
+    """Not raw JSON: the action as a sentence in the reader's language, the actor's address, the
+    details as named values."""
+    from helpers import sign_in
+
+    alice, museum, _, contest = _chain(db, factory)
+    from datetime import UTC, datetime
+
+    from contests.entries.review import disqualify_entry
+
+    entry = factory.entry(contest, email="doublon@example.org")
+    disqualify_entry(entry, "Doublon", alice, datetime.now(UTC))
+    db.session.commit()
+    sign_in(client, "alice@example.org")
+    page = _page(client, contest)
+    assert "Contest published" in page and "Prize added" in page and "Entry disqualified" in page
+    assert "alice@example.org" in page and "the application" in page
+    assert '{"' not in page  # no JSON shown
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert "Dotation ajoutée" in _page(client, contest)

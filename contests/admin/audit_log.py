@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..audit import organization_chain_state
 from ..extensions import db
 from ..models import AuditEvent
+from ..web.audit_labels import readable
 from . import bp, load_contest
 
 
@@ -25,6 +26,6 @@ def audit_log(contest_id: int):
     return render_template(
         "admin/audit.html",
         contest=contest,
-        events=events,
+        events=readable(events),
         chain=organization_chain_state(contest.organization_id),
     )
