@@ -121,19 +121,27 @@ def test_csv_opens_in_french_excel_and_defuses_formulas(app, client, setup):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header, *body = rows
-    assert header[:3] == ["id", "receipt_code", "status"] and len(body) == 5
-    by_email = {row[header.index("email")]: row for row in body}
+    # A French contest: French headers and words, for the client's spreadsheet.
+    assert header[:3] == ["n° de participation", "code de reçu", "statut"] and len(body) == 5
+    assert header[-4:] == ["page du formulaire", "utm_source", "utm_medium", "utm_campaign"]
+    by_email = {row[header.index("adresse électronique")]: row for row in body}
     evil = by_email["'-evil@example.org"]
-    assert evil[header.index("first_name")] == '\'=HYPERLINK("http://evil")'
-    assert evil[header.index("last_name")] == "'+cmd"
-    assert by_email["elodie@example.org"][header.index("last_name")] == "Lefèvre"
+    assert evil[header.index("prénom")] == '\'=HYPERLINK("http://evil")'
+    assert evil[header.index("nom")] == "'+cmd"
+    assert by_email["elodie@example.org"][header.index("nom")] == "Lefèvre"
+    assert {row[header.index("statut")] for row in body} == {"participation confirmée"}
+    assert {row[header.index("offres acceptées")] for row in body} == {"non"}
     for row in body:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     # Phones read as typed at home, no defusing apostrophe for a spreadsheet to show.
-    assert by_email["zoe@example.org"][header.index("phone")] == "06 12 34 56 78"
+    assert by_email["zoe@example.org"][header.index("téléphone")] == "06 12 34 56 78"
     commas = client.get(setup["base"] + "/entries.csv?status=flagged&sep=comma")
-    assert commas.data.decode("utf-8-sig").splitlines()[0].startswith("id,receipt_code,status")
+    assert (
+        commas.data.decode("utf-8-sig")
+        .splitlines()[0]
+        .startswith("n° de participation,code de reçu,statut")
+    )
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
@@ -158,7 +166,8 @@ def test_cli_entries(app, runner, setup):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("\ufeff")  # the same file as the admin's download
     rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff")), delimiter=";"))
-    assert len(rows) == 6 and rows[0][2] == "status" and {r[2] for r in rows[1:]} == {"confirmed"}
+    assert len(rows) == 6 and rows[0][2] == "statut"  # the contest's language, as in the admin
+    assert {r[2] for r in rows[1:]} == {"participation confirmée"}
     result = runner.invoke(
         args=["entries", "noel", "--status", "disqualified", "--separator", "semicolon"]
     )
@@ -214,7 +223,7 @@ def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, s
     chunks = list(response.response)
     assert len(chunks) == 5  # 455 rows and the header, 100 rows a chunk
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
-    assert len(rows) == 456 and rows[-1][rows[0].index("receipt_code")] == "BULK00000449"
+    assert len(rows) == 456 and rows[-1][rows[0].index("code de reçu")] == "BULK00000449"
     response.close()
 
 
@@ -283,3 +292,25 @@ def test_a_trusted_network_is_not_a_burst(app, client, db, setup, factory):
     assert all(e.flags == "" for e in later)
     events = [e.action for e in db.session.execute(select(AuditEvent)).scalars()]
     assert "contest.trusted_networks" in events
+
+
+def test_where_an_embedded_entry_came_from_shows_in_the_admin_and_the_csv(
+    app, client, db, setup, factory
+):
+    from contests.contest.embedding import attribution
+
+    placed = attribution(
+        "https://www.musee.example/expo?x=1",
+        {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "noel"},
+    )
+    factory.entry(setup["contest"], email="lettre@example.org", attribution=placed)
+    html = client.get(setup["base"] + "/entries?q=lettre").get_data(as_text=True)
+    assert "www.musee.example/expo · newsletter / email / noel" in html
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(setup["base"] + "/entries.csv").data.decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    row = next(r for r in rows if "lettre@example.org" in r)
+    assert row[-4:] == ["https://www.musee.example/expo?x=1", "newsletter", "email", "noel"]

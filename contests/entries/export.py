@@ -8,12 +8,67 @@ import json
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import Engine
 
 from ..identity import display_phone
 from ..models import Contest
 from .submission import default_region
 
+#: The columns, in order (the contest's questions go before ``disqualified_reason``), and their
+#: headers in the contest's language.
+COLUMNS = (
+    "id",
+    "receipt_code",
+    "status",
+    "flags",
+    "created_at",
+    "confirmed_at",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "postal_code",
+    "birth_date",
+    "marketing_opt_in",
+    "tie_breaker",
+    "disqualified_reason",
+    "source",
+    "host_page",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+)
+HEADERS = {
+    "id": _l("entry no."),
+    "receipt_code": _l("receipt code"),
+    "status": _l("status"),
+    "flags": _l("signals"),
+    "created_at": _l("entered at"),
+    "confirmed_at": _l("confirmed at"),
+    "first_name": _l("first name"),
+    "last_name": _l("last name"),
+    "email": _l("email"),
+    "phone": _l("phone"),
+    "postal_code": _l("postal code"),
+    "birth_date": _l("date of birth"),
+    "marketing_opt_in": _l("offers accepted"),
+    "tie_breaker": _l("tie-breaker answer"),
+    "disqualified_reason": _l("reason for disqualification"),
+    "source": _l("channel"),
+    "host_page": _l("page the form was on"),
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+}
+WORDS = {
+    "pending": _l("pending confirmation"),
+    "confirmed": _l("entry confirmed"),
+    "disqualified": _l("entry disqualified"),
+    "yes": _l("yes"),
+    "no": _l("no"),
+}
 #: Cells starting with these are formulas to Excel, LibreOffice and Google Sheets (OWASP).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -41,34 +96,22 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
     zone = ZoneInfo(contest.timezone)
     region = default_region(contest)
     questions = [(str(q.id), q.label) for q in contest.questions]
-    header = [
-        "id",
-        "receipt_code",
-        "status",
-        "flags",
-        "created_at",
-        "confirmed_at",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "postal_code",
-        "birth_date",
-        "marketing_opt_in",
-        "tie_breaker",
-        *[label for _, label in questions],
-        "disqualified_reason",
-        "source",
-    ]
+    with force_locale(contest.language):  # a spreadsheet in the contest's language
+        header = [str(HEADERS[name]) for name in COLUMNS]
+        header[COLUMNS.index("disqualified_reason") : COLUMNS.index("disqualified_reason")] = [
+            label for _, label in questions
+        ]
+        words = {key: str(label) for key, label in WORDS.items()}
 
     def rows() -> Iterator[list[str]]:
         yield header
         for entry in entries:
             answers = json.loads(entry.answers or "{}")
+            placed = json.loads(entry.attribution) if entry.attribution else {}
             yield [
                 str(entry.id),
                 entry.receipt_code,
-                entry.status,
+                words[entry.status],
                 entry.flags,
                 entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.confirmed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
@@ -82,11 +125,15 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
                 display_phone(entry.phone, region) if entry.phone else "",
                 entry.postal_code,
                 entry.birth_date.isoformat() if entry.birth_date else "",
-                "yes" if entry.marketing_opt_in else "no",
+                words["yes"] if entry.marketing_opt_in else words["no"],
                 "" if entry.tie_breaker is None else str(entry.tie_breaker),
                 *[answers.get(key, "") for key, _ in questions],
                 entry.disqualified_reason,
                 entry.source,
+                placed.get("host", ""),
+                placed.get("utm_source", ""),
+                placed.get("utm_medium", ""),
+                placed.get("utm_campaign", ""),
             ]
 
     return rows()

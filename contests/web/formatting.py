@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -19,6 +21,19 @@ from ..entries.rights import rights_url
 def money(minor: int, currency: str) -> str:
     """Format cents as the reader's locale writes money (``1 250,00 €`` / ``€1,250.00``)."""
     return format_currency(Decimal(minor) / 100, currency, locale=get_locale() or "en")
+
+
+def attribution_text(stored: str) -> str:
+    """Where an embedded form was shown: "www.musee.example/expo · newsletter / email / noel"."""
+    try:
+        data = json.loads(stored or "{}")
+    except ValueError:
+        return ""
+    host = urlsplit(data.get("host", "")).netloc + urlsplit(data.get("host", "")).path
+    utm = " / ".join(
+        data[key] for key in ("utm_source", "utm_medium", "utm_campaign") if key in data
+    )
+    return " · ".join(part for part in (host, utm) if part)
 
 
 def local_datetime(instant: datetime | None, tz_name: str) -> str:
@@ -47,6 +62,7 @@ def _finalize(value):
 def install(app: Flask) -> None:
     app.jinja_env.finalize = _finalize
     app.add_template_filter(money, "money")
+    app.add_template_filter(attribution_text, "attribution_text")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_global(receipt_line, "receipt_line")
     app.add_template_global(receipt_url, "receipt_url")
