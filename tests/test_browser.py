@@ -387,3 +387,27 @@ def test_an_entrant_uses_their_rights_from_the_mail_link(
     db.session.expire_all()
     entry = db.session.execute(select(Entry)).scalar_one()
     assert entry.erased_at is not None and not entry.marketing_opt_in and entry.email == ""
+
+
+def test_single_choice_options_sit_beside_their_labels(app, db, factory, museum, live, browser):
+    """Each radio button is its own size, its label right after it (it used to stretch across
+    the form and push the label to the right edge)."""
+    from contests.contest.editing import add_question
+
+    server, _ = live
+    contest = factory.contest(museum, slug="choix", min_age=0)
+    add_question(
+        contest, {"label": "Vous venez", "kind": "choice", "choices": "seul\nen famille"}, None
+    )
+    from contests.contest.publishing import publish_contest
+
+    publish_contest(contest, None, factory.now)
+    db.session.commit()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(server.url + "/c/choix")
+        radio = page.locator("input[type=radio]").first.bounding_box()
+        label = page.locator("input[type=radio] + label").first.bounding_box()
+        assert radio["width"] < 40 and 0 <= label["x"] - (radio["x"] + radio["width"]) < 30
+    finally:
+        page.close()

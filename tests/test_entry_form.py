@@ -380,3 +380,14 @@ def test_cached_form_keeps_working_after_commits(app, client, db, factory, museu
         client, "tel", email="kid@example.org", phone="0612345679", birth_date=young
     ).get_data(as_text=True)
     assert "Ce jeu est ouvert aux personnes âgées de 18 ans ou plus." in html
+
+
+def test_the_form_explains_the_draw_in_words_and_keeps_the_fingerprint_one_click_away(
+    app, client, db, open_contest
+):
+    """Entrants read a sentence; the SHA-256 fingerprint is behind "how the draw can be checked"
+    (the radio layout is checked in Chromium, test_browser)."""
+    html = client.get("/c/noel").get_data(as_text=True)
+    words = html.index("Les gagnants seront tirés au sort selon une procédure publique")
+    details = html.index("<details", words)
+    assert html.index("data-spec-hash") > details
