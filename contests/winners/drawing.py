@@ -1,8 +1,9 @@
 """The draw itself: read the list frozen at the close, compute the seed and the ordered result.
 
-A million entries are frozen and drawn in under three seconds: the database writes the entrant
-file in one query (``freezing``), and the hashing runs in forked workers
-(``contests.draw.parallel``).
+A million entries are frozen and drawn in about three seconds on two cores (README, benchmarks):
+the database writes the entrant file in chunks that forked workers hash as they arrive
+(``freezing``, ``contests.draw.parallel``), and a draw after the freeze only selects, from the
+ids and weights the freeze kept.
 """
 
 from __future__ import annotations
