@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from ..accounts import open_session
 from ..members import (
     ROLE_LABELS,
     InvalidInvitation,
@@ -16,10 +15,9 @@ from ..members import (
     invitation_for_token,
 )
 from ..models.types import utcnow
-from ..transaction import unit_of_work
 from ..web.boundary import change
 from .forms import ResetForm
-from .views import bp
+from .views import bp, start_session
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -44,13 +42,7 @@ def invitation(token: str):
         with change(form) as outcome:
             user = accept_with_new_account(invited, form.password.data, now)
         if outcome.ok:
-            language = session.get("lang")
-            session.clear()  # a fresh session on sign-in: no fixation
-            if language:
-                session["lang"] = language
-            with unit_of_work():
-                open_session(user, utcnow(), request.user_agent.string or "")
-            login_user(user)
+            start_session(user)
             flash(_("Welcome: you now work on this organization."), "success")
             return redirect(url_for("admin.dashboard", org_id=organization_id))
     html = render_template(

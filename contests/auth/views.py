@@ -71,6 +71,18 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def start_session(user) -> None:
+    """Sign ``user`` in on a fresh session (no fixation), keeping the chosen language, with its
+    server-side record (revocable)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    with unit_of_work():
+        open_session(user, utcnow(), request.user_agent.string or "")
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
@@ -89,13 +101,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            language = session.get("lang")
-            session.clear()  # a fresh session on sign-in: no fixation
-            if language:
-                session["lang"] = language
-            with unit_of_work():
-                open_session(user, utcnow(), request.user_agent.string or "")
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.home"))
         form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), 401
