@@ -152,11 +152,19 @@ def accept(invitation: Invitation, user: User, now: datetime) -> Membership:
                 email=invitation.email,
             )
         )
+    invitation.accepted_at = now
+    membership = db.session.execute(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.organization_id == invitation.organization_id,
+        )
+    ).scalar_one_or_none()
+    if membership is not None:  # joined meanwhile (another invitation, the CLI): nothing to add
+        return membership
     membership = Membership(
         user=user, organization_id=invitation.organization_id, role=invitation.role
     )
     db.session.add(membership)
-    invitation.accepted_at = now
     db.session.flush()
     audit.record(
         "organization.member_joined",

@@ -205,3 +205,20 @@ def test_the_overview_shows_what_each_client_needs_today(app, client, factory, d
     theatre_row = theatre_row[: theatre_row.index("</tr>")]
     assert f"/contests/{to_draw.id}/draw" in theatre_row and 'data-claims="2"' in theatre_row
     assert "Autre client" not in html
+
+
+def test_accepting_after_joining_another_way_changes_nothing(app, client, factory, db):
+    """Bob, invited, is added by the operator's CLI meanwhile: the link still answers kindly."""
+    alice = factory.user("alice@example.org")
+    factory.user("bob@example.org")
+    museum = factory.organization("Musée", owner=alice)
+    sign_in(client, "alice@example.org")
+    post_form(client, f"/admin/o/{museum.id}/members", {"email": "bob@example.org"})
+    add_member(museum, "bob@example.org", None, None, role="viewer")
+    db.session.commit()
+    bob = app.test_client()
+    sign_in(bob, "bob@example.org")
+    response = post_form(bob, _invitation_link(db, "bob@example.org"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Membership)).scalar() == 2
