@@ -108,6 +108,23 @@ class FrozenList:
         frozen._lines, frozen._chunks, frozen.parsed = None, chunks, False
         return frozen
 
+    @property
+    def read_as_arrays(self) -> bool:
+        """Its ids and weights are known and its lines were never split (a list frozen earlier,
+        or one streamed and hashed): a draw with its root known only has to select."""
+        return self.parsed and self._lines is None
+
+    def take_chunks(self) -> Iterable[bytes] | None:
+        """The chunks still to arrive (``from_chunks``), handed over once."""
+        chunks, self._chunks = self._chunks, None
+        return chunks
+
+    def received(self, data: bytes) -> None:
+        """The whole file, once its chunks have been read (lines split only if asked for)."""
+        if data and not data.endswith(b"\n"):
+            raise MalformedEntrantFile("the file must end with a line feed")
+        self._data = data
+
     def file_bytes(self) -> bytes:
         """The entrant file: each line ended by LF."""
         if self._data is None:

@@ -55,7 +55,7 @@ def _hash(
     frozen: FrozenList, seed_for, wanted: int, workers: int | None, known_root: bytes | None = None
 ):
     """Hash the list (checking a file's lines), then select: (root, seed, smallest)."""
-    if known_root is not None and frozen.parsed and frozen._lines is None:
+    if known_root is not None and frozen.read_as_arrays:
         # Frozen earlier, with its ids and weights: only the selection is left to do.
         seed = seed_for(known_root)
         return (
@@ -64,12 +64,10 @@ def _hash(
             parallel.selection(seed, frozen.ids, frozen.weights, wanted, workers),
         )
     try:
-        if frozen._chunks is not None:
-            chunks, frozen._chunks = frozen._chunks, None
+        chunks = frozen.take_chunks()
+        if chunks is not None:
             hashed = parallel.streamed_root_and_selection(chunks, seed_for, wanted, workers)
-            if hashed.data and not hashed.data.endswith(b"\n"):
-                raise MalformedEntrantFile("the file must end with a line feed")
-            frozen._data = hashed.data
+            frozen.received(hashed.data)
         else:
             hashed = parallel.merkle_root_and_selection(
                 frozen.lines,

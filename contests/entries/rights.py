@@ -281,6 +281,18 @@ def erase_entry(entry: Entry, now: datetime, actor: User | None = None, note: st
     return len(entries)
 
 
+def erase_or_request(entry: Entry, now: datetime) -> bool:
+    """What the entrant's "erase my data" does: erase at once (True), or, when a prize still
+    needs their details or its delivery proof is kept, open a request for the organizer
+    (False)."""
+    refusal = erasure_refusal(entry)
+    if refusal is not None:
+        request_erasure(entry, now, refusal)
+        return False
+    erase_entry(entry, now)
+    return True
+
+
 def request_erasure(entry: Entry, now: datetime, reason: str) -> DataRequest:
     """A winner's erasure request the page cannot settle: open, due in a month."""
     for request in open_requests_of(entry):

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 EMBED_SLOT_SECONDS = 60
 
 
-def _deliver_mail_after_response(response):
+def deliver_mail_after_response(response):
     """Send queued mail once the entrant has their page, if a server is configured."""
     smtp_url = current_app.config["SMTP_URL"]
     if not smtp_url:
@@ -242,7 +242,7 @@ def _contest_form(slug: str, embed: bool):
             host=host_page or None,
         )
     if outcome.ok:
-        return _deliver_mail_after_response(page(contest, embed, redirect(thanks_url, 303)))
+        return deliver_mail_after_response(page(contest, embed, redirect(thanks_url, 303)))
     if isinstance(outcome.error, AlreadyEntered):
         html = render_template(
             "public/already.html",
@@ -297,7 +297,7 @@ def confirm(slug: str, token: str):
             abort(403)
         with change(show=False):
             confirm_entry(contest, token, utcnow())
-        return _deliver_mail_after_response(
+        return deliver_mail_after_response(
             redirect(url_for("public.confirm", slug=slug, token=token), 303)
         )
     closed = contest.ends_at is not None and utcnow() >= contest.ends_at
@@ -340,4 +340,4 @@ def resend(slug: str):
         sent = outcome.ok
     form.form_token.data = issue_token(current_app.config["SECRET_KEY"], contest.id)
     response = render_template("public/resend.html", contest=contest, form=form, sent=sent)
-    return _deliver_mail_after_response(current_app.make_response(response)) if sent else response
+    return deliver_mail_after_response(current_app.make_response(response)) if sent else response

@@ -16,13 +16,12 @@ from ..entries.rights import (
     entries_of,
     entry_contest,
     entry_for_token,
-    erase_entry,
+    erase_or_request,
     erasure_refusal,
     held_data,
     mail_rights_link,
     open_requests_of,
     record_access,
-    request_erasure,
     withdraw_marketing,
 )
 from ..extensions import csrf, limiter
@@ -31,7 +30,7 @@ from ..web.boundary import change
 from ..web.form_tokens import issue_token
 from ..web.forms import Form
 from . import bp, load_contest
-from .entry import _deliver_mail_after_response, email_form_posted
+from .entry import deliver_mail_after_response, email_form_posted
 from .forms import ResendForm
 
 
@@ -113,16 +112,11 @@ def erase(token: str):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that your data is to be erased."), "error")
         return redirect(url_for("public.my_data", token=token), 303)
-    now = utcnow()
-    if erasure_refusal(entry) is not None:
-        with change() as outcome:
-            request_erasure(entry, now, erasure_refusal(entry))
+    with change() as outcome:
+        erased = erase_or_request(entry, utcnow())
+    if not outcome.ok or not erased:
         if outcome.ok:
             flash(_("Your request is recorded: the organizer answers within one month."), "success")
-        return redirect(url_for("public.my_data", token=token), 303)
-    with change() as outcome:
-        erase_entry(entry, now)
-    if not outcome.ok:
         return redirect(url_for("public.my_data", token=token), 303)
     html = render_template("public/rights_erased.html", contest=contest)
     return _private(current_app.make_response(html))
@@ -165,4 +159,4 @@ def ask_for_my_data(slug: str):
     response = current_app.make_response(
         render_template("public/rights_request.html", contest=contest, form=form, sent=sent)
     )
-    return _deliver_mail_after_response(response) if sent else response
+    return deliver_mail_after_response(response) if sent else response
