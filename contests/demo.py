@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from .accounts import set_password
+from .contest.brand_kit import CONTEST_DEFAULTS
 from .contest.editing import add_prize, create_contest
 from .contest.publishing import publish_contest
 from .entries import retention
@@ -75,6 +76,11 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
     )
     if organization is None:
         organization = create_organization(DEMO_ORGANIZATION, owner=user)
+        # Its brand kit: what the next contest of this client starts from.
+        for name in CONTEST_DEFAULTS:
+            if name in _MUSEUM_TERMS:
+                setattr(organization, name, _MUSEUM_TERMS[name])
+        organization.mail_sender_name = "Musée des Démos"
         created = True
     elif (
         db.session.execute(

@@ -45,6 +45,7 @@ def _full_draft(factory, museum, db):
         _png(),
         False,
         None,
+        ("Musée : jeux", "jeux@musee.example"),
     )
     db.session.commit()
     return contest
@@ -54,7 +55,13 @@ def _shape(contest):
     return {
         "questions": [(q.label, q.kind, q.choices, q.required) for q in contest.questions],
         "prizes": [(p.title, p.quantity, p.unit_value_minor, p.delivery) for p in contest.prizes],
-        "look": (contest.embed_origins, contest.brand_color, contest.logo_sha256),
+        "look": (
+            contest.embed_origins,
+            contest.brand_color,
+            contest.logo_sha256,
+            contest.mail_sender_name,
+            contest.mail_reply_to,
+        ),
         "terms": (contest.description, contest.legal_name, contest.data_retention_months),
     }
 

@@ -122,6 +122,7 @@ def contest_form_data(contest: Contest) -> dict:
 # The views register themselves on ``bp`` when their module is imported.
 from . import (  # noqa: E402, F401
     audit_log,
+    brand_kit,
     contests,
     data_requests,
     documents,

@@ -9,6 +9,7 @@ from flask import Response, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..contest.brand_kit import contest_defaults
 from ..contest.editing import create_contest, update_contest
 from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
 from ..contest.transfer import (
@@ -31,8 +32,8 @@ from .forms import ActionForm, ContestForm, ImportForm
 
 @bp.route("/o/<int:org_id>/contests/new", methods=["GET", "POST"])
 def new_contest():
-    """Create a draft contest."""
-    form = ContestForm()
+    """Create a draft contest, its form filled from the client's brand kit."""
+    form = ContestForm(data=contest_defaults(g.org))
     if form.validate_on_submit():
         with change(form) as outcome:
             contest_id = create_contest(g.org, form.values(), current_user).id

@@ -25,7 +25,12 @@ def embed_settings(contest_id: int):
     """The snippets to paste on a client's site, and who may embed the form with what look."""
     contest = load_contest(contest_id)
     form = EmbedForm(
-        data={"embed_origins": contest.embed_origins, "brand_color": contest.brand_color}
+        data={
+            "embed_origins": contest.embed_origins,
+            "brand_color": contest.brand_color,
+            "mail_sender_name": contest.mail_sender_name,
+            "mail_reply_to": contest.mail_reply_to,
+        }
     )
     if form.validate_on_submit():
         logo = form.logo.data.read() if form.logo.data else None
@@ -37,6 +42,7 @@ def embed_settings(contest_id: int):
                 logo,
                 bool(form.remove_logo.data),
                 current_user,
+                (form.mail_sender_name.data or "", form.mail_reply_to.data or ""),
             )
         if outcome.ok:
             flash(_("Embedding settings saved."), "success")

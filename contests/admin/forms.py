@@ -6,8 +6,10 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..contest.amendment import AMENDABLE_FIELDS
+from ..contest.brand_kit import CONTEST_DEFAULTS
 from ..contest.fields import ContestFields, PrizeFields
 from ..contest.question_fields import QuestionFields
+from ..contest.validators import check_email
 from ..web.forms import Form
 
 ContestForm = ContestFields
@@ -103,6 +105,30 @@ class EmbedForm(Form):
         ],
     )
     remove_logo = BooleanField(_l("Remove the logo"))
+    mail_sender_name = StringField(
+        _l("Sender name of mails to entrants"),
+        description=_l("What inboxes show as the sender; left empty, the organization's name."),
+        validators=[Optional(), Length(max=200)],
+    )
+    mail_reply_to = StringField(
+        _l("Replies go to"),
+        description=_l("An address that reads the replies; left empty, the contact email."),
+        validators=[Optional(), Length(max=254), check_email],
+    )
+
+
+class BrandKitForm(EmbedForm):
+    """A client's profile: what its new contests start from (``contest.brand_kit``)."""
+
+    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+
+    def values(self) -> dict:
+        skip = ("csrf_token", "logo", "remove_logo")
+        return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+for _name in CONTEST_DEFAULTS:
+    setattr(BrandKitForm, _name, getattr(ContestFields, _name))
 
 
 class ShipForm(Form):

@@ -12,6 +12,7 @@ from ..errors import ContestLocked, ValidationFailed
 from ..extensions import db
 from ..models import Contest, Organization, Prize, Question, State, User
 from ..timezones import local_to_utc
+from . import brand_kit
 
 #: Contest columns a form or an import may set (the rest is state the app manages).
 EDITABLE_FIELDS = (
@@ -123,6 +124,7 @@ def create_contest(organization: Organization, values: dict, actor: User | None)
     """Create a draft contest from validated field values (wall-clock dates in its zone)."""
     _check_slug(values, None)
     contest = Contest(organization_id=organization.id, state=State.DRAFT)
+    brand_kit.inherit(contest, organization)
     apply_values(contest, values)
     if not contest.slug:
         contest.slug = free_slug(contest.title)

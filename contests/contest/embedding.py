@@ -220,6 +220,28 @@ def normalize_logo(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def check_sender(name: str, reply_to: str) -> tuple[str, str]:
+    """A From display name on one line and a Reply-To address, or raise."""
+    from email_validator import EmailNotValidError, validate_email
+
+    name, reply_to = " ".join((name or "").split()), (reply_to or "").strip()
+    errors = {}
+    if len(name) > 200:
+        errors["mail_sender_name"] = [_l("At most %(count)d characters.", count=200)]
+    if reply_to:
+        try:
+            validate_email(reply_to, check_deliverability=False)
+        except EmailNotValidError:
+            errors["mail_reply_to"] = [
+                _l("Enter a valid email address, such as contact@example.org.")
+            ]
+        if len(reply_to) > 254:
+            errors["mail_reply_to"] = [_l("At most %(count)d characters.", count=254)]
+    if errors:
+        raise ValidationFailed(errors)
+    return name, reply_to
+
+
 def update_embed_settings(
     contest: Contest,
     origins_text: str,
@@ -227,14 +249,17 @@ def update_embed_settings(
     logo: bytes | None,
     remove_logo: bool,
     actor: User | None,
+    sender: tuple[str, str] | None = None,
 ) -> Contest:
-    """Save who may embed the form and how it looks; allowed at any time (not part of the rules)."""
+    """Save who may embed the form, how it looks and who its mails come from (``sender``: display
+    name and Reply-To; None leaves them); allowed at any time (not part of the rules)."""
     errors: dict[str, list] = {}
     checked: dict[str, object] = {}
     for name, check in (
         ("embed_origins", lambda: parse_origins(origins_text)),
         ("brand_color", lambda: check_color(color)),
         ("logo", lambda: normalize_logo(logo) if logo else None),
+        ("sender", lambda: check_sender(*sender) if sender is not None else None),
     ):
         try:
             checked[name] = check()
@@ -249,6 +274,8 @@ def update_embed_settings(
         contest.logo_sha256 = hashlib.sha256(contest.logo_png).hexdigest()
     elif remove_logo:
         contest.logo_png, contest.logo_sha256 = None, ""
+    if checked["sender"] is not None:
+        contest.mail_sender_name, contest.mail_reply_to = checked["sender"]
     audit.record(
         "contest.embed_updated",
         actor=actor,
@@ -256,5 +283,7 @@ def update_embed_settings(
         origins=allowed_origins(contest),
         brand_color=contest.brand_color,
         logo_sha256=contest.logo_sha256,
+        sender_name=contest.mail_sender_name,
+        reply_to=contest.mail_reply_to,
     )
     return contest

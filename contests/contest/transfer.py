@@ -30,6 +30,7 @@ from .editing import (
 from .embedding import (
     allowed_origins,
     check_color,
+    check_sender,
     normalize_logo,
     parse_origins,
     update_embed_settings,
@@ -78,6 +79,8 @@ def export_contest(contest: Contest) -> dict[str, Any]:
         "embed_origins": allowed_origins(contest),
         "brand_color": contest.brand_color,
         "logo_png": base64.b64encode(contest.logo_png).decode() if contest.logo_sha256 else None,
+        "mail_sender_name": contest.mail_sender_name,
+        "mail_reply_to": contest.mail_reply_to,
     }
     return {
         "format": FORMAT,
@@ -221,7 +224,9 @@ def _look(look_obj: Any, problems: list[str]) -> dict:
     if not isinstance(look_obj, dict):
         problems.append("look: " + str(_l("must be an object")))
         return {}
-    problems += _unknown_keys(look_obj, ("embed_origins", "brand_color", "logo_png"), "look")
+    known = ("embed_origins", "brand_color", "logo_png", "mail_sender_name", "mail_reply_to")
+    problems += _unknown_keys(look_obj, known, "look")
+    sender = (str(look_obj.get("mail_sender_name") or ""), str(look_obj.get("mail_reply_to") or ""))
     origins = look_obj.get("embed_origins") or []
     if not isinstance(origins, list):
         problems.append("look.embed_origins: " + str(_l("must be a list of addresses")))
@@ -232,16 +237,18 @@ def _look(look_obj: Any, problems: list[str]) -> dict:
         ("embed_origins", lambda: parse_origins(text)),
         ("brand_color", lambda: check_color(str(look_obj.get("brand_color") or ""))),
         ("logo_png", lambda: _logo(look_obj.get("logo_png"))),
+        ("sender", lambda: check_sender(*sender)),
     )
     for name, check in checks:  # each checked, so that every problem is listed at once
         try:
             found = check()
         except ValidationFailed as error:
-            messages = [m for found in error.errors.values() for m in found]
-            problems += [f"look.{name}: {m}" for m in messages]
+            for key, messages in error.errors.items():  # the sender's two fields say which
+                problems += [f"look.{key if name == 'sender' else name}: {m}" for m in messages]
         else:
             logo = found if name == "logo_png" else logo
-    return {"origins": text, "color": str(look_obj.get("brand_color") or ""), "logo": logo}
+    color = str(look_obj.get("brand_color") or "")
+    return {"origins": text, "color": color, "logo": logo, "sender": sender}
 
 
 def _logo(encoded) -> bytes | None:
@@ -280,8 +287,20 @@ def import_contest(
         add_prize(contest, values, actor)
     for values in question_values:
         add_question(contest, values, actor)
-    if look and (look["origins"] or look["color"] or look["logo"]):
-        update_embed_settings(contest, look["origins"], look["color"], look["logo"], False, actor)
+    if look and (look["origins"] or look["color"] or look["logo"] or any(look["sender"])):
+        # What the file leaves empty keeps the client's brand kit (``brand_kit.inherit``).
+        update_embed_settings(
+            contest,
+            look["origins"] or contest.embed_origins,
+            look["color"] or contest.brand_color,
+            look["logo"],
+            False,
+            actor,
+            (
+                look["sender"][0] or contest.mail_sender_name,
+                look["sender"][1] or contest.mail_reply_to,
+            ),
+        )
     return contest
 
 

@@ -45,7 +45,13 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
             hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
         )
     queue_mail(
-        entry.email, subject, body, entry_id=entry.id, list_unsubscribe=unsubscribe_url(entry)
+        entry.email,
+        subject,
+        body,
+        entry_id=entry.id,
+        sender_name=contest.sender_name,
+        reply_to=contest.reply_address,
+        list_unsubscribe=unsubscribe_url(entry),
     )
 
 
@@ -93,7 +99,13 @@ def queue_receipt(contest: Contest, entry: Entry) -> None:
             entry=entry,
         )
     queue_mail(
-        entry.email, subject, body, entry_id=entry.id, list_unsubscribe=unsubscribe_url(entry)
+        entry.email,
+        subject,
+        body,
+        entry_id=entry.id,
+        sender_name=contest.sender_name,
+        reply_to=contest.reply_address,
+        list_unsubscribe=unsubscribe_url(entry),
     )
 
 

@@ -381,7 +381,7 @@ def mail_rights_link(contest: Contest, email: str) -> None:
         subject,
         body,
         entry_id=entry.id,
-        sender_name=contest.organization.name,
-        reply_to=contest.contact_email,
+        sender_name=contest.sender_name,
+        reply_to=contest.reply_address,
         list_unsubscribe=unsubscribe_url(entry),
     )

@@ -177,6 +177,10 @@ class Contest(db.Model):
     logo_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     #: SHA-256 of ``logo_png``: its ETag and the cache-busting part of its URL.
     logo_sha256: Mapped[str] = mapped_column(String(64), default="")
+    #: The From display name and Reply-To of mails to entrants; empty: the organization's name
+    #: and the contact email. Not part of the rules: editable any time, like the look.
+    mail_sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    mail_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     state: Mapped[str] = mapped_column(String(10), default=State.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -195,6 +199,17 @@ class Contest(db.Model):
         cascade="all, delete-orphan",
         order_by="(Prize.position, Prize.id)",
     )
+
+    @property
+    def sender_name(self) -> str:
+        """The From display name of mails to its entrants: what they recognise, the client's
+        name, unless the contest or its client's brand kit names a sender."""
+        return self.mail_sender_name or self.organization.name or self.legal_name
+
+    @property
+    def reply_address(self) -> str:
+        """Where entrants' replies go: the chosen Reply-To, else the contact email."""
+        return self.mail_reply_to or self.contact_email
 
     def phase(self, now: datetime) -> Phase:
         """Derive open/closed from the dates so that no job has to flip a flag at midnight."""

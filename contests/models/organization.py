@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -18,6 +26,36 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # The client's brand kit (``contests.brand_kit``): what every contest of this client would
+    # otherwise retype. New contests start from it; each contest keeps its own copy, because its
+    # published rules print those values and must not change when the profile does.
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
+    jurisdiction: Mapped[str] = mapped_column(String(2), default="FR", server_default="FR")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Paris", server_default="Europe/Paris"
+    )
+    legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    legal_form: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    registration_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    share_capital: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    legal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    dpo_contact: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    agency: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    data_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
+    data_transfers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    data_retention_months: Mapped[int | None] = mapped_column(Integer)
+    winners_retention_months: Mapped[int | None] = mapped_column(Integer)
+    embed_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
+    brand_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    logo_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    logo_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: The From display name of mails to entrants (the address stays the server's MAIL_FROM, so
+    #: that SPF and DKIM hold); empty: the organization's name.
+    mail_sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Where entrants' replies go; empty: the contest's contact email.
+    mail_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

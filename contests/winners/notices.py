@@ -20,10 +20,6 @@ from ..models import Award, Contest
 KINDS = ("won", "declined", "unclaimed", "shipped")
 
 
-def sender_name(contest: Contest) -> str:
-    return contest.organization.name or contest.legal_name
-
-
 def _logo_url(contest: Contest) -> str | None:
     if not contest.logo_sha256:
         return None
@@ -42,7 +38,7 @@ def render(kind: str, contest: Contest, **values) -> tuple[str, str, str]:
     context = {
         "contest": contest,
         "kind": kind,
-        "organization": sender_name(contest),
+        "organization": contest.sender_name,
         "logo_url": _logo_url(contest),
         **values,
     }
@@ -69,8 +65,8 @@ def _queue(award: Award, kind: str, **values) -> None:
         text,
         entry_id=award.entry_id,
         html=html,
-        sender_name=sender_name(contest),
-        reply_to=contest.contact_email,
+        sender_name=contest.sender_name,
+        reply_to=contest.reply_address,
         list_unsubscribe=unsubscribe_url(award.entry),
     )
 
