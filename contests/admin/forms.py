@@ -77,6 +77,14 @@ for _name in AMENDABLE_FIELDS:
     setattr(AmendRulesForm, _name, getattr(ContestFields, _name))
 
 
+class RescheduleForm(Form):
+    """Extend or close early (``contest.rescheduling``): a dated amendment with its summary."""
+
+    summary = AmendRulesForm.summary
+    ends_at = ContestFields.ends_at
+    draw_at = ContestFields.draw_at
+
+
 class EmbedForm(Form):
     """Where the form may be embedded and how it looks; not part of the rules, so editable any
     time."""

@@ -9,12 +9,13 @@ from flask_login import current_user
 from ..contest.amendment import AMENDABLE_FIELDS
 from ..contest.amendment import amend_rules as amend_contest_rules
 from ..contest.publishing import missing_for_publish
+from ..contest.rescheduling import close_now, reschedule
 from ..links import public_base
 from ..models.types import utcnow
 from ..rules.versions import contest_template, render_current_terms
 from ..web.boundary import change
 from . import bp, contest_form_data, load_contest
-from .forms import AmendRulesForm
+from .forms import AmendRulesForm, RescheduleForm
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/rules/preview")
@@ -52,3 +53,38 @@ def amend_rules(contest_id: int):
             return redirect(url_for("admin.contest", contest_id=contest_id) + "#rules")
     status = 400 if form.errors or request.method == "POST" else 200
     return render_template("admin/amend_rules.html", form=form, contest=contest), status
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/dates", methods=["GET", "POST"])
+def reschedule_contest(contest_id: int):
+    """Extend a running contest or close it now: a dated amendment that commits the draw again,
+    refused once the entrant list is frozen."""
+    contest = load_contest(contest_id)
+    data = contest_form_data(contest)
+    form = RescheduleForm(data={"ends_at": data["ends_at"], "draw_at": data["draw_at"]})
+    if form.validate_on_submit():
+        closing = request.form.get("action") == "close_now"
+        with change(form) as outcome:
+            if closing:
+                row = close_now(contest, form.summary.data, current_user, utcnow(), public_base())
+            else:
+                row = reschedule(
+                    contest,
+                    form.ends_at.data,
+                    form.draw_at.data,
+                    form.summary.data,
+                    current_user,
+                    utcnow(),
+                    public_base(),
+                )
+            number = row.number
+        if outcome.ok:
+            message = (
+                _("Contest closed: version %(number)d of the rules says so.", number=number)
+                if closing
+                else _("New dates published in version %(number)d of the rules.", number=number)
+            )
+            flash(message, "success")
+            return redirect(url_for("admin.contest", contest_id=contest_id) + "#rules")
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("admin/reschedule.html", form=form, contest=contest), status

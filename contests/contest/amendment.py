@@ -73,18 +73,8 @@ def amend_rules(
                 for name in sorted(unknown)
             }
         )
-    # Lock the contest row first (SQLite: the write lock) so that amendments saved at the same
-    # moment run one after the other, each numbered after the one before.
-    db.session.execute(
-        update(Contest)
-        .where(Contest.id == contest.id)
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    template = contest_template(contest)
-    previous = current_version(contest)
-    if template is None or previous is None:
-        raise WrongState(_l("This contest has no published rules to amend."))
+    lock(contest, now)
+    template, previous = _published_rules(contest)
     try:
         apply_values(contest, values)
     except NonexistentLocalTime:
@@ -106,16 +96,7 @@ def amend_rules(
         raise ValidationFailed(
             {"draw_at": [_l("The winners cannot be selected before the closing date.")]}
         )
-    html = render_current_terms(contest, template, base_url)
-    if content_hash(html) == previous.sha256:
-        raise ValidationFailed(
-            {
-                "summary": [
-                    _l("These changes leave the rules text as it is; there is nothing to amend.")
-                ]
-            }
-        )
-    row = add_version(contest, template, html, summary, actor, now)
+    row = next_version(contest, template, previous, summary, actor, now, base_url)
     audit.record(
         "rules.amended",
         actor=actor,
@@ -126,3 +107,47 @@ def amend_rules(
         fields=sorted(values),
     )
     return row
+
+
+def lock(contest: Contest, now: datetime) -> None:
+    """Lock the contest row first (SQLite: the write lock) so that amendments saved at the same
+    moment run one after the other, each numbered after the one before."""
+    db.session.execute(
+        update(Contest)
+        .where(Contest.id == contest.id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _published_rules(contest: Contest):
+    template = contest_template(contest)
+    previous = current_version(contest)
+    if template is None or previous is None:
+        raise WrongState(_l("This contest has no published rules to amend."))
+    return template, previous
+
+
+def next_version(
+    contest: Contest,
+    template,
+    previous: RulesVersion | None,
+    summary: str,
+    actor: User | None,
+    now: datetime,
+    base_url: str | None,
+) -> RulesVersion:
+    """Freeze the rules as the terms now stand as the next version; refused if the text is the
+    same as the last one (an amendment that changes nothing)."""
+    if template is None or previous is None:
+        template, previous = _published_rules(contest)
+    html = render_current_terms(contest, template, base_url)
+    if content_hash(html) == previous.sha256:
+        raise ValidationFailed(
+            {
+                "summary": [
+                    _l("These changes leave the rules text as it is; there is nothing to amend.")
+                ]
+            }
+        )
+    return add_version(contest, template, html, summary, actor, now)

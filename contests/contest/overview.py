@@ -83,7 +83,7 @@ def attention(organization_ids: list[int], now: datetime) -> dict[int, Attention
         select(Contest)
         .join(Draw, Draw.contest_id == Contest.id)
         .where(mine, Contest.state == State.PUBLISHED, Contest.ends_at <= now)
-        .where(Draw.state == DrawState.COMMITTED)
+        .where(Draw.state == DrawState.COMMITTED, Draw.superseded_at.is_(None))
         .order_by(Contest.ends_at)
     ).scalars():
         found[contest.organization_id].to_draw.append(contest)

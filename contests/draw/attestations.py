@@ -104,8 +104,9 @@ def verify_receipt(receipt: dict, record: dict, entrant_file: bytes) -> list[str
         )
         passed.append("signed by the key the specification names")
     signed = receipt["signed"]
+    # A receipt signed before an amendment of the closing date names the commitment it replaced.
     _check(
-        signed.get("draw_spec_hash") == record["spec_hash"],
+        signed.get("draw_spec_hash") in [record["spec_hash"], *spec.get("supersedes", [])],
         "the receipt is for another draw specification",
     )
     _check(

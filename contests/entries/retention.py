@@ -100,7 +100,13 @@ def waiting_for(contest: Contest) -> str | None:
     """Why the purge must wait although the time has come: a draw still to happen, or a prize
     that may still pass to an alternate (their addresses are needed to reach them)."""
     pending = db.session.execute(
-        select(exists().where(Draw.contest_id == contest.id, Draw.state == DrawState.COMMITTED))
+        select(
+            exists().where(
+                Draw.contest_id == contest.id,
+                Draw.state == DrawState.COMMITTED,
+                Draw.superseded_at.is_(None),
+            )
+        )
     ).scalar()
     if pending:
         return "draw"

@@ -3,6 +3,10 @@
 Sequence 1 is the draw committed at publication. A later sequence is a supplementary draw, with
 its own commitment, for prizes left vacant once a draw's alternates ran out; its parent is the
 draw whose vacancies it fills.
+
+A commitment is superseded, never edited, when an amendment moves the closing date before the
+list is frozen (``contest.rescheduling``): the row stays, public, with ``superseded_at`` set, and a
+new commitment under the same sequence names it in its specification.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -39,9 +45,17 @@ class Draw(db.Model):
             "state IN (" + ", ".join(repr(str(s)) for s in DrawState) + ")", name="state"
         ),
         CheckConstraint("algorithm IN ('vdraw-v1', 'rfc3797')", name="algorithm"),
-        #: One commitment per contest and sequence, never replaced once published; of two
-        #: supplementary commitments made at once, the database keeps one.
-        UniqueConstraint("contest_id", "sequence"),
+        #: One current commitment per contest and sequence, never replaced once published (only
+        #: superseded, before its list is frozen); of two commitments made at once, the database
+        #: keeps one.
+        Index(
+            "uq_draws_contest_id_sequence_current",
+            "contest_id",
+            "sequence",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
         CheckConstraint("(sequence = 1) = (parent_id IS NULL) AND sequence >= 1", name="sequence"),
         #: Each drawn draw of an organization has its own number, 1, 2, 3...: a draw made again
         #: would need a new number, and the gap (or a second record under one number in the
@@ -75,6 +89,9 @@ class Draw(db.Model):
     #: request after it), at the draw for a supplementary one. Set once, by a conditional UPDATE.
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an amendment of the closing date replaced this commitment by a new one (never once
+    #: the list is frozen: the database refuses it). Set once.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest = relationship("Contest")
     parent = relationship("Draw", remote_side=[id])

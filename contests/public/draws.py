@@ -16,7 +16,7 @@ from ..web.boundary import freeze_if_closed
 from ..winners.awards import awards_of
 from ..winners.freezing import listing_of
 from ..winners.publication import public_names
-from ..winners.records import draw_summary, draws_of, receipt_inclusion
+from ..winners.records import draw_of, draw_summary, draws_of, receipt_inclusion
 from . import bp, load_contest
 
 
@@ -45,6 +45,7 @@ def draw_page(draw_id: int):
             draw=committed,
             spec=spec,
             listing=listing_of(committed) if committed.frozen_at is not None else None,
+            current=draw_of(contest) if committed.superseded_at is not None else None,
         )
     draw, contest = _drawn(draw_id)
     summary = draw_summary(draw)

@@ -26,8 +26,10 @@ from ..signing import fingerprint, public_key
 from .records import UNPRINTABLE, draw_of, draws_of, open_vacancies
 
 
-def draw_spec(contest: Contest, commitment: str) -> dict:
-    """The specification published with the contest (docs/draw-protocol.md, section 1)."""
+def draw_spec(contest: Contest, commitment: str, supersedes: list[str] | None = None) -> dict:
+    """The specification published with the contest (docs/draw-protocol.md, section 1);
+    ``supersedes``: the hashes of the commitments an amendment of the closing date replaced,
+    oldest first (receipts signed under them still count)."""
     return {
         "protocol": protocol.PROTOCOL,
         "version": protocol.VERSION,
@@ -48,6 +50,7 @@ def draw_spec(contest: Contest, commitment: str) -> dict:
         **({"source_format": contest.entropy_format} if contest.entropy_format != FREE else {}),
         **({"beacon": _beacon(contest.beacon_round)} if contest.beacon_round else {}),
         **({"lottery": _lottery(contest)} if contest.lottery_draw else {}),
+        **({"supersedes": supersedes} if supersedes else {}),
     }
 
 
@@ -77,7 +80,9 @@ def _beacon(number: int) -> dict:
     }
 
 
-def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
+def commit_draw(
+    contest: Contest, actor: User | None, now: datetime, supersedes: list[str] | None = None
+) -> Draw:
     """Fix the draw specification and the secret's hash; refused if one exists (UNIQUE)."""
     if draw_of(contest) is not None:
         raise WrongState(
@@ -88,7 +93,7 @@ def commit_draw(contest: Contest, actor: User | None, now: datetime) -> Draw:
             {"entropy_sources": [_l("Name at least one public source of randomness for the draw.")]}
         )
     secret = secrets.token_hex(32)
-    spec = draw_spec(contest, protocol.commitment(secret))
+    spec = draw_spec(contest, protocol.commitment(secret), supersedes)
     draw = Draw(
         contest_id=contest.id,
         organization_id=contest.organization_id,

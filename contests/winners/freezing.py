@@ -250,7 +250,12 @@ def due_to_freeze(now: datetime, limit: int) -> list[int]:
     return list(
         db.session.execute(
             select(Contest.id)
-            .join(Draw, (Draw.contest_id == Contest.id) & (Draw.sequence == 1))
+            .join(
+                Draw,
+                (Draw.contest_id == Contest.id)
+                & (Draw.sequence == 1)
+                & Draw.superseded_at.is_(None),
+            )
             .where(
                 Contest.state == State.PUBLISHED,
                 Contest.ends_at <= now,
@@ -267,7 +272,9 @@ def list_is_frozen(contest_id: int) -> bool:
     """Whether the contest's first draw has its list frozen (nothing may enter or leave it)."""
     return (
         db.session.execute(
-            select(Draw.frozen_at).where(Draw.contest_id == contest_id, Draw.sequence == 1)
+            select(Draw.frozen_at).where(
+                Draw.contest_id == contest_id, Draw.sequence == 1, Draw.superseded_at.is_(None)
+            )
         ).scalar()
         is not None
     )

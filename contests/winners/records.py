@@ -18,17 +18,34 @@ UNPRINTABLE = _l("Write the values as they are published, without invisible cont
 
 
 def draw_of(contest: Contest) -> Draw | None:
-    """The contest's draw committed at publication (sequence 1)."""
+    """The contest's draw committed at publication (sequence 1), as an amendment of the closing
+    date may have committed it again."""
     return db.session.execute(
-        select(Draw).where(Draw.contest_id == contest.id, Draw.sequence == 1)
+        select(Draw).where(current(contest.id), Draw.sequence == 1)
     ).scalar_one_or_none()
+
+
+def current(contest_id: int):
+    """The condition on a contest's draws that are not superseded (``Draw.superseded_at``)."""
+    return (Draw.contest_id == contest_id) & Draw.superseded_at.is_(None)
+
+
+def superseded_commitments(contest: Contest) -> list[Draw]:
+    """The commitments that amendments of the closing date replaced, oldest first."""
+    return list(
+        db.session.execute(
+            select(Draw)
+            .where(Draw.contest_id == contest.id, Draw.superseded_at.is_not(None))
+            .order_by(Draw.superseded_at, Draw.id)
+        ).scalars()
+    )
 
 
 def draws_of(contest: Contest) -> list[Draw]:
     """The first draw, then any supplementary draws, in order."""
     return list(
         db.session.execute(
-            select(Draw).where(Draw.contest_id == contest.id).order_by(Draw.sequence)
+            select(Draw).where(current(contest.id)).order_by(Draw.sequence)
         ).scalars()
     )
 
@@ -37,7 +54,7 @@ def pending_draw(contest: Contest) -> Draw | None:
     """The commitment waiting for its public values, if any (at most one at a time)."""
     return db.session.execute(
         select(Draw)
-        .where(Draw.contest_id == contest.id, Draw.state == DrawState.COMMITTED)
+        .where(current(contest.id), Draw.state == DrawState.COMMITTED)
         .order_by(Draw.sequence.desc())
         .limit(1)
     ).scalar_one_or_none()
