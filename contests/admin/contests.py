@@ -4,13 +4,16 @@ JSON."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 from flask import Response, flash, g, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..contest.brand_kit import contest_defaults
 from ..contest.editing import create_contest, update_contest
+from ..contest.form_layout import labels, layout, shown_fields
 from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
 from ..contest.transfer import (
     MAX_FILE_BYTES,
@@ -23,7 +26,8 @@ from ..entries import retention
 from ..links import external_url, public_base
 from ..models import State
 from ..models.types import utcnow
-from ..rules.versions import all_versions, contest_template
+from ..rules.templates import template_for
+from ..rules.versions import all_versions, contest_template, templates_root
 from ..web.boundary import change
 from . import bp, contest_form_data, load_contest
 from .embed import QR_CHANNELS
@@ -33,15 +37,38 @@ from .forms import ActionForm, ContestForm, ImportForm
 @bp.route("/o/<int:org_id>/contests/new", methods=["GET", "POST"])
 def new_contest():
     """Create a draft contest, its form filled from the client's brand kit."""
-    form = ContestForm(data=contest_defaults(g.org))
+    defaults = contest_defaults(g.org)
+    form = ContestForm(data=defaults)
+    sections = _lay_out(
+        form, SimpleNamespace(**defaults, mechanic="random_draw", entropy_format="free")
+    )
     if form.validate_on_submit():
         with change(form) as outcome:
-            contest_id = create_contest(g.org, form.values(), current_user).id
+            contest_id = create_contest(g.org, _shown_values(form, sections), current_user).id
         if outcome.ok:
             flash(_("Draft contest created. Add its prizes, then publish it."), "success")
             return redirect(url_for("admin.contest", contest_id=contest_id))
     status = 400 if form.errors else 200
-    return render_template("admin/contest_form.html", form=form, contest=None), status
+    return render_template(
+        "admin/contest_form.html", form=form, contest=None, sections=sections
+    ), status
+
+
+def _lay_out(form: ContestForm, basis) -> list:
+    """The sections of the page that was (or will be) shown, for the contest as saved (a change
+    of jurisdiction shows its fields once saved), with the rules template's labels."""
+    template = template_for(basis, templates_root())
+    for name, label in labels(template, str(get_locale() or "en")).items():
+        if name in form:
+            form[name].label.text = label
+    return layout(template, basis.mechanic, basis.entropy_format)
+
+
+def _shown_values(form: ContestForm, sections: list) -> dict:
+    """Only what the page showed: a field it did not show keeps its saved value (an unchecked
+    box that was never on the page is not a "no")."""
+    shown = set(shown_fields(sections))
+    return {name: value for name, value in form.values().items() if name in shown}
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>")
@@ -72,14 +99,17 @@ def edit_contest(contest_id: int):
         flash(_("Only draft contests can be edited."), "error")
         return redirect(url_for("admin.contest", contest_id=contest.id))
     form = ContestForm(data=contest_form_data(contest))
+    sections = _lay_out(form, contest)
     if form.validate_on_submit():
         with change(form) as outcome:
-            update_contest(contest, form.values(), current_user)
+            update_contest(contest, _shown_values(form, sections), current_user)
         if outcome.ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("admin.contest", contest_id=contest_id))
     status = 400 if form.errors else 200
-    return render_template("admin/contest_form.html", form=form, contest=contest), status
+    return render_template(
+        "admin/contest_form.html", form=form, contest=contest, sections=sections
+    ), status
 
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/publish", methods=["POST"])

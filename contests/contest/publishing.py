@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -17,7 +18,18 @@ from ..rules.versions import contest_template, no_template_label, publish_rules
 from ..winners.commitment import commit_draw
 
 
-def missing_for_publish(contest: Contest, now: datetime) -> list:
+class Missing(NamedTuple):
+    """One thing to fill before publishing: what the reader is told, and the contest field that
+    holds it (None for a prize), which the admin links to. Reads as its label."""
+
+    label: Any
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+def missing_for_publish(contest: Contest, now: datetime) -> list[Missing]:
     """List, in the rules manifest's order and the reader's language, what must be filled first.
 
     The rules template of the contest's jurisdiction and mechanic decides what is required
@@ -25,15 +37,17 @@ def missing_for_publish(contest: Contest, now: datetime) -> list:
     """
     template = contest_template(contest)
     if template is None:
-        return [no_template_label(contest)]
+        return [Missing(no_template_label(contest), "jurisdiction")]
     language = str(get_locale() or "en")
-    missing: list = [field.label_in(language) for field in missing_fields(contest, template)]
+    missing = [
+        Missing(field.label_in(language), field.name) for field in missing_fields(contest, template)
+    ]
     if not contest.prizes:
-        missing.append(_l("At least one prize"))
+        missing.append(Missing(_l("At least one prize")))
     if contest.ends_at is not None and contest.ends_at <= now:
-        missing.append(_l("A closing date in the future"))
+        missing.append(Missing(_l("A closing date in the future"), "ends_at"))
     if contest.selects_before_close:
-        missing.append(_l("A date of selection of the winners after the close"))
+        missing.append(Missing(_l("A date of selection of the winners after the close"), "draw_at"))
     return missing
 
 
