@@ -26,6 +26,9 @@ from helpers import PASSWORD, POSTGRES_SOURCE, POSTGRES_URL, fresh_postgres_sche
 BACKENDS = ("sqlite", "postgresql")
 _ran: Counter = Counter()
 
+#: The browser tests' server and Chromium fixtures (tests/browser_fixtures.py).
+pytest_plugins = ["browser_fixtures"]
+
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):

@@ -8,6 +8,7 @@ import base64
 import csv
 import io
 import json
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -259,8 +260,15 @@ def test_public_certificate_follows_substitutions(app, client, db, drawn):
     db.session.commit()
     after = pdf_text(client.get(f"/d/{draw.id}/certificate.pdf").data)
     by = record["alternates"][0]["entry_id"]
-    assert f"remplace {replaced}" not in before and "Substitutions" not in before
+    assert f"remplace {replaced}" not in before and "Remplacements" not in before
+    assert "Remplacements" in after
     assert f"{by} (remplace {replaced})" in after
+    # In French and as people write dates: no stored code, no ISO timestamp, no English footer.
+    flat = " ".join(after.split())
+    assert "n’a pas réclamé son lot à temps" in flat and "unclaimed" not in flat
+    assert re.search(r"son lot à temps, \d+ \w+ 20\d\d \d\d:\d\d \(Europe/Paris\)", flat), flat
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", flat)
+    assert f"tirage {draw.id} · graine" in flat and "seed" not in flat
 
 
 def test_public_draw_page_lists_a_called_alternate_once_as_a_winner(app, client, db, drawn):

@@ -94,7 +94,15 @@ def test_a_viewer_sees_but_cannot_change_anything(app, client, factory, db):
     add_member(museum, "client@example.org", "mots de passe longs", None, role="viewer")
     db.session.commit()
     sign_in(client, "client@example.org", "mots de passe longs")
-    assert client.get(f"/admin/o/{museum.id}/contests/{contest.id}").status_code == 200
+    page = client.get(f"/admin/o/{museum.id}/contests/{contest.id}")
+    assert page.status_code == 200
+    # Nothing offered that would only answer 403, and the page says why.
+    text = page.get_data(as_text=True)
+    assert "Read-only access" in text
+    for action in ("/duplicate", "/publish", "/edit", "/prizes/new", "/questions/new"):
+        assert action not in text, action
+    dashboard = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
+    assert "/contests/new" not in dashboard and "/contests/import" not in dashboard
     assert client.get(f"/admin/o/{museum.id}/members").status_code == 200
     ids = {
         "org_id": museum.id,

@@ -70,6 +70,7 @@ def workspace_context():
     return {
         "my_organizations": organizations_of(current_user),
         "action_form": ActionForm(formdata=None),
+        "read_only": g.get("role") == "viewer",
     }
 
 

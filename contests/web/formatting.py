@@ -49,6 +49,16 @@ def local_datetime(instant: datetime | None, tz_name: str) -> str:
     return f"{day} {hour} ({tz_name})"
 
 
+def local_iso(text: str | None, tz_name: str) -> str:
+    """An instant a record stores as ISO 8601 text, shown like ``local_datetime``."""
+    if not text:
+        return "—"
+    try:
+        return local_datetime(datetime.fromisoformat(text), tz_name)
+    except ValueError:
+        return text
+
+
 def _finalize(value):
     """Escape lazy translations like any other text.
 
@@ -64,6 +74,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(attribution_text, "attribution_text")
     app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_iso, "local_iso")
     app.add_template_global(receipt_line, "receipt_line")
     app.add_template_global(receipt_url, "receipt_url")
     app.add_template_global(rights_url, "rights_url")
