@@ -340,3 +340,28 @@ def test_single_choice_options_sit_beside_their_labels(app, db, factory, museum,
         assert radio["width"] < 40 and 0 <= label["x"] - (radio["x"] + radio["width"]) < 30
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(("language", "closes"), [("fr", "dans 4 semaines"), ("en", "in 4 weeks")])
+def test_the_countdown_and_the_share_button_work_under_the_csp(
+    app, db, factory, museum, live, browser, language, closes
+):
+    server, _ = live
+    factory.contest(museum, publish=True, slug=f"compte-{language}", language=language)
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    errors, missing = [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and missing.append(r.url),
+    )
+    page.goto(f"{server.url}/c/compte-{language}")
+    page.wait_for_function(
+        "() => !document.querySelector('button[data-share]').hidden"
+    )  # the script ran, under the page's own CSP
+    assert page.inner_text("time[data-countdown]") == closes  # the script's words, same as ours
+    page.click("button[data-share]")
+    assert missing == [] and [e for e in errors if "favicon" not in e and "404" not in e] == []
+    _screenshot(page, f"contest-page-{language}-375.png")
+    context.close()

@@ -13,8 +13,29 @@ from ..contest.validators import check_email
 from ..web.forms import Form
 
 ContestForm = ContestFields
-PrizeForm = PrizeFields
 QuestionForm = QuestionFields
+
+
+class PrizeForm(PrizeFields):
+    """A prize's terms (shared with the JSON import) and its picture for the public page."""
+
+    picture = FileField(
+        _l("Picture"),
+        description=_l("PNG, JPEG, GIF or WebP, at most 2 MB; shown at most 800 × 600 pixels."),
+        validators=[
+            FileAllowed(
+                ["png", "jpg", "jpeg", "gif", "webp"],
+                _l("Choose a PNG, JPEG, GIF or WebP picture."),
+            )
+        ],
+    )
+    remove_picture = BooleanField(_l("Remove the picture"))
+
+    def values(self) -> dict:
+        return {k: v for k, v in super().values().items() if k not in ("picture", "remove_picture")}
+
+    def picture_bytes(self) -> bytes | None:
+        return self.picture.data.read() if self.picture.data else None
 
 
 class OrganizationForm(Form):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..contest.editing import add_prize, add_question, delete_prize, delete_question, update_prize
+from ..contest.embedding import set_prize_picture
 from ..web.boundary import change
+from ..web.pictures import picture_response
 from . import bp, load_contest, load_prize, load_question
 from .forms import ActionForm, PrizeForm, QuestionForm
 
@@ -22,12 +24,13 @@ def new_prize(contest_id: int):
     contest = load_contest(contest_id)
     form = PrizeForm()
     if form.validate_on_submit():
-        with change() as outcome:
-            add_prize(contest, form.values(), current_user)
+        with change(form) as outcome:
+            prize = add_prize(contest, form.values(), current_user)
+            set_prize_picture(prize, form.picture_bytes(), False, current_user)
         if outcome.ok:
             flash(_("Prize added."), "success")
-        return _to_contest(contest_id)
-    status = 400 if form.errors else 200
+            return _to_contest(contest_id)
+    status = 400 if form.errors or request.method == "POST" else 200
     return render_template("admin/prize_form.html", form=form, contest=contest, prize=None), status
 
 
@@ -45,16 +48,20 @@ def edit_prize(contest_id: int, prize_id: int):
             "quantity": prize.quantity,
             "unit_value": prize.unit_value_minor,
             "currency": prize.currency,
+            "delivery": prize.delivery,
             "position": prize.position,
         }
     )
     if form.validate_on_submit():
-        with change() as outcome:
+        with change(form) as outcome:
             update_prize(prize, form.values(), current_user)
+            set_prize_picture(
+                prize, form.picture_bytes(), bool(form.remove_picture.data), current_user
+            )
         if outcome.ok:
             flash(_("Prize saved."), "success")
-        return _to_contest(contest_id)
-    status = 400 if form.errors else 200
+            return _to_contest(contest_id)
+    status = 400 if form.errors or request.method == "POST" else 200
     return render_template("admin/prize_form.html", form=form, contest=contest, prize=prize), status
 
 
@@ -100,3 +107,13 @@ def remove_question(contest_id: int, question_id: int):
     if outcome.ok:
         flash(_("Question removed."), "success")
     return _to_contest(contest_id)
+
+
+@bp.route("/o/<int:org_id>/contests/<int:contest_id>/prizes/<int:prize_id>/picture.png")
+def prize_picture_preview(contest_id: int, prize_id: int):
+    """A prize's picture for the organizer, drafts included (the public one shows published
+    contests only)."""
+    prize = load_prize(load_contest(contest_id), prize_id)
+    if not prize.picture_sha256:
+        abort(404)
+    return picture_response(prize.picture_png, prize.picture_sha256, public=False)

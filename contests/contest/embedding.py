@@ -18,7 +18,7 @@ from markupsafe import escape
 
 from .. import audit
 from ..errors import ValidationFailed
-from ..models import Contest, User
+from ..models import Contest, Prize, User
 
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 _COLOR = re.compile(r"^#[0-9a-f]{6}$")
@@ -26,6 +26,9 @@ _COLOR = re.compile(r"^#[0-9a-f]{6}$")
 LOGO_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_BOX = (600, 200)
+#: A prize's picture on the public page: at most this box, and this many bytes uploaded.
+PICTURE_BOX = (800, 600)
+PICTURE_MAX_BYTES = 2 * 1024 * 1024
 #: Decoded, a picture costs about 4 bytes a pixel: 12 megapixels (a phone photo) is the most.
 LOGO_MAX_PIXELS = 12_000_000
 MAX_ORIGINS = 20
@@ -174,7 +177,13 @@ def check_color(value: str) -> str:
 
 
 def normalize_logo(data: bytes) -> bytes:
-    """Re-encode an uploaded picture as a small PNG (no metadata, no script), or raise.
+    """The logo, re-encoded (``normalize_picture``) to fit 600 x 200."""
+    return normalize_picture(data, LOGO_BOX, "logo", LOGO_MAX_BYTES)
+
+
+def normalize_picture(data: bytes, box: tuple[int, int], field: str, max_bytes: int) -> bytes:
+    """Re-encode an uploaded picture as a PNG fitting ``box`` (no metadata, no script), or raise
+    with the error under ``field``.
 
     Memory is what a picture costs once decoded, not its file size: a 5000 x 5000 PNG of 100 KB
     took 290 MB to re-encode. So the header's dimensions are checked before anything is decoded
@@ -183,9 +192,9 @@ def normalize_logo(data: bytes) -> bytes:
     """
     from PIL import Image, UnidentifiedImageError
 
-    if len(data) > LOGO_MAX_BYTES:
+    if len(data) > max_bytes:
         raise ValidationFailed(
-            {"logo": [_l("The logo is larger than %(kb)d KB.", kb=LOGO_MAX_BYTES // 1024)]}
+            {field: [_l("The picture is larger than %(kb)d KB.", kb=max_bytes // 1024)]}
         )
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -196,10 +205,10 @@ def normalize_logo(data: bytes) -> bytes:
         if width * height > LOGO_MAX_PIXELS:
             raise ValidationFailed(
                 {
-                    "logo": [
+                    field: [
                         _l(
                             "This picture is %(width)d x %(height)d pixels; send one of at most "
-                            "%(mp)d megapixels (a logo is shown at most 600 x 200).",
+                            "%(mp)d megapixels.",
                             width=width,
                             height=height,
                             mp=LOGO_MAX_PIXELS // 1_000_000,
@@ -208,14 +217,14 @@ def normalize_logo(data: bytes) -> bytes:
                 }
             )
         with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (LOGO_BOX[0] * 2, LOGO_BOX[1] * 2))  # JPEG only: decode scaled down
-            image.thumbnail(LOGO_BOX, reducing_gap=2.0)
+            image.draft("RGB", (box[0] * 2, box[1] * 2))  # JPEG only: decode scaled down
+            image.thumbnail(box, reducing_gap=2.0)
             small = image.convert("RGBA")
         out = io.BytesIO()
         small.save(out, format="PNG", optimize=True)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise ValidationFailed(
-            {"logo": [_l("This file is not a PNG, JPEG, GIF or WebP picture.")]}
+            {field: [_l("This file is not a PNG, JPEG, GIF or WebP picture.")]}
         ) from None
     return out.getvalue()
 
@@ -287,3 +296,23 @@ def update_embed_settings(
         reply_to=contest.mail_reply_to,
     )
     return contest
+
+
+def set_prize_picture(prize: Prize, data: bytes | None, remove: bool, actor: User | None) -> Prize:
+    """Give a prize its picture for the public page (re-encoded as an upload of the logo is), or
+    take it away. Not part of the rules: allowed at any time."""
+    if data:
+        prize.picture_png = normalize_picture(data, PICTURE_BOX, "picture", PICTURE_MAX_BYTES)
+        prize.picture_sha256 = hashlib.sha256(prize.picture_png).hexdigest()
+    elif remove:
+        prize.picture_png, prize.picture_sha256 = None, ""
+    else:
+        return prize
+    audit.record(
+        "prize.picture_updated",
+        actor=actor,
+        contest=prize.contest,
+        prize_id=prize.id,
+        sha256=prize.picture_sha256,
+    )
+    return prize

@@ -28,11 +28,15 @@ from .editing import (
     slug_taken,
 )
 from .embedding import (
+    PICTURE_BOX,
+    PICTURE_MAX_BYTES,
     allowed_origins,
     check_color,
     check_sender,
     normalize_logo,
+    normalize_picture,
     parse_origins,
+    set_prize_picture,
     update_embed_settings,
 )
 from .fields import DATETIME_FORMAT, ContestFields, PrizeFields
@@ -63,6 +67,7 @@ def export_contest(contest: Contest) -> dict[str, Any]:
             "unit_value": format_amount_plain(p.unit_value_minor),
             "currency": p.currency,
             "delivery": p.delivery,
+            "picture_png": base64.b64encode(p.picture_png).decode() if p.picture_sha256 else None,
         }
         for p in contest.prizes
     ]
@@ -170,12 +175,18 @@ def parse_contest_document(document: Any) -> tuple[dict, list[dict]]:
                 continue
             problems += _unknown_keys(
                 prize,
-                ("title", "description", "quantity", "unit_value", "currency", "delivery"),
+                PRIZE_KEYS,
                 path,
             )
-            form = PrizeFields(formdata=_as_formdata(prize), meta={"csrf": False})
+            picture = None
+            try:
+                picture = _picture(prize.get("picture_png"))
+            except ValidationFailed as error:
+                problems += [f"{path}.picture_png: {m}" for m in error.errors["picture"]]
+            fields = {k: v for k, v in prize.items() if k != "picture_png"}
+            form = PrizeFields(formdata=_as_formdata(fields), meta={"csrf": False})
             if form.validate():
-                prize_values.append(form.values())
+                prize_values.append({**form.values(), "picture": picture})
             for name, errors in form.errors.items():
                 problems += [f"{path}.{name}: {e}" for e in errors]
     question_values = _questions(document.get("questions", []), problems)
@@ -251,6 +262,28 @@ def _look(look_obj: Any, problems: list[str]) -> dict:
     return {"origins": text, "color": color, "logo": logo, "sender": sender}
 
 
+PRIZE_KEYS = (
+    "title",
+    "description",
+    "quantity",
+    "unit_value",
+    "currency",
+    "delivery",
+    "picture_png",
+)
+
+
+def _picture(encoded) -> bytes | None:
+    """A prize's picture from its base64 PNG, re-encoded as an upload would be."""
+    if not encoded:
+        return None
+    try:
+        data = base64.b64decode(str(encoded), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed({"picture": [_l("must be a PNG image in base64")]}) from None
+    return normalize_picture(data, PICTURE_BOX, "picture", PICTURE_MAX_BYTES)
+
+
 def _logo(encoded) -> bytes | None:
     """The logo from its base64 PNG, re-encoded as an upload would be."""
     if not encoded:
@@ -284,7 +317,8 @@ def import_contest(
         )
     contest = create_contest(organization, contest_values, actor)
     for values in prize_values:
-        add_prize(contest, values, actor)
+        picture = values.pop("picture", None)
+        set_prize_picture(add_prize(contest, values, actor), picture, False, actor)
     for values in question_values:
         add_question(contest, values, actor)
     if look and (look["origins"] or look["color"] or look["logo"] or any(look["sender"])):

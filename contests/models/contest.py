@@ -294,6 +294,11 @@ class Prize(db.Model):
     unit_value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     delivery: Mapped[str] = mapped_column(String(10), default="shipped")
+    #: A picture of the prize for the public page, re-encoded as PNG when uploaded; loaded only
+    #: when served.
+    picture_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    #: SHA-256 of ``picture_png``: its ETag and the cache-busting part of its URL.
+    picture_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     contest: Mapped[Contest] = relationship(back_populates="prizes")
 

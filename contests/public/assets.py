@@ -8,6 +8,7 @@ import hashlib
 from flask import abort, current_app, request
 
 from ..contest.embedding import is_color
+from ..web.pictures import picture_response
 from . import bp, load_contest
 
 
@@ -48,3 +49,13 @@ def logo(slug: str):
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     return response.make_conditional(request)
+
+
+@bp.route("/c/<slug>/prizes/<int:prize_id>.png")
+def prize_picture(slug: str, prize_id: int):
+    """A prize's picture, re-encoded when uploaded; cached long, its URL changes with it."""
+    contest = load_contest(slug)
+    prize = next((p for p in contest.prizes if p.id == prize_id), None)
+    if prize is None or not prize.picture_sha256:
+        abort(404)
+    return picture_response(prize.picture_png, prize.picture_sha256, public=True)

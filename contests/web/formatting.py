@@ -8,7 +8,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_currency
 from flask import Flask
 from flask_babel import get_locale
@@ -16,6 +16,7 @@ from flask_babel.speaklater import LazyString
 
 from ..entries.receipts import receipt_line, receipt_url
 from ..entries.rights import rights_url
+from ..links import external_url
 
 
 def money(minor: int, currency: str) -> str:
@@ -49,6 +50,17 @@ def local_datetime(instant: datetime | None, tz_name: str) -> str:
     return f"{day} {hour} ({tz_name})"
 
 
+def time_until(instant: datetime | None) -> str:
+    """How long until an instant, as people say it ("in 3 days", "dans 5 heures"); the page's
+    script keeps it current."""
+    if instant is None:
+        return ""
+    delta = instant - datetime.now(instant.tzinfo)
+    return format_timedelta(
+        delta, granularity="minute", threshold=1.5, add_direction=True, locale=get_locale() or "en"
+    )
+
+
 def local_iso(text: str | None, tz_name: str) -> str:
     """An instant a record stores as ISO 8601 text, shown like ``local_datetime``."""
     if not text:
@@ -75,9 +87,11 @@ def install(app: Flask) -> None:
     app.add_template_filter(attribution_text, "attribution_text")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_iso, "local_iso")
+    app.add_template_filter(time_until, "time_until")
     app.add_template_global(receipt_line, "receipt_line")
     app.add_template_global(receipt_url, "receipt_url")
     app.add_template_global(rights_url, "rights_url")
+    app.add_template_global(external_url, "external_url")
 
     @app.context_processor
     def current_language():
