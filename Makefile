@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # it; ours is that folder, on purpose (migrations/ and rules_templates/ are read from the checkout).
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet
 
-.PHONY: run test test-fast lint bench bench-draw bench-worker bench-documents install install-dev translations extract-messages clean
+.PHONY: run test test-fast lint bench bench-draw bench-stats bench-worker bench-documents install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -81,6 +81,11 @@ bench: install-dev
 bench-draw: install-dev
 	$(BIN)/python bench/draw_bench.py --backend sqlite $(BENCH_ARGS)
 	$(BIN)/python bench/draw_bench.py --backend postgresql --in-memory 0 $(BENCH_ARGS)
+
+# A contest's statistics over a million entries on SQLite and PostgreSQL (bench/stats_bench.py).
+bench-stats: install-dev
+	$(BIN)/python bench/stats_bench.py --backend sqlite $(BENCH_ARGS)
+	$(BIN)/python bench/stats_bench.py --backend postgresql $(BENCH_ARGS)
 
 # Mail through one and two workers against a real SMTP server on loopback (bench/worker_bench.py).
 bench-worker: install-dev

@@ -26,6 +26,7 @@ DOMAIN = (
     "contests.rules",
     "contests.winners",
     "contests.documents",
+    "contests.reporting",
     "contests.organizations",
     "contests.accounts",
     "contests.links",

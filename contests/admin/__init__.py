@@ -133,5 +133,6 @@ from . import (  # noqa: E402, F401
     organizations,
     prizes,
     rules,
+    statistics,
     winners,
 )

@@ -1,0 +1,1 @@
+"""Statistics and reports for organizers and their clients."""

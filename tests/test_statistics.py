@@ -1,0 +1,137 @@
+"""A contest's statistics against hand-counted fixtures, on SQLite and PostgreSQL (issue 17):
+days and hours in the contest's zone across a daylight-saving change, channels, host pages and
+campaigns, confirmation and opt-in, flags, new versus returning entrants, postal areas; the page
+and its charts."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from flask_babel import force_locale
+
+from contests.contest.publishing import publish_contest
+from contests.reporting.charts import render
+from contests.reporting.statistics import contest_statistics
+from helpers import sign_in
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def spring(factory, museum, db):
+    """Paris moves its clocks from 02:00 to 03:00 on Sunday 29 March 2026."""
+    earlier = factory.contest(
+        museum,
+        slug="hiver",
+        starts_at=datetime(2026, 2, 1, 10, 0),
+        ends_at=datetime(2026, 2, 20, 10, 0),
+        draw_at=datetime(2026, 2, 21, 10, 0),
+        min_age=0,
+    )
+    publish_contest(earlier, None, _at("2026-01-30T10:00:00"))
+    db.session.commit()
+    factory.entry(earlier, email="fidele@example.org", now=_at("2026-02-02T10:00:00"))
+    contest = factory.contest(
+        museum,
+        slug="printemps",
+        starts_at=datetime(2026, 3, 27, 12, 0),
+        ends_at=datetime(2026, 4, 2, 12, 0),
+        draw_at=datetime(2026, 4, 3, 12, 0),
+        min_age=0,
+        postal_code_field="optional",
+    )
+    publish_contest(contest, None, _at("2026-03-20T10:00:00"))
+    db.session.commit()
+    rows = [
+        # UTC instant, email, postal code, channel, opt-in, attribution
+        ("2026-03-28T22:30:00", "a@example.org", "75011", "", False, ""),  # Sat 23:30 CET
+        ("2026-03-29T00:30:00", "b@example.org", "20200", "poster", True, ""),  # Sun 01:30 CET
+        ("2026-03-29T01:30:00", "c@example.org", "97400", "poster", False, ""),  # Sun 03:30 CEST
+        ("2026-03-29T22:30:00", "fidele@example.org", "69001", "", True, ""),  # Mon 00:30 CEST
+        (
+            "2026-03-30T10:15:00",
+            "e@example.org",
+            "",
+            "",
+            False,
+            json.dumps(
+                {
+                    "host": "https://www.musee.example/expo?x=1",
+                    "utm_source": "newsletter",
+                    "utm_medium": "email",
+                    "utm_campaign": "printemps",
+                }
+            ),
+        ),  # Mon 12:15 CEST
+    ]
+    for when, email, postal, source, opt_in, attribution in rows:
+        factory.entry(
+            contest,
+            email=email,
+            now=_at(when),
+            postal_code=postal,
+            source=source,
+            marketing_opt_in=opt_in,
+            attribution=attribution,
+            ip_address=f"198.51.100.{len(email)}",
+        )
+    return contest
+
+
+def test_the_figures_are_the_hand_counted_ones(app, db, spring):
+    stats = contest_statistics(spring)
+    assert (stats.total, stats.confirmed, stats.pending, stats.disqualified) == (5, 5, 0, 0)
+    assert stats.marketing_opt_in == 2 and stats.opt_in_rate == 0.4
+    assert stats.returning == 1 and stats.new == 4  # fidele@ entered the winter contest
+    from datetime import date
+
+    assert stats.by_day == [(date(2026, 3, 28), 1), (date(2026, 3, 29), 2), (date(2026, 3, 30), 2)]
+    hours = dict(stats.by_hour)
+    assert {h: n for h, n in hours.items() if n} == {23: 1, 1: 1, 3: 1, 0: 1, 12: 1}
+    assert hours[2] == 0  # 02:00-03:00 did not exist that night
+    assert stats.channels == [("", 3), ("poster", 2)]
+    assert stats.host_pages == [("www.musee.example/expo", 1)]
+    assert stats.campaigns == [("newsletter / email / printemps", 1)]
+    assert stats.places == [("2B", 1), ("69", 1), ("75", 1), ("974", 1)]
+
+
+def test_autumn_gives_the_repeated_hour_to_one_day(app, db, factory, museum):
+    """Paris goes back from 03:00 to 02:00 on Sunday 25 October 2026: 00:30 and 01:30 UTC are
+    both 02:30-ish local, on the same day."""
+    contest = factory.contest(
+        museum,
+        slug="automne",
+        starts_at=datetime(2026, 10, 20, 12, 0),
+        ends_at=datetime(2026, 10, 30, 12, 0),
+        draw_at=datetime(2026, 10, 31, 12, 0),
+        min_age=0,
+    )
+    publish_contest(contest, None, _at("2026-10-10T10:00:00"))
+    db.session.commit()
+    for n, when in enumerate(["2026-10-25T00:30:00", "2026-10-25T01:30:00", "2026-10-25T22:59:00"]):
+        factory.entry(contest, email=f"z{n}@example.org", now=_at(when), ip_address=f"192.0.2.{n}")
+    stats = contest_statistics(contest)
+    from datetime import date
+
+    assert stats.by_day == [(date(2026, 10, 25), 3)]
+    assert {h: n for h, n in stats.by_hour if n} == {2: 2, 23: 1}
+
+
+def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museum, spring):
+    sign_in(client, "alice@example.org")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    base = f"/admin/o/{museum.id}/contests/{spring.id}/statistics"
+    page = client.get(base).get_data(as_text=True)
+    assert '<dd data-figure="total">5</dd>' in page
+    assert '<dd data-figure="new-returning">4 / 1</dd>' in page
+    assert "<h2 id=\"chart-days\">Participations par jour</h2>" in page
+    assert "29 mars 2026" in page and "newsletter / email / printemps" in page
+    chart = client.get(base + "/days.svg")
+    assert chart.mimetype == "image/svg+xml" and b"<script" not in chart.data
+    assert "script-src" not in chart.headers["Content-Security-Policy"]
+    assert client.get(base + "/nope.svg").status_code == 404
+    with app.test_request_context(), force_locale("fr"):
+        svg = render("hours", contest_statistics(spring)).decode()
+    assert "Participations par heure de la journée" in svg and ">23<" in svg
