@@ -47,6 +47,8 @@ class Defaults:
     IP_BURST_WINDOW_SECONDS = 600
     #: Validity of the double opt-in link, in hours.
     CONFIRM_MAX_AGE_HOURS = 72
+    #: Views of the contest pages are counted in memory and written at most this often.
+    VIEW_FLUSH_SECONDS = 30
     #: Outgoing mail: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://...; empty
     #: keeps
     #: mail in the outbox until `contests send-mail` runs with a server configured.

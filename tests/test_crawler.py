@@ -92,6 +92,7 @@ def world(app, db, factory, museum):
         "token": "x",
         "fmt": "png",
         "filename": "app.css",
+        "name": "days",
     }
 
 

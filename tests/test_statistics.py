@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from contests.contest.publishing import publish_contest
 from contests.reporting.charts import render
@@ -126,7 +127,7 @@ def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museu
     page = client.get(base).get_data(as_text=True)
     assert '<dd data-figure="total">5</dd>' in page
     assert '<dd data-figure="new-returning">4 / 1</dd>' in page
-    assert "<h2 id=\"chart-days\">Participations par jour</h2>" in page
+    assert '<h2 id="chart-days">Participations par jour</h2>' in page
     assert "29 mars 2026" in page and "newsletter / email / printemps" in page
     chart = client.get(base + "/days.svg")
     assert chart.mimetype == "image/svg+xml" and b"<script" not in chart.data
@@ -135,3 +136,40 @@ def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museu
     with app.test_request_context(), force_locale("fr"):
         svg = render("hours", contest_statistics(spring)).decode()
     assert "Participations par heure de la journée" in svg and ">23<" in svg
+
+
+def test_views_are_counted_in_memory_and_written_in_batches(app, client, db, factory, museum):
+    """No database write per view: the GETs only count in memory; the due flush adds them in one
+    statement after the response, and the figures show views and entries per view."""
+    from sqlalchemy import event
+
+    from contests.models import PageView
+
+    contest = factory.contest(museum, publish=True, slug="vues", min_age=0)
+    factory.entry(contest, email="v@example.org")
+    written = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "page_views" in statement:
+            written.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for _ in range(3):
+            assert client.get("/c/vues").status_code == 200
+        for _ in range(2):
+            assert client.get("/embed/vues").status_code == 200
+        assert written == []  # counted in memory only
+        app.config["VIEW_FLUSH_SECONDS"] = 0  # now due: written once this page is sent
+        client.get("/c/vues").close()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(written) == 1 and written[0].lstrip().upper().startswith("INSERT")
+    rows = db.session.execute(select(PageView.kind, PageView.count)).all()
+    assert sorted(rows) == [("embed", 2), ("page", 4)]
+    stats = contest_statistics(contest)
+    assert (stats.page_views, stats.embed_views, stats.views) == (4, 2, 6)
+    assert stats.conversion == 1 / 6
+    # A second flush adds to the same hour's row instead of duplicating it.
+    client.get("/c/vues").close()
+    assert db.session.execute(select(PageView.count).where(PageView.kind == "page")).scalar() == 5

@@ -9,6 +9,7 @@ from .organization import Invitation, Membership, Organization, User, UserSessio
 from .rights import DataRequest, RequestKind
 from .rules import RulesVersion
 from .transparency import LogEntry
+from .views import PageView
 
 __all__ = [
     "HOLDING",
@@ -32,6 +33,7 @@ __all__ = [
     "EntryStatus",
     "Membership",
     "Organization",
+    "PageView",
     "Phase",
     "Prize",
     "RulesVersion",

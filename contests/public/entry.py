@@ -7,7 +7,15 @@ import hashlib
 import logging
 import time
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    after_this_request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -24,8 +32,10 @@ from ..extensions import csrf, db, limiter
 from ..links import public_base
 from ..models import Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
+from ..reporting import views
 from ..web.boundary import attach_errors, change, freeze_if_closed
 from ..web.form_tokens import FormTokenError, check_token, issue_shared_token, issue_token
+from ..web.formatting import time_until
 from ..winners.freezing import listing_of
 from ..winners.records import draw_of
 from . import bp, framable, load_contest, page, same_origin
@@ -56,6 +66,25 @@ def deliver_mail_after_response(response):
 
     response.call_on_close(deliver)
     return response
+
+
+def count_view_after_response(contest_id: int, kind: str, now) -> None:
+    """Count a view in memory; when the counter is due, write it once the page is sent."""
+    if not views.count_view(contest_id, kind, now, current_app.config["VIEW_FLUSH_SECONDS"]):
+        return
+    app = current_app._get_current_object()
+
+    def write():
+        with app.app_context():
+            try:
+                views.flush()
+            except Exception:  # noqa: BLE001 - kept in memory, written with the next flush
+                log.exception("writing the view counts failed")
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(write)
+        return response
 
 
 def _entry_input(form, consent_texts: dict[str, str], source: str, attribution: str) -> EntryInput:
@@ -115,6 +144,7 @@ def _render_contest(
         )
 
     if request.method == "GET":
+        count_view_after_response(contest.id, "embed" if embed else "page", now)
         source = clean_source(request.args.get("src"))
 
         def render() -> str:
@@ -130,6 +160,8 @@ def _render_contest(
             source,
             embed,
             draw.frozen_at if draw is not None else None,
+            # "closes in 4 weeks": the page is rendered again when the words change.
+            time_until(contest.ends_at) if phase == Phase.OPEN else None,
         )
         if not embed:
             # A token per visitor: the page itself is never cached.

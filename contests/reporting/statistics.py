@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select
 from ..extensions import db
 from ..models import Award, Contest, Draw, Entry, EntryStatus
 from .places import place_of
+from .views import views_by_hour
 
 
 @dataclass
@@ -42,6 +43,19 @@ class ContestStatistics:
     campaigns: list[tuple[str, int]] = field(default_factory=list)
     places: list[tuple[str, int]] = field(default_factory=list)
     awards: dict[str, int] = field(default_factory=dict)
+    #: Views of the contest's page and of its embedded form (``reporting.views``).
+    page_views: int = 0
+    embed_views: int = 0
+    views_by_day: list[tuple[date, int]] = field(default_factory=list)
+
+    @property
+    def views(self) -> int:
+        return self.page_views + self.embed_views
+
+    @property
+    def conversion(self) -> float | None:
+        """Entries per view of the form, page and embedded together."""
+        return self.total / self.views if self.views else None
 
     @property
     def counted(self) -> int:
@@ -100,6 +114,7 @@ def contest_statistics(contest: Contest) -> ContestStatistics:
         places[place_of(prefix, contest.jurisdiction)] += count
     stats.places = sorted(places.items(), key=lambda item: (-item[1], item[0]))
     stats.returning = _returning(contest)
+    _views(stats, contest)
     stats.awards = dict(
         db.session.execute(
             select(Award.status, func.count())
@@ -124,6 +139,19 @@ def _when(stats: ContestStatistics, contest: Contest) -> None:
         hours[local.hour] += count
     stats.by_day = sorted(days.items())
     stats.by_hour = [(h, hours.get(h, 0)) for h in range(24)]
+
+
+def _views(stats: ContestStatistics, contest: Contest) -> None:
+    zone = ZoneInfo(contest.timezone)
+    days = Counter()
+    for hour, kind, count in views_by_hour(contest.id):
+        count = int(count)  # PostgreSQL sums a BIGINT as NUMERIC
+        if kind == "embed":
+            stats.embed_views += count
+        else:
+            stats.page_views += count
+        days[hour.astimezone(zone).date()] += count
+    stats.views_by_day = sorted(days.items())
 
 
 def _attribution(stats: ContestStatistics, contest: Contest) -> None:
