@@ -132,6 +132,7 @@ from . import (  # noqa: E402, F401
     entries,
     organizations,
     prizes,
+    reports,
     rules,
     statistics,
     winners,

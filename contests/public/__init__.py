@@ -64,6 +64,7 @@ from . import (  # noqa: E402, F401
     draws,
     entry,
     receipts,
+    reports,
     rights,
     rules,
     transparency,

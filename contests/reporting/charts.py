@@ -44,6 +44,13 @@ CHARTS = (
 )
 
 
+def _integer_axis(chart, counts) -> None:
+    """Counts are whole: no 0.1 steps on the axis of a small chart."""
+    top = max(counts, default=0)
+    if top <= 10:
+        chart.y_labels = list(range(0, top + 1))
+
+
 def _config(title) -> dict:
     return {
         "title": str(title),
@@ -69,14 +76,25 @@ def render(name: str, stats: ContestStatistics) -> bytes:
         chart.x_labels = labels
         chart.x_labels_major = labels[:: max(1, len(labels) // 12)]
         chart.add(str(_l("Entries")), [count for _, count in stats.by_day])
+        _integer_axis(chart, [count for _, count in stats.by_day])
     elif name == "hours":
         chart = pygal.Bar(**_config(title))
         chart.x_labels = [f"{hour:02d}" for hour, _ in stats.by_hour]
         chart.add(str(_l("Entries")), [count for _, count in stats.by_hour])
+        _integer_axis(chart, [count for _, count in stats.by_hour])
     else:
         chart = pygal.HorizontalBar(**_config(title))
         shown = stats.channels[:12]
         chart.x_labels = [label or str(_l("(direct)")) for label, _ in shown]
         chart.add(str(_l("Entries")), [count for _, count in shown])
     # pygal always writes its configuration as an inline script; nothing here runs it.
+    return _SCRIPT.sub(b"", chart.render())
+
+
+def month_chart(days: list, title) -> bytes:
+    """Entries per day of a month, for the client's report."""
+    chart = pygal.Bar(**{**_config(title), "height": 300})
+    chart.x_labels = [str(day.day) for day, _ in days]
+    chart.add(str(_l("Entries")), [count for _, count in days])
+    _integer_axis(chart, [count for _, count in days])
     return _SCRIPT.sub(b"", chart.render())
