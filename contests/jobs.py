@@ -19,8 +19,9 @@ from .entries import retention
 from .errors import DomainError
 from .extensions import db
 from .mail import deliver_pending
-from .models import Contest
+from .models import Contest, Organization
 from .models.types import utcnow
+from .reporting import mailing
 from .transaction import unit_of_work
 from .winners.claims import due_to_pass_on, pass_on
 from .winners.freezing import RACED, due_to_freeze, freeze_entrants
@@ -89,12 +90,32 @@ def purge_personal_data(batch: int) -> int:
     return done
 
 
+def mail_monthly_reports(batch: int) -> int:
+    """Queue the monthly report's mail of each client with recipients (``reporting.mailing``),
+    one transaction per client; a month another worker claimed is skipped."""
+    now = utcnow()
+    config = current_app.config
+    done = 0
+    for organization_id in mailing.due_reports(now, batch):
+        try:
+            with unit_of_work():
+                organization = db.session.get(Organization, organization_id)
+                done += (
+                    mailing.mail_report(organization, now, config["BASE_URL"], config["SECRET_KEY"])
+                    or 1
+                )
+        except mailing.RACED:
+            log.info("organization %s: monthly report mailed by another worker", organization_id)
+    return done
+
+
 #: Lists are frozen at the close before anything else; claims before mail, so that the mail they
 #: queue goes out in the same round; the purge after the claims that may still need an address.
 JOBS = (
     Job("freeze", freeze_lists),
     Job("claims", pass_on_prizes),
     Job("purge", purge_personal_data),
+    Job("reports", mail_monthly_reports),
     Job("mail", deliver_mail),
 )
 

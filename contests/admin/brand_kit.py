@@ -20,7 +20,10 @@ def brand_kit():
     """Legal identity, data protection, look and mail sender, typed once for the client."""
     organization = g.org
     form = BrandKitForm(
-        data={name: getattr(organization, name) for name in ("name", *CONTEST_DEFAULTS, *LOOK)}
+        data={
+            name: getattr(organization, name)
+            for name in ("name", *CONTEST_DEFAULTS, *LOOK, "report_recipients")
+        }
     )
     if form.validate_on_submit():
         logo = form.logo.data.read() if form.logo.data else None

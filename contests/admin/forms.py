@@ -150,6 +150,14 @@ class BrandKitForm(EmbedForm):
     """A client's profile: what its new contests start from (``contest.brand_kit``)."""
 
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    report_recipients = TextAreaField(
+        _l("Who receives the monthly report"),
+        description=_l(
+            "One address per line; on the first day of each month they get the link to the "
+            "report of the month just ended. Empty: nobody."
+        ),
+        validators=[Optional(), Length(max=2000)],
+    )
 
     def values(self) -> dict:
         skip = ("csrf_token", "logo", "remove_logo")

@@ -67,7 +67,9 @@ def update_brand_kit(
     Contests already created keep their copy; the audit event names what changed so that an
     organizer can tell which contests still carry the old values.
     """
-    values = {name: values.get(name) for name in (*CONTEST_DEFAULTS, *LOOK, "name")}
+    values = {
+        name: values.get(name) for name in (*CONTEST_DEFAULTS, *LOOK, "name", "report_recipients")
+    }
     values["name"] = " ".join((values["name"] or "").split())
     errors: dict[str, list] = {}
     if not values["name"]:
@@ -77,6 +79,7 @@ def update_brand_kit(
         ("embed_origins", lambda: "\n".join(parse_origins(values["embed_origins"] or ""))),
         ("brand_color", lambda: check_color(values["brand_color"] or "")),
         ("logo", lambda: normalize_logo(logo) if logo else None),
+        ("report_recipients", lambda: _addresses(values["report_recipients"] or "")),
     ):
         try:
             result = check()
@@ -114,3 +117,18 @@ def update_brand_kit(
 
 
 _OPTIONAL_NUMBERS = ("data_retention_months", "winners_retention_months")
+
+
+def _addresses(text: str) -> str:
+    """One valid address per line, or raise naming the first that is not."""
+    from email_validator import EmailNotValidError, validate_email
+
+    lines = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+    for line in lines:
+        try:
+            validate_email(line, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationFailed(
+                {"report_recipients": [_l("“%(address)s” is not an email address.", address=line)]}
+            ) from None
+    return "\n".join(dict.fromkeys(lines))

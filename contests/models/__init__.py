@@ -5,7 +5,14 @@ from .award import HOLDING, Award, AwardStatus
 from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
-from .organization import Invitation, Membership, Organization, User, UserSession
+from .organization import (
+    Invitation,
+    Membership,
+    Organization,
+    ReportMailing,
+    User,
+    UserSession,
+)
 from .rights import DataRequest, RequestKind
 from .rules import RulesVersion
 from .transparency import LogEntry
@@ -34,6 +41,7 @@ __all__ = [
     "Membership",
     "Organization",
     "PageView",
+    "ReportMailing",
     "Phase",
     "Prize",
     "RulesVersion",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -56,10 +57,27 @@ class Organization(db.Model):
     mail_sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: Where entrants' replies go; empty: the contest's contact email.
     mail_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    #: Who receives the monthly report's link on the first day of each month (one address per
+    #: line); empty: nobody (the report stays available in the workspace).
+    report_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
     )
+
+
+class ReportMailing(db.Model):
+    """A month's report mailed to an organization's recipients: the primary key lets one worker
+    claim it, so that two workers never send it twice."""
+
+    __tablename__ = "report_mailings"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class User(UserMixin, db.Model):
