@@ -17,9 +17,8 @@ from sqlalchemy import select
 from ..errors import DomainError, WrongState
 from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
-from ..mail import queue_mail
 from ..models import Contest, Entry, EntryStatus
-from .rights import unsubscribe_url
+from .rights import mail_entrant
 
 CONFIRM_SALT = "entry-confirm"
 
@@ -44,15 +43,7 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
             url=url,
             hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
         )
-    queue_mail(
-        entry.email,
-        subject,
-        body,
-        entry_id=entry.id,
-        sender_name=contest.sender_name,
-        reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(entry),
-    )
+    mail_entrant(contest, entry, subject, body)
 
 
 def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
@@ -98,15 +89,7 @@ def queue_receipt(contest: Contest, entry: Entry) -> None:
             contest=contest,
             entry=entry,
         )
-    queue_mail(
-        entry.email,
-        subject,
-        body,
-        entry_id=entry.id,
-        sender_name=contest.sender_name,
-        reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(entry),
-    )
+    mail_entrant(contest, entry, subject, body)
 
 
 class InvalidConfirmation(DomainError):

@@ -76,6 +76,21 @@ def rights_url(entry: Entry) -> str:
     return public_url(f"/me/{rights_token(entry)}")
 
 
+def mail_entrant(contest: Contest, entry: Entry, subject: str, body: str, **extra) -> None:
+    """Queue a mail to an entrant as every mail to entrants goes: from the contest's sender name,
+    replies to its reply address, with the one-click unsubscribe link (RFC 8058)."""
+    queue_mail(
+        entry.email,
+        subject,
+        body,
+        entry_id=entry.id,
+        sender_name=contest.sender_name,
+        reply_to=contest.reply_address,
+        list_unsubscribe=unsubscribe_url(entry),
+        **extra,
+    )
+
+
 def unsubscribe_url(entry: Entry) -> str:
     """The one-click address that withdraws marketing consent (the List-Unsubscribe header)."""
     return public_url(f"/me/{rights_token(entry)}/unsubscribe")
@@ -376,12 +391,4 @@ def mail_rights_link(contest: Contest, email: str) -> None:
     with force_locale(contest.language):
         subject = str(RIGHTS_SUBJECT % {"title": contest.title})
         body = render_template("mail/rights_link.txt", contest=contest, entry=entry)
-    queue_mail(
-        entry.email,
-        subject,
-        body,
-        entry_id=entry.id,
-        sender_name=contest.sender_name,
-        reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(entry),
-    )
+    mail_entrant(contest, entry, subject, body)

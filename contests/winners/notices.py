@@ -12,8 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..entries.rights import rights_url, unsubscribe_url
-from ..mail import queue_mail
+from ..entries.rights import mail_entrant, rights_url
 from ..models import Award, Contest
 
 #: Mail kinds, as the admin's preview lists them.
@@ -59,16 +58,7 @@ def _queue(award: Award, kind: str, **values) -> None:
         rights=rights_url(award.entry),
         **values,
     )
-    queue_mail(
-        award.entry.email,
-        subject,
-        text,
-        entry_id=award.entry_id,
-        html=html,
-        sender_name=contest.sender_name,
-        reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(award.entry),
-    )
+    mail_entrant(contest, award.entry, subject, text, html=html)
 
 
 def _prize_title(contest: Contest, position: int) -> str:
