@@ -92,7 +92,6 @@ def world(app, db, factory, museum):
         "token": "x",
         "fmt": "png",
         "filename": "app.css",
-        "name": "days",
     }
 
 

@@ -118,7 +118,6 @@ def test_a_viewer_sees_but_cannot_change_anything(app, client, factory, db):
         "kind": "won",
         "step": "delivered",
         "fmt": "png",
-        "name": "days",
     }
     html = client.get(f"/admin/o/{museum.id}/").get_data(as_text=True)
     checked = 0

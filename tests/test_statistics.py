@@ -3,7 +3,9 @@ days and hours in the contest's zone across a daylight-saving change, channels, 
 campaigns, confirmation and opt-in, flags, new versus returning entrants, postal areas; the page
 and its charts."""
 
+import base64
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -129,9 +131,14 @@ def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museu
     assert '<dd data-figure="new-returning">4 / 1</dd>' in page
     assert '<h2 id="chart-days">Participations par jour</h2>' in page
     assert "29 mars 2026" in page and "newsletter / email / printemps" in page
-    chart = client.get(base + "/days.svg")
-    assert chart.mimetype == "image/svg+xml" and b"<script" not in chart.data
-    assert "script-src" not in chart.headers["Content-Security-Policy"]
+    # The charts come inline with the figures (computed once per page), SVG without script,
+    # under the page's own CSP, which allows data: images and no inline script.
+    charts = re.findall(r'<img class="chart" src="data:image/svg\+xml;base64,([^"]+)"', page)
+    assert len(charts) == 3
+    days = base64.b64decode(charts[0])
+    assert days.startswith(b"<?xml") and b"<svg" in days and b"<script" not in days
+    assert "script-src 'self'" in client.get(base).headers["Content-Security-Policy"]
+    assert client.get(base + "/days.svg").status_code == 404  # no route computing it again
     assert client.get(base + "/nope.svg").status_code == 404
     with app.test_request_context(), force_locale("fr"):
         svg = render("hours", contest_statistics(spring)).decode()

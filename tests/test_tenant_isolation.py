@@ -57,7 +57,6 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "question_id": theatre_contest.questions[0].id,
         "entry_id": t["theatre_entry"].id,
         "fmt": "png",
-        "name": "days",
         # Not drawn: no draw or award exists yet; the contest in the path is what is refused.
         "draw_id": 1,
         "award_id": 1,
@@ -172,7 +171,6 @@ def test_foreign_child_ids_under_ones_own_contest_change_nothing(app, client, db
         "question_id": theatre_contest.questions[0].id,
         "entry_id": t["theatre_entry"].id,
         "fmt": "png",
-        "name": "days",
     }
     before = _snapshot(db, t)
     sign_in(client, "alice@example.org")

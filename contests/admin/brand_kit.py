@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..contest.brand_kit import CONTEST_DEFAULTS, LOOK, update_brand_kit
-from ..extensions import db
-from ..models import Organization
 from ..web.boundary import change
+from ..web.pictures import picture_response
 from . import bp
 from .forms import BrandKitForm
 
@@ -44,9 +42,6 @@ def brand_kit():
 @bp.route("/o/<int:org_id>/brand-kit/logo.png")
 def brand_kit_logo():
     """The kit's logo, for its own page (contests serve their copy publicly)."""
-    png = db.session.execute(
-        select(Organization.logo_png).where(Organization.id == g.org.id)
-    ).scalar_one()
-    if not png:
+    if not g.org.logo_sha256:
         abort(404)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
+    return picture_response(g.org.logo_png, g.org.logo_sha256, public=False)

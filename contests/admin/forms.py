@@ -16,18 +16,27 @@ ContestForm = ContestFields
 QuestionForm = QuestionFields
 
 
-class PrizeForm(PrizeFields):
-    """A prize's terms (shared with the JSON import) and its picture for the public page."""
-
-    picture = FileField(
-        _l("Picture"),
-        description=_l("PNG, JPEG, GIF or WebP, at most 2 MB; shown at most 800 × 600 pixels."),
+def picture_field(label, description) -> FileField:
+    """An uploaded picture (a logo, a prize's): the formats the re-encoding accepts
+    (``contest.embedding.normalize_picture``), whose own checks then apply."""
+    return FileField(
+        label,
+        description=description,
         validators=[
             FileAllowed(
                 ["png", "jpg", "jpeg", "gif", "webp"],
                 _l("Choose a PNG, JPEG, GIF or WebP picture."),
             )
         ],
+    )
+
+
+class PrizeForm(PrizeFields):
+    """A prize's terms (shared with the JSON import) and its picture for the public page."""
+
+    picture = picture_field(
+        _l("Picture"),
+        _l("PNG, JPEG, GIF or WebP, at most 2 MB; shown at most 800 × 600 pixels."),
     )
     remove_picture = BooleanField(_l("Remove the picture"))
 
@@ -123,15 +132,9 @@ class EmbedForm(Form):
         description=_l("Buttons and links, e.g. #1d4ed8; it must keep text readable."),
         validators=[Optional(), Length(max=7)],
     )
-    logo = FileField(
+    logo = picture_field(
         _l("Logo"),
-        description=_l("PNG, JPEG, GIF or WebP, at most 512 KB; shown at most 600 × 200 pixels."),
-        validators=[
-            FileAllowed(
-                ["png", "jpg", "jpeg", "gif", "webp"],
-                _l("Choose a PNG, JPEG, GIF or WebP picture."),
-            )
-        ],
+        _l("PNG, JPEG, GIF or WebP, at most 512 KB; shown at most 600 × 200 pixels."),
     )
     remove_logo = BooleanField(_l("Remove the logo"))
     mail_sender_name = StringField(

@@ -275,23 +275,26 @@ PRIZE_KEYS = (
 
 def _picture(encoded) -> bytes | None:
     """A prize's picture from its base64 PNG, re-encoded as an upload would be."""
+    return _decoded(
+        encoded,
+        "picture",
+        lambda data: normalize_picture(data, PICTURE_BOX, "picture", PICTURE_MAX_BYTES),
+    )
+
+
+def _logo(encoded) -> bytes | None:
+    """The logo from its base64 PNG, re-encoded as an upload would be."""
+    return _decoded(encoded, "logo", normalize_logo)
+
+
+def _decoded(encoded, field: str, normalize) -> bytes | None:
     if not encoded:
         return None
     try:
         data = base64.b64decode(str(encoded), validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed({"picture": [_l("must be a PNG image in base64")]}) from None
-    return normalize_picture(data, PICTURE_BOX, "picture", PICTURE_MAX_BYTES)
-
-
-def _logo(encoded) -> bytes | None:
-    """The logo from its base64 PNG, re-encoded as an upload would be."""
-    if not encoded:
-        return None
-    try:
-        return normalize_logo(base64.b64decode(str(encoded), validate=True))
-    except (binascii.Error, ValueError):
-        raise ValidationFailed({"logo": [_l("must be a PNG image in base64")]}) from None
+        raise ValidationFailed({field: [_l("must be a PNG image in base64")]}) from None
+    return normalize(data)
 
 
 def import_contest(

@@ -8,7 +8,7 @@ from flask import render_template
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 
-from ..reporting.charts import month_chart
+from ..reporting.charts import data_uri, month_chart
 from ..reporting.monthly import MonthlyReport
 from .certificates import PAPER
 from .pdf import html_to_pdf
@@ -22,8 +22,7 @@ def report_context(report: MonthlyReport) -> dict:
         "organization": report.organization,
         "month_label": format_date(report.month, "MMMM y"),
         "previous_label": format_date(previous, "MMMM y"),
-        "chart": "data:image/svg+xml;base64,"
-        + base64.b64encode(month_chart(report.current.by_day, _l("Entries per day"))).decode(),
+        "chart": data_uri(month_chart(report.current.by_day, _l("Entries per day"))),
     }
 
 

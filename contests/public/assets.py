@@ -44,11 +44,7 @@ def logo(slug: str):
     contest = load_contest(slug)
     if not contest.logo_sha256:
         abort(404)
-    response = current_app.response_class(contest.logo_png, mimetype="image/png")
-    response.set_etag(contest.logo_sha256)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400
-    return response.make_conditional(request)
+    return picture_response(contest.logo_png, contest.logo_sha256, public=True)
 
 
 @bp.route("/c/<slug>/prizes/<int:prize_id>.png")

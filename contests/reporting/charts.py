@@ -7,6 +7,7 @@ anyone who wants the numbers.
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 
@@ -98,3 +99,9 @@ def month_chart(days: list, title) -> bytes:
     chart.add(str(_l("Entries")), [count for _, count in days])
     _integer_axis(chart, [count for _, count in days])
     return _SCRIPT.sub(b"", chart.render())
+
+
+def data_uri(svg: bytes) -> str:
+    """A chart as an image the page or the PDF carries inline (the CSP allows ``data:`` images,
+    the PDF renderer reads nothing else), computed once with the figures beside it."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Contest, Entry, EntryStatus, Organization, PageView
+from .statistics import local_days_and_hours
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: How long a shared report link works.
@@ -144,20 +145,12 @@ def _figures(organization: Organization, month: date, with_days: bool) -> MonthF
 
 def _days(contest_ids, month, zone, start, end) -> list[tuple[date, int]]:
     """Entries per local day of the month (every day listed, zeros included)."""
-    from .statistics import _utc_hour  # the same UTC-hour buckets as a contest's statistics
-
-    hour = _utc_hour(db.session.get_bind().dialect.name).label("utc_hour")
-    tz = ZoneInfo(zone)
-    days = {month + timedelta(days=n): 0 for n in range((_next(month) - month).days)}
-    for text, count in db.session.execute(
-        select(hour, func.count())
-        .where(Entry.contest_id.in_(contest_ids), Entry.created_at >= start, Entry.created_at < end)
-        .group_by(hour)
-    ):
-        local = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz)
-        if local.date() in days:
-            days[local.date()] += count
-    return sorted(days.items())
+    counted, _hours = local_days_and_hours(
+        Entry.contest_id.in_(contest_ids) & (Entry.created_at >= start) & (Entry.created_at < end),
+        zone,
+    )
+    days = [month + timedelta(days=n) for n in range((_next(month) - month).days)]
+    return [(day, counted.get(day, 0)) for day in days]
 
 
 def report_csv(report: MonthlyReport, labels: dict[str, str]) -> str:

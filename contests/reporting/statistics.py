@@ -58,11 +58,6 @@ class ContestStatistics:
         return self.total / self.views if self.views else None
 
     @property
-    def counted(self) -> int:
-        """Entries that count: confirmed ones."""
-        return self.confirmed
-
-    @property
     def confirmation_rate(self) -> float | None:
         """Confirmed among confirmed and pending (double opt-in: who clicked the link)."""
         done = self.confirmed + self.pending
@@ -77,7 +72,7 @@ class ContestStatistics:
         return self.confirmed - self.returning
 
 
-def _utc_hour(dialect: str):
+def utc_hour(dialect: str):
     """The UTC hour an entry was made in, as text the database groups by."""
     if dialect == "postgresql":
         return func.to_char(Entry.created_at, "YYYY-MM-DD HH24")
@@ -128,17 +123,24 @@ def contest_statistics(contest: Contest) -> ContestStatistics:
 
 def _when(stats: ContestStatistics, contest: Contest) -> None:
     """Entries per local day and per local hour of the day."""
-    hour = _utc_hour(db.session.get_bind().dialect.name).label("utc_hour")
-    zone = ZoneInfo(contest.timezone)
-    days, hours = Counter(), Counter()
-    for text, count in db.session.execute(
-        select(hour, func.count()).where(Entry.contest_id == contest.id).group_by(hour)
-    ):
-        local = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
-        days[local.date()] += count
-        hours[local.hour] += count
+    days, hours = local_days_and_hours(Entry.contest_id == contest.id, contest.timezone)
     stats.by_day = sorted(days.items())
     stats.by_hour = [(h, hours.get(h, 0)) for h in range(24)]
+
+
+def local_days_and_hours(condition, zone: str) -> tuple[Counter, Counter]:
+    """Entries matching ``condition`` per local day and per local hour of ``zone``: counted per
+    UTC hour by the database, each hour then placed in the zone (exact on daylight-saving days)."""
+    hour = utc_hour(db.session.get_bind().dialect.name).label("utc_hour")
+    tz = ZoneInfo(zone)
+    days, hours = Counter(), Counter()
+    for text, count in db.session.execute(
+        select(hour, func.count()).where(condition).group_by(hour)
+    ):
+        local = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz)
+        days[local.date()] += count
+        hours[local.hour] += count
+    return days, hours
 
 
 def _views(stats: ContestStatistics, contest: Contest) -> None:
