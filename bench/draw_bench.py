@@ -58,6 +58,7 @@ def load_entries(app, contest_id: int, count: int) -> None:
                     "ip_address": "",
                     "user_agent": "",
                     "receipt_code": f"B{n:011d}"[:14],
+                    "number": n + 1,
                     "flags": "",
                     "disqualified_reason": "",
                     "postal_code": "",

@@ -58,6 +58,7 @@ def load(app, contest_id: int, earlier_id: int, count: int, start: datetime) -> 
             "ip_address": "",
             "user_agent": "",
             "receipt_code": f"S{contest}{n:011d}"[:16],
+            "number": n + 1,
             "flags": "phone" if n % 50 == 0 else "",
             "disqualified_reason": "",
             "postal_code": POSTAL[n % len(POSTAL)],

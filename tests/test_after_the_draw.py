@@ -16,7 +16,7 @@ from test_mail import smtp  # noqa: F401 - the real SMTP server on loopback (aio
 from test_worker import CONTESTS, ROOT, _worker_env, run_workers
 
 from contests.draw import protocol
-from contests.models import AuditEvent, Award, AwardStatus, User
+from contests.models import AuditEvent, Award, AwardStatus, Entry, User
 from contests.winners.drawing import perform_draw
 from helpers import csrf_from, post_form, sign_in
 
@@ -95,7 +95,7 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
     draw = perform_draw(contest, ["3 14 25 36 47"], None, datetime.now(UTC))
     db.session.commit()
     record = json.loads(draw.record)
-    emails = {a.entry_id: a.entry.email for a in db.session.execute(select(Award)).scalars()}
+    emails = {a.entry.number: a.entry.email for a in db.session.execute(select(Award)).scalars()}
     winners = [w["entry_id"] for w in record["winners"]]
     alternates = [a["entry_id"] for a in record["alternates"]]
 
@@ -138,7 +138,9 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
     )
     # The clock moves past the third winner's deadline (the rows go back in time instead).
     past = timedelta(days=contest.claim_days, minutes=1)
-    late = db.session.execute(select(Award).where(Award.entry_id == winners[2])).scalar_one()
+    late = db.session.execute(
+        select(Award).join(Entry).where(Entry.contest_id == contest.id, Entry.number == winners[2])
+    ).scalar_one()
     late.notified_at, late.deadline_at = late.notified_at - past, late.deadline_at - past
     db.session.commit()
 
@@ -178,7 +180,7 @@ def test_draw_notify_claim_decline_expire_substitute_ship_deliver(
 
     # Shipped then delivered; handed over for another.
     holding = {
-        a.entry_id: a
+        a.entry.number: a
         for a in db.session.execute(
             select(Award).where(Award.status == AwardStatus.CLAIMED)
         ).scalars()

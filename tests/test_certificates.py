@@ -18,6 +18,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 
 from contests.documents.pdf import html_to_pdf
+from contests.entries.numbering import entry_numbered
 from contests.entries.review import disqualify_entry
 from contests.models import Entry, User
 from contests.winners.claims import notify_all
@@ -113,7 +114,7 @@ def test_public_draw_certificate_has_the_figures_pseudonyms_and_a_working_qr(
     rules = contest_rules_hash(contest)
     assert rules in text
     winner = record["winners"][0]["entry_id"]
-    entry = app.extensions["sqlalchemy"].session.get(Entry, winner)
+    entry = entry_numbered(contest.id, winner)
     assert f"{entry.first_name} D." in text and entry.last_name not in text  # pseudonymized
     assert decode_qr_pdf(response.data, tmp_path) == [f"http://localhost/d/{draw.id}"]
 
@@ -132,11 +133,11 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
     text = pdf_text(client.get(base + "/certificate.pdf").data)
     record = json.loads(draw.record)
     for ranked in record["winners"] + record["alternates"]:
-        entry = db.session.get(Entry, ranked["entry_id"])
+        entry = entry_numbered(contest.id, ranked["entry_id"])
         assert f"{entry.first_name} {entry.last_name}" in text
-    winner = db.session.get(Entry, record["winners"][0]["entry_id"])
+    winner = entry_numbered(contest.id, record["winners"][0]["entry_id"])
     response = client.get(
-        f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon <b>"}
+        f"{base}/winners/{winner.number}/certificate.pdf", query_string={"city": "Lyon <b>"}
     )
     assert response.status_code == 200
     text = pdf_text(response.data)
@@ -158,7 +159,7 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
     db.session.commit()
     text = pdf_text(
         client.get(
-            f"{base}/winners/{winner.id}/certificate.pdf", query_string={"city": "Lyon"}
+            f"{base}/winners/{winner.number}/certificate.pdf", query_string={"city": "Lyon"}
         ).data
     )
     deadline = (mailed + timedelta(days=30)).astimezone(ZoneInfo("Europe/Paris"))
@@ -167,12 +168,15 @@ def test_organizer_copy_and_winner_certificate_carry_full_names(app, client, db,
     # Only current winners get one.
     loser = (
         db.session.execute(
-            select(Entry).where(Entry.id.not_in([w["entry_id"] for w in record["winners"]]))
+            select(Entry).where(
+                Entry.contest_id == contest.id,
+                Entry.number.not_in([w["entry_id"] for w in record["winners"]]),
+            )
         )
         .scalars()
         .first()
     )
-    assert client.get(f"{base}/winners/{loser.id}/certificate.pdf").status_code == 404
+    assert client.get(f"{base}/winners/{loser.number}/certificate.pdf").status_code == 404
 
 
 def test_other_organizations_cannot_print_certificates(app, client, factory, drawn):
@@ -299,7 +303,10 @@ def test_organizers_see_winners_and_alternates_with_names_and_contacts(app, clie
     sign_in(client, "alice@example.org")
     page = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw")
     html = page.get_data(as_text=True)
-    people = {e.id: e for e in db.session.execute(select(Entry)).scalars()}
+    people = {
+        e.number: e
+        for e in db.session.execute(select(Entry).where(Entry.contest_id == contest.id)).scalars()
+    }
     for entry_id in {w["entry_id"] for w in record["winners"][1:]} | {called}:
         person = people[entry_id]
         assert f"{person.first_name} {person.last_name}" in html and person.email in html

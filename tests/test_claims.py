@@ -62,7 +62,7 @@ def test_the_draw_opens_one_award_per_winner_and_notify_all_starts_the_deadline(
     contest, draw = drawn
     awards = _awards(db, draw)
     winners = protocol.current_winners(json.loads(draw.record))
-    assert [(a.entry_id, a.status) for a in awards] == [
+    assert [(a.entry.number, a.status) for a in awards] == [
         (w["entry_id"], AwardStatus.TO_NOTIFY) for w in winners
     ]
     now = datetime.now(UTC)
@@ -168,8 +168,8 @@ def test_decline_and_expiry_pass_the_prize_on_once(app, db, drawn):
     db.session.commit()
     record = json.loads(draw.record)
     assert [(s["replaced_entry_id"], s["reason"]) for s in record["substitutions"]] == [
-        (first.entry_id, "declined"),
-        (second.entry_id, "unclaimed"),
+        (first.entry.number, "declined"),
+        (second.entry.number, "unclaimed"),
     ]
     awards = _awards(db, draw)
     assert [a.status for a in awards] == ["substituted", "substituted", "notified", "notified"]
@@ -183,7 +183,7 @@ def test_decline_and_expiry_pass_the_prize_on_once(app, db, drawn):
     final = start + timedelta(days=2 * contest.claim_days, minutes=2)
     assert claims.pass_on(awards[2].id, BASE, final)
     db.session.commit()
-    assert protocol.vacancies(json.loads(draw.record))[0]["entry_id"] == awards[2].entry_id
+    assert protocol.vacancies(json.loads(draw.record))[0]["entry_id"] == awards[2].entry.number
     actions = db.session.execute(select(AuditEvent.action)).scalars().all()
     assert actions.count("draw.substituted") == 3 and actions.count("award.expired") == 2
 

@@ -312,7 +312,7 @@ def test_entries_without_a_stored_commitment_get_it_at_the_draw(app, db, contest
         .all()
     )
     expected = b"".join(
-        b"%d,1,%s\n" % (e.id, entrant_commit(e.salt, e.identity_key).encode()) for e in entries
+        b"%d,1,%s\n" % (e.number, entrant_commit(e.salt, e.identity_key).encode()) for e in entries
     )
     assert draw.entrants_file == expected
 
@@ -322,9 +322,9 @@ def test_a_list_returned_out_of_order_is_read_again_row_by_row(app, db, contest,
 
     def shuffled(contest, progress=None):
         rows = db.session.execute(
-            select(Entry.id, Entry.weight, Entry.entrant_commit)
+            select(Entry.number, Entry.weight, Entry.entrant_commit)
             .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
-            .order_by(Entry.id.desc())
+            .order_by(Entry.number.desc())
         ).all()
         yield b"".join(b"%d,%d,%s\n" % (i, w, c.encode()) for i, w, c in rows)
 
@@ -373,7 +373,7 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     unranked = (
         db.session.execute(
             select(Entry)
-            .where(Entry.status == "confirmed", Entry.id.not_in(ranked))
+            .where(Entry.status == "confirmed", Entry.number.not_in(ranked))
             .order_by(Entry.id)
         )
         .scalars()
@@ -421,7 +421,7 @@ def test_supplementary_draw_when_the_alternates_run_out(app, client, runner, db,
     second = draws_of(contest)[1]
     supplementary = json.loads(second.record)
     drawn = protocol.ranked_ids(supplementary)
-    assert drawn and drawn <= {e.id for e in unranked}
+    assert drawn and drawn <= {e.number for e in unranked}
     assert [f["fills"] for f in protocol.filled_vacancies(spec, supplementary)] == [
         v["entry_id"] for v in protocol.vacancies(record)
     ]

@@ -206,6 +206,7 @@ def test_csv_is_streamed_in_chunks_through_its_own_connection(app, client, db, s
                 "ip_address": "",
                 "user_agent": "",
                 "receipt_code": f"BULK{n:08d}",
+                "number": 1000 + n,
                 "flags": "",
                 "disqualified_reason": "",
                 "postal_code": "",

@@ -60,3 +60,62 @@ def test_fifty_simultaneous_submissions_of_one_person_make_one_entry(app, db, fa
         for body, status in zip(bodies, statuses, strict=False)
         if status == 409
     )
+
+
+def test_entries_are_numbered_per_contest_with_no_gap_and_no_repeat(app, db, factory, backend):
+    """Two clients' contests take entries at the same instant, some of them repeats of one person:
+    each contest numbers its entries 1, 2, ... with no number given twice and none skipped (a
+    refused repeat gives its number back), whatever the other contest holds."""
+    museum = factory.contest(factory.organization("Musée"), publish=True, slug="musee", min_age=0)
+    theatre = factory.contest(
+        factory.organization("Théâtre"), publish=True, slug="theatre", min_age=0
+    )
+    plan = [("musee", f"m{n}@example.org") for n in range(24)]
+    plan += [("musee", "repeat@example.org")] * 6  # one entry, five refused
+    plan += [("theatre", f"t{n}@example.org") for n in range(12)]
+    clients = [app.test_client() for _ in plan]
+    tokens = [
+        TOKEN.search(c.get(f"/c/{slug}").get_data(as_text=True)).group(1)
+        for c, (slug, _) in zip(clients, plan, strict=True)
+    ]
+    barrier = threading.Barrier(len(plan))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def submit(n: int) -> None:
+        slug, email = plan[n]
+        data = {
+            "form_token": tokens[n],
+            "first_name": "Zoé",
+            "last_name": f"Durand{n}" if email != "repeat@example.org" else "Durand",
+            "email": email,
+            "accept_rules": "y",
+        }
+        barrier.wait()
+        response = clients[n].post(f"/c/{slug}", data=data)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(plan))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(statuses) == [303] * 37 + [409] * 5, statuses
+    db.session.expire_all()
+    for contest, expected in ((museum, 25), (theatre, 12)):
+        numbers = db.session.execute(
+            select(Entry.number).where(Entry.contest_id == contest.id).order_by(Entry.number)
+        ).scalars()
+        assert list(numbers) == list(range(1, expected + 1)), backend
+        db.session.refresh(contest)
+        assert contest.last_entry_number == expected
+    # What the entrant is shown is that number, not the row's id in the whole database.
+    last = db.session.execute(
+        select(Entry).where(Entry.contest_id == theatre.id, Entry.number == 12)
+    ).scalar_one()
+    receipt = app.test_client().get(f"/c/theatre/receipt/{last.receipt_code}.json")
+    assert receipt.status_code == 200, receipt.status_code
+    signed = receipt.get_json()["signed"]
+    assert signed["entry_id"] == 12 and signed["line"].startswith("12,1,")

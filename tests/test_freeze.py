@@ -50,6 +50,17 @@ def _frozen_events(db, contest) -> list[AuditEvent]:
     )
 
 
+def _confirmed_numbers(db, contest) -> list[int]:
+    """The confirmed entries' numbers in the contest: the frozen list's entry_id column."""
+    return list(
+        db.session.execute(
+            select(Entry.number)
+            .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
+            .order_by(Entry.number)
+        ).scalars()
+    )
+
+
 def _confirmed_ids(db, contest) -> list[int]:
     return list(
         db.session.execute(
@@ -69,11 +80,13 @@ def test_the_worker_freezes_a_closed_contest_once_and_publishes_its_fingerprints
     db.session.expire_all()
     draw = draw_of(contest)
     listing = listing_of(draw)
-    ids = _confirmed_ids(db, contest)
+    numbers = _confirmed_numbers(db, contest)
     data = draw.entrants_file
     lines = data.split(b"\n")[:-1]
-    # What is published is what the file holds: count, SHA-256, RFC 6962 root of its lines.
-    assert [int(line.split(b",")[0]) for line in lines] == ids and listing.count == 10
+    # What is published is what the file holds: count, SHA-256, RFC 6962 root of its lines,
+    # the entries named by their number in the contest (1 to 10 here).
+    assert [int(line.split(b",")[0]) for line in lines] == numbers == list(range(1, 11))
+    assert listing.count == 10
     assert listing.file_sha256 == hashlib.sha256(data).hexdigest()
     root = merkle.root_from_leaf_hashes([merkle.leaf_hash(line) for line in lines])
     assert listing.merkle_root == root.hex()
@@ -141,6 +154,8 @@ def test_nothing_enters_or_leaves_the_frozen_list(app, client, db, contest):
         ("UPDATE entries SET status = 'disqualified' WHERE id = :id", {"id": frozen_ids[0]}),
         ("UPDATE entries SET status = 'confirmed' WHERE id = :id", {"id": disqualified.id}),
         ("UPDATE entries SET weight = 5 WHERE id = :id", {"id": frozen_ids[1]}),
+        # Renumbered: the list's entry_id is the entry's number in the contest.
+        ("UPDATE entries SET number = number + 1000 WHERE id = :id", {"id": frozen_ids[1]}),
         ("DELETE FROM entries WHERE id = :id", {"id": frozen_ids[2]}),
         (
             "INSERT INTO entries SELECT * FROM entries WHERE id = :id",
@@ -162,8 +177,8 @@ def test_nothing_enters_or_leaves_the_frozen_list(app, client, db, contest):
             db.session.execute(text(statement), values)
     drawn = perform_draw(contest, VALUES, None, datetime.now(UTC))
     db.session.commit()
-    ids = [int(line.split(b",")[0]) for line in drawn.entrants_file.splitlines()]
-    assert ids == frozen_ids
+    numbers = [int(line.split(b",")[0]) for line in drawn.entrants_file.splitlines()]
+    assert numbers == [db.session.get(Entry, entry_id).number for entry_id in frozen_ids]
 
 
 def test_a_draw_refuses_a_stored_list_edited_after_the_freeze(app, db, contest, backend):

@@ -44,6 +44,28 @@ def _row_counts(url: str) -> dict[str, int]:
     return counts
 
 
+def _check_entry_numbers(url: str) -> None:
+    """After migration 6a1f0c3e5b27 ran on existing rows: a contest with a draw kept the numbers
+    its receipts and lists published (its ids), the others count from 1, each counter is at its
+    contest's last number."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT c.id, c.last_entry_number, EXISTS (SELECT 1 FROM draws d WHERE d.contest_id ="
+            " c.id), (SELECT count(*) FROM entries e WHERE e.contest_id = c.id), (SELECT"
+            " max(number) FROM entries e WHERE e.contest_id = c.id), (SELECT count(*) FROM"
+            " entries e WHERE e.contest_id = c.id AND e.number <> e.id) FROM contests c"
+        ).all()
+    engine.dispose()
+    assert any(count for _, _, _, count, _, _ in rows)
+    for contest, last, drawn, count, highest, renumbered in rows:
+        assert last == (highest or 0), contest
+        if drawn:
+            assert renumbered == 0, contest
+        else:
+            assert highest in (None, count), contest
+
+
 @pytest.mark.slow  # the console script in a subprocess, every migration up and down
 def test_console_script_upgrades_an_empty_database(backend, tmp_path):
     """`contests db upgrade` on an empty database (a fresh PostgreSQL schema, a new SQLite file)."""
@@ -76,5 +98,6 @@ def test_console_script_upgrades_an_empty_database(backend, tmp_path):
         result = _run_cli(step, url, tmp_path)
         assert result.returncode == 0, result.stderr
         assert _row_counts(url) == counts, step
+    _check_entry_numbers(url)
     downgrade = _run_cli(["db", "downgrade", "base"], url, tmp_path)
     assert downgrade.returncode == 0, downgrade.stderr

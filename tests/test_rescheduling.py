@@ -87,7 +87,7 @@ def test_a_receipt_signed_before_the_extension_still_verifies(
     db.session.commit()
     checked = _verify(tmp_path, receipt, draw, client)
     assert checked.returncode == 0, checked.stdout
-    assert f"entry {entries[0].id} is line 1 of the frozen list" in checked.stdout
+    assert f"entry {entries[0].number} is line 1 of the frozen list" in checked.stdout
     # A receipt naming some other specification is still refused.
     forged = json.loads(json.dumps(receipt))
     forged["signed"]["draw_spec_hash"] = "0" * 64

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from test_mail import smtp  # noqa: F401 - the loopback SMTP server fixture
 
 from contests.draw.verify import verify
+from contests.entries.numbering import entry_numbered
 from contests.mail import deliver_pending
 from contests.models import Award, Consent, DataRequest, Entry, OutboxMessage
 from contests.winners.drawing import perform_draw
@@ -57,7 +58,7 @@ def test_the_link_in_the_receipt_shows_downloads_withdraws_and_erases(
     data = json.loads(download.get_data(as_text=True))
     assert data["entries"][0]["email"] == "zoe@example.org"
     assert {c["kind"] for c in data["entries"][0]["consents"]} >= {"rules", "marketing"}
-    assert data["entries"][0]["line_in_the_draw"].startswith(f"{entry.id},1,")
+    assert data["entries"][0]["line_in_the_draw"].startswith(f"{entry.number},1,")
 
     post_form(client, link + "/marketing", page=link)
     db.session.expire_all()
@@ -101,10 +102,12 @@ def test_after_the_freeze_an_erased_line_stays_and_the_draw_verifies(
     winners = {w["entry_id"] for w in json.loads(draw.record)["winners"]}
     alternates = {a["entry_id"] for a in json.loads(draw.record)["alternates"]}
     loser = db.session.execute(
-        select(Entry).where(Entry.id.not_in(winners | alternates)).limit(1)
+        select(Entry)
+        .where(Entry.contest_id == contest.id, Entry.number.not_in(winners | alternates))
+        .limit(1)
     ).scalar()
     if loser is None:  # every entry was ranked: take an alternate (holds no prize)
-        loser = db.session.get(Entry, sorted(alternates)[-1])
+        loser = entry_numbered(contest.id, sorted(alternates)[-1])
     from contests.entries.rights import rights_url
 
     link = rights_url(loser).replace("http://localhost", "")
@@ -127,7 +130,7 @@ def test_a_winner_before_delivery_asks_and_the_organizer_answers_within_a_month(
     draw = perform_draw(contest, ["4 5 6"], None, datetime.now(UTC))
     db.session.execute(update(Award).values(status="claimed"))
     db.session.commit()
-    winner = db.session.get(Entry, json.loads(draw.record)["winners"][0]["entry_id"])
+    winner = entry_numbered(contest.id, json.loads(draw.record)["winners"][0]["entry_id"])
     from contests.entries.rights import rights_url
 
     link = rights_url(winner).replace("http://localhost", "")

@@ -105,7 +105,7 @@ def disqualify(contest_id: int, entry_id: int):
             )
         disqualify_entry(entry, form.reason.data, current_user, utcnow())
     if outcome.ok:
-        flash(_("Entry %(id)d disqualified.", id=entry_id), "success")
+        flash(_("Entry %(id)d disqualified.", id=entry.number), "success")
     return redirect(_back_to(contest))
 
 
@@ -119,7 +119,7 @@ def clear(contest_id: int, entry_id: int):
     with change() as outcome:
         clear_flags(entry, current_user, utcnow())
     if outcome.ok:
-        flash(_("Signals cleared for entry %(id)d.", id=entry_id), "success")
+        flash(_("Signals cleared for entry %(id)d.", id=entry.number), "success")
     return redirect(_back_to(contest))
 
 

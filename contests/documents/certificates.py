@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select
 
 from ..draw.protocol import current_winners
+from ..entries.numbering import entries_numbered, entry_numbered
 from ..extensions import app_cache, db
 from ..models import HOLDING, Award, Contest, Draw, Entry, RulesVersion
 from .pdf import html_to_pdf
@@ -85,11 +86,7 @@ def ranked_people(
     ids = ({w["entry_id"] for w in winners} | {a["entry_id"] for a in record["alternates"]}) - {
         None
     }
-    entries = (
-        {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()}
-        if ids
-        else {}
-    )
+    entries = entries_numbered(contest.id, ids) if ids else {}
     prizes = list(contest.prizes)
     used = {s["by_entry_id"] for s in record["substitutions"]}
     rows = []
@@ -183,19 +180,14 @@ def winner_certificate_pdf(
     """
     record = json.loads(draw.record)
     winner = next((w for w in current_winners(record) if w["entry_id"] == entry_id), None)
-    entry = db.session.get(Entry, entry_id)
+    entry = entry_numbered(contest.id, entry_id)
     prizes = list(contest.prizes)
-    if (
-        winner is None
-        or entry is None
-        or entry.contest_id != contest.id
-        or winner["prize_position"] > len(prizes)
-    ):
+    if winner is None or entry is None or winner["prize_position"] > len(prizes):
         raise NotAWinner(entry_id)
     # The rules count the claim period from the notification mail, not from the draw.
     award = db.session.execute(
         select(Award).where(
-            Award.draw_id == draw.id, Award.entry_id == entry_id, Award.status.in_(HOLDING)
+            Award.draw_id == draw.id, Award.entry_id == entry.id, Award.status.in_(HOLDING)
         )
     ).scalar_one_or_none()
     deadline = award.deadline_at if award is not None else None

@@ -49,7 +49,9 @@ def queue_confirmation(contest: Contest, entry: Entry, base_url: str) -> None:
 def sample_entry_mails(contest: Contest) -> list[tuple[str, tuple[str, str]]]:
     """The entrant's mails (confirmation link, receipt) with sample values, for the admin's
     preview: (kind, (subject, text)), in the current locale."""
-    entry = Entry(first_name=str(_l("Camille")), email="camille@example.org", id=1234, weight=1)
+    entry = Entry(
+        first_name=str(_l("Camille")), email="camille@example.org", id=1234, number=57, weight=1
+    )
     entry.receipt_code = "ABCD-EFGH-JKLM"
     entry.entrant_commit = "5f0c" + "0" * 60
     url = f"{current_app.config['BASE_URL'].rstrip('/')}/c/{contest.slug}/confirm/…"

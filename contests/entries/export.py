@@ -109,7 +109,7 @@ def entry_rows(contest: Contest, entries: Iterable) -> Iterator[list[str]]:
             answers = json.loads(entry.answers or "{}")
             placed = json.loads(entry.attribution) if entry.attribution else {}
             yield [
-                str(entry.id),
+                str(entry.number),
                 entry.receipt_code,
                 words[entry.status],
                 entry.flags,

@@ -1,6 +1,7 @@
 """An entrant's signed receipt: proof, for anybody, that the server accepted an entry.
 
-It names the entry's line of the entrant list (``<entry_id>,<weight>,<entrant_commit>``, no
+It names the entry's line of the entrant list (``<entry_id>,<weight>,<entrant_commit>``, the
+entry_id being the entry's number in its contest, no
 personal data), the contest, the draw specification it enters and when it was accepted, signed
 with the server's Ed25519 key (``contests.signing``). After the close the entrant runs
 ``python -m contests.draw.verify --receipt RECEIPT.json RECORD.json ENTRANTS_FILE``: the line is in
@@ -21,7 +22,7 @@ RECEIPT_TYPE = "contests-entry-receipt"
 def receipt_line(entry: Entry) -> str:
     """The entry's line of the entrant list, as the freeze writes it."""
     commit = entry.entrant_commit or entrant_commit(bytes(entry.salt), entry.identity_key)
-    return encode_line(entry.id, entry.weight, commit).decode()
+    return encode_line(entry.number, entry.weight, commit).decode()
 
 
 def receipt_url(contest: Contest, entry: Entry) -> str:
@@ -40,7 +41,7 @@ def signed_receipt(contest: Contest, entry: Entry, draw: Draw | None, seed_hex: 
             "version": 1,
             "contest": contest.slug,
             "draw_spec_hash": draw.spec_hash if draw is not None else None,
-            "entry_id": entry.id,
+            "entry_id": entry.number,
             "line": receipt_line(entry),
             "receipt_code": entry.receipt_code,
             "accepted_at": accepted.isoformat(),

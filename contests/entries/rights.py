@@ -159,7 +159,7 @@ def entries_of(entry: Entry) -> list[Entry]:
 def _entry_data(entry: Entry, questions: dict[str, str]) -> dict:
     answers = json.loads(entry.answers or "{}")
     return {
-        "number": entry.id,
+        "number": entry.number,
         "receipt_code": entry.receipt_code,
         "status": entry.status,
         "entered_at": entry.created_at.isoformat(),

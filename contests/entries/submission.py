@@ -42,6 +42,7 @@ from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, queue_receipt
 from .networks import is_trusted
+from .numbering import insert_entry, next_number
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -249,6 +250,7 @@ def submit_entry(
     # Computed now: after a failed flush the session is rolled back and the contest expired.
     retry_at = next_period_start(contest, now)
     salt = os.urandom(16)
+    number = next_number(contest.id)  # the first write: see entries.numbering
     consent_hashes = {
         kind: _store_consent_text(text, contest.language)
         for kind, text in data.consent_texts.items()
@@ -280,6 +282,7 @@ def submit_entry(
         receipt_code=_receipt_code(),
         salt=salt,
         entrant_commit=entrant_commit(salt, key),
+        number=number,
         flags="",
         weight=1,
         disqualified_reason="",
@@ -296,10 +299,9 @@ def submit_entry(
         # needed beforehand. A Core INSERT of every column, then the object joins the session as
         # the row it now is: the ORM's flush of one new object cost more than the INSERT.
         # Columns left unset take their defaults, and load on first use.
-        entry.id = db.session.execute(
-            _INSERT_ENTRY,
-            {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS},
-        ).scalar_one()
+        entry.id = insert_entry(
+            {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS}
+        )
     except IntegrityError as error:
         if FROZEN in str(error.orig):
             # The close passed between the phase check above and this INSERT, and the list is
@@ -382,7 +384,6 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
 
 
 _ENTRY_COLUMNS = frozenset(column.key for column in Entry.__table__.columns if column.key != "id")
-_INSERT_ENTRY = insert(Entry.__table__).returning(Entry.__table__.c.id)
 
 #: Entries from one address in the window, counted up to the threshold only: an office or a
 #: kiosk behind one address may send thousands, and each entry must not count them all again.

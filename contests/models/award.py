@@ -84,7 +84,8 @@ class Award(db.Model):
     release_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The winner's answer on publishing their name ("" while not asked).
     publication: Mapped[str] = mapped_column(String(8), default="")
-    #: Why the prize left this entry (a substitution reason) and who took it (None: vacant).
+    #: Why the prize left this entry (a substitution reason) and who took it, by its number in
+    #: the contest (None: vacant).
     ended_reason: Mapped[str] = mapped_column(String(20), default="")
     replaced_by_entry_id: Mapped[int | None] = mapped_column(Integer)
     carrier: Mapped[str] = mapped_column(String(100), default="")

@@ -43,6 +43,8 @@ class Entry(db.Model):
         ),
         #: The guarantee: one identity per contest and period, whatever the concurrency.
         UniqueConstraint("contest_id", "identity_key", "period", name="uq_entries_identity_period"),
+        #: Entry numbers count from 1 in each contest, whatever the other clients' contests hold.
+        Index("uq_entries_contest_number", "contest_id", "number", unique=True),
         Index("ix_entries_contest_phone", "contest_id", "phone"),
         Index("ix_entries_contest_household", "contest_id", "household_key"),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
@@ -53,6 +55,11 @@ class Entry(db.Model):
     contest_id: Mapped[int] = mapped_column(
         ForeignKey("contests.id", ondelete="CASCADE"), index=True
     )
+    #: The entry's number in its contest (1, 2, ...): what the entrant, the organizer and the
+    #: draw's frozen list call it (the list's ``entry_id``). Taken from the contest's counter in
+    #: the INSERT itself (``entries.submission``), so numbers have no gaps and never repeat.
+    #: Entries of contests published before per-contest numbers kept their global id here.
+    number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=EntryStatus.PENDING)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")

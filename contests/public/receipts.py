@@ -33,7 +33,9 @@ def receipt(slug: str, code: str):
         json.dumps(document, indent=2, sort_keys=True) + "\n",
         mimetype="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="receipt-{contest.slug}-{entry.id}.json"',
+            "Content-Disposition": (
+                f'attachment; filename="receipt-{contest.slug}-{entry.number}.json"'
+            ),
             "Cache-Control": "private, no-store",
             "Referrer-Policy": "no-referrer",
         },

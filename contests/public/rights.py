@@ -85,7 +85,7 @@ def my_data_json(token: str):
         record_access(entry, utcnow(), export=True)
     body = json.dumps(held_data(entry), ensure_ascii=False, indent=2)
     response = current_app.response_class(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{entry.id}.json"'
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{entry.number}.json"'
     return _private(response)
 
 

@@ -21,7 +21,7 @@ from ..entries.submission import birth_date_problem, default_region, phone_inval
 from ..errors import DomainError, ValidationFailed, WrongState
 from ..extensions import db
 from ..identity import InvalidPhone, normalize_phone
-from ..models import Award, AwardStatus, Draw, DrawState, User
+from ..models import Award, AwardStatus, Draw, DrawState, Entry, User
 from .awards import open_awards
 from .notices import queue_passed_on, queue_shipped, queue_won
 from .substitution import substitute_winner
@@ -260,12 +260,14 @@ def pass_on(award_id: int, base_url: str, now: datetime) -> bool:
     if reason == "unclaimed":
         award.status = AwardStatus.EXPIRED
         _event("award.expired", award, None, deadline=award.deadline_at.isoformat())
-    substitution = substitute_winner(award.draw, award.entry_id, reason, None, now)
+    substitution = substitute_winner(award.draw, award.entry.number, reason, None, now)
     queue_passed_on(award, reason)
     successor = substitution["by_entry_id"]
     if successor is not None:
         new = db.session.execute(
-            select(Award).where(Award.draw_id == award.draw_id, Award.entry_id == successor)
+            select(Award)
+            .join(Entry, Entry.id == Award.entry_id)
+            .where(Award.draw_id == award.draw_id, Entry.number == successor)
         ).scalar_one()
         notify(new, base_url, now, None)
     return True

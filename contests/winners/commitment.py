@@ -150,7 +150,7 @@ def commit_supplementary(
     ranked = set().union(*(protocol.ranked_ids(json.loads(d.record)) for d in draws))
     no_longer = set(
         db.session.execute(
-            select(Entry.id).where(
+            select(Entry.number).where(
                 Entry.contest_id == contest.id, Entry.status != EntryStatus.CONFIRMED
             )
         ).scalars()

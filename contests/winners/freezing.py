@@ -45,7 +45,7 @@ def _on_postgresql() -> bool:
 
 
 def _eligible(contest: Contest, progress=None):
-    """The frozen list row by row, in entry id order: (id, weight, canonical line).
+    """The frozen list row by row, in entry number order: (number, weight, canonical line).
 
     The fallback of ``_file_chunks``: it also hashes the commitment of rows stored without one
     (written without the app: an import, a row older than the column).
@@ -53,10 +53,14 @@ def _eligible(contest: Contest, progress=None):
     table = Entry.__table__
     rows = db.session.connection().execute(
         select(
-            table.c.id, table.c.weight, table.c.entrant_commit, table.c.salt, table.c.identity_key
+            table.c.number,
+            table.c.weight,
+            table.c.entrant_commit,
+            table.c.salt,
+            table.c.identity_key,
         )
         .where(table.c.contest_id == contest.id, table.c.status == EntryStatus.CONFIRMED)
-        .order_by(table.c.id)
+        .order_by(table.c.number)
         .execution_options(stream_results=True, yield_per=20_000)
     )
     for count, (entry_id, weight, commit, salt, identity) in enumerate(rows, start=1):
@@ -69,19 +73,20 @@ def _eligible(contest: Contest, progress=None):
             progress(count)
 
 
-#: One chunk of the entrant file, from the last id of the chunk before: the database builds the
-#: lines and joins them, each chunk is a few megabytes.
+#: One chunk of the entrant file, from the last entry number of the chunk before: the database
+#: builds the lines and joins them, each chunk is a few megabytes. (The list's ``entry_id`` is
+#: the entry's number in its contest, read along the UNIQUE index on (contest_id, number).)
 _CHUNK = {
-    "postgresql": "SELECT string_agg(line, E'\\n') || E'\\n', max(id), count(*) FROM "
-    "(SELECT id, id::text || ',' || weight::text || ',' || entrant_commit AS line FROM entries"
-    " WHERE contest_id = :contest AND status = 'confirmed' AND id > :after"
-    " ORDER BY id LIMIT :size) AS chunk",
+    "postgresql": "SELECT string_agg(line, E'\\n') || E'\\n', max(number), count(*) FROM "
+    "(SELECT number, number::text || ',' || weight::text || ',' || entrant_commit AS line"
+    " FROM entries WHERE contest_id = :contest AND status = 'confirmed' AND number > :after"
+    " ORDER BY number LIMIT :size) AS chunk",
     # A BLOB: bytes straight from SQLite, not a str to encode into a second copy. (SQLite
     # promises no order for group_concat; the workers check that ids increase.)
-    "sqlite": "SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB), max(id), count(*) "
-    "FROM (SELECT id, id || ',' || weight || ',' || entrant_commit AS line FROM entries"
-    " WHERE contest_id = :contest AND status = 'confirmed' AND id > :after"
-    " ORDER BY id LIMIT :size)",
+    "sqlite": "SELECT CAST(group_concat(line, char(10)) || char(10) AS BLOB), max(number), "
+    "count(*) FROM (SELECT number, number || ',' || weight || ',' || entrant_commit AS line"
+    " FROM entries WHERE contest_id = :contest AND status = 'confirmed' AND number > :after"
+    " ORDER BY number LIMIT :size)",
 }
 
 

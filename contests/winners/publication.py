@@ -24,7 +24,7 @@ def _claimed(award: Award) -> bool:
 
 
 def public_names(contest: Contest, awards: list[Award]) -> dict[int, str]:
-    """Entry id -> "Zoé D. (Lyon)" for the winners who agreed to appear on the public page (US:
+    """Entry number -> "Zoé D. (Lyon)" for the winners who agreed to appear on the public page (US:
     the publicity release they accepted; the US rules point to that page for the winners list).
     Never in the UK, where surname and county are given on request only."""
     if requirements(contest).publication == "objection":
@@ -35,7 +35,7 @@ def public_names(contest: Contest, awards: list[Award]) -> dict[int, str]:
             entry = award.entry
             initial = entry.last_name.strip()[:1].upper()
             name = f"{entry.first_name.strip()} {initial}." if initial else entry.first_name.strip()
-            names[award.entry_id] = f"{name} ({award.town})" if award.town else name
+            names[entry.number] = f"{name} ({award.town})" if award.town else name
     return names
 
 

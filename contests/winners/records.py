@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..draw import lookup, merkle, protocol
 from ..draw.canonical import parse_entrant_file
+from ..entries.numbering import entries_numbered
 from ..extensions import db
 from ..models import Contest, Draw, DrawList, DrawListBlock, DrawState, Entry
 
@@ -82,15 +83,16 @@ def draw_summary(draw: Draw) -> dict:
 
 
 def ranked_entries(draws: list[Draw]) -> dict[int, Entry]:
-    """The entries the drawn draws rank (winners, alternates, replaced winners), by id: what the
-    organizer's winners board shows with names and contacts. One query for every draw."""
+    """The entries the drawn draws of one contest rank (winners, alternates, replaced winners), by
+    their number (the records' ``entry_id``): what the organizer's winners board shows with names
+    and contacts. One query for every draw."""
     ids: set[int] = set()
     for draw in draws:
         if draw.record:
             ids |= protocol.ranked_ids(json.loads(draw.record))
     if not ids:
         return {}
-    return {e.id: e for e in db.session.execute(select(Entry).where(Entry.id.in_(ids))).scalars()}
+    return entries_numbered(draws[0].contest_id, ids)
 
 
 def draw_won_by(contest: Contest, entry_id: int) -> Draw | None:
@@ -163,21 +165,21 @@ def receipt_inclusion(draw: Draw, contest: Contest, receipt_code: str) -> dict |
     ).scalar_one_or_none()
     if entry is None or draw.state != DrawState.DRAWN:
         return None
-    found = _inclusion(draw, entry.id)
+    found = _inclusion(draw, entry.number)
     if found is None:
-        return {"entry_id": entry.id, "included": False}
+        return {"entry_id": entry.number, "included": False}
     index, line, proof = found
     record = json.loads(draw.record)
     current = {w["entry_id"]: w for w in protocol.current_winners(record)}
     alternates = {a["entry_id"]: a for a in record["alternates"]}
     return {
-        "entry_id": entry.id,
+        "entry_id": entry.number,
         "included": True,
         "index": index,
         "line": line.decode(),
         "proof": [h.hex() for h in proof],
-        "winner": current.get(entry.id),
-        "alternate": alternates.get(entry.id),
+        "winner": current.get(entry.number),
+        "alternate": alternates.get(entry.number),
     }
 
 
