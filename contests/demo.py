@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from .accounts import set_password
 from .contest.brand_kit import CONTEST_DEFAULTS
@@ -18,7 +19,17 @@ from .contest.publishing import publish_contest
 from .entries import retention
 from .entries.submission import EntryInput, submit_entry
 from .extensions import db
-from .models import Award, AwardStatus, Contest, DrawState, Entry, Membership, Organization, User
+from .models import (
+    Award,
+    AwardStatus,
+    Contest,
+    DrawState,
+    Entry,
+    Membership,
+    Organization,
+    PageView,
+    User,
+)
 from .organizations import create_organization
 from .timezones import utc_to_local
 from .winners.drawing import perform_draw
@@ -32,6 +43,7 @@ FINISHED_SLUG = "demo-termine"
 FINISHED_ENTRIES = 300
 PURGED_SLUG = "printemps-2021"
 PURGED_ENTRIES = 40
+HISTORY_SLUG = "automne"
 
 
 @dataclass
@@ -106,6 +118,9 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
         created = True
     if db.session.execute(select(Contest.id).where(Contest.slug == PURGED_SLUG)).first() is None:
         _create_purged_contest(organization, user, now)
+        created = True
+    if db.session.execute(select(Contest.id).where(Contest.slug == HISTORY_SLUG)).first() is None:
+        _create_history_contest(organization, user, now)
         created = True
     db.session.flush()
     draw = draw_of(finished)
@@ -266,6 +281,78 @@ def _create_purged_contest(organization: Organization, user: User, now: datetime
     retention.purge_contest(
         contest, retention.WINNERS, retention.retention_end(contest, winners=True)
     )
+    return contest
+
+
+def _create_history_contest(organization: Organization, user: User, now: datetime) -> Contest:
+    """The client's last three months: a contest open from the first day of the month three
+    months ago until three days ago, with entries every day (more at weekends and in the
+    evening), channels, embedded pages and campaigns, postal codes, opt-ins, people back from the
+    2020 contest, refused repeats and the form's views; frozen at the close as the worker would.
+    So the statistics and the monthly report (with the month before to compare) are full at
+    once. Deterministic: the same figures on every machine for the same ``now``."""
+    rng = random.Random(2026)
+    local = utc_to_local(now, _MUSEUM_TERMS["timezone"])
+    first = (local.replace(day=1) - timedelta(days=62)).replace(day=1)
+    contest = _museum_contest(
+        organization,
+        user,
+        first,
+        now - timedelta(days=3),
+        (("Pass annuel duo", 1, 18000), ("Livre d'art dédicacé", 3, 4500)),
+        title="Jeu-concours de l'automne",
+        slug=HISTORY_SLUG,
+        description="Trois mois de participations : pour voir les statistiques et le rapport "
+        "mensuel du client.",
+        territory="FR",
+    )
+    publish_contest(contest, user, contest.starts_at - timedelta(days=1))
+    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
+    host = json.dumps(
+        {
+            "host": "https://www.musee-demo.example/expositions/automne",
+            "utm_source": "newsletter",
+            "utm_medium": "email",
+            "utm_campaign": "automne",
+        }
+    )
+    places = ("75003", "75011", "92100", "93100", "94300", "69002", "13001", "33000", "20000")
+    views, day, number = [], contest.starts_at, 0
+    while day < contest.ends_at:
+        weekend = utc_to_local(day, _MUSEUM_TERMS["timezone"]).weekday() >= 5
+        for _ in range(rng.randint(4, 9) + (5 if weekend else 0)):
+            number += 1
+            at = day + timedelta(minutes=rng.choice((60, 180, 300, 540, 600, 660)) + number % 50)
+            if at >= contest.ends_at:
+                break
+            channel = rng.choice(("poster", "flyer", "embed", "", ""))
+            back = number % 12 == 0 and number // 12 <= FINISHED_ENTRIES
+            submit_entry(
+                contest,
+                EntryInput(
+                    first_name="Visiteur",
+                    last_name=f"n°{number}",
+                    email=f"participant{number // 12}@example.org"
+                    if back
+                    else f"visiteur{number}@example.org",
+                    postal_code=rng.choice(places) if rng.random() < 0.9 else "97400",
+                    marketing_opt_in=rng.random() < 0.42,
+                    consent_texts=consent,
+                    source=channel,
+                    attribution=host if channel == "embed" else "",
+                ),
+                at,
+            )
+        hour = day.replace(minute=0, second=0, microsecond=0) + timedelta(hours=10)
+        views += [(contest.id, "page", hour, rng.randint(20, 40))]
+        views += [(contest.id, "embed", hour + timedelta(hours=8), rng.randint(10, 25))]
+        views += [(contest.id, "again", hour + timedelta(hours=9), rng.randint(0, 2))]
+        day += timedelta(days=1)
+    db.session.execute(
+        insert(PageView),
+        [{"contest_id": c, "kind": k, "hour": h, "count": n} for c, k, h, n in views if n],
+    )
+    freeze_entrants(contest, contest.ends_at)
     return contest
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -96,8 +97,9 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
         and "http://localhost/c/demo" in result.output
     )
     counts = {m: _count(db, m) for m in (User, Organization, Contest, Prize, Membership)}
-    # The open demo, a finished one with its draw, an old one past its retention, purged.
-    assert counts[Contest] == 3 and counts[Prize] == 6
+    # The open demo, a finished one with its draw, an old one past its retention, purged, and
+    # three months of the client's history.
+    assert counts[Contest] == 4 and counts[Prize] == 8
     draw_url = next(
         line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line
     )
@@ -134,6 +136,24 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
         "&#39;", "’"
     ).replace("'", "’")
     assert "Ouvert jusqu’au" in page
+    # The client's monthly report is full at once: last month beside the month before, each with
+    # views and entries; the autumn contest's statistics have every section.
+    report = client.get(f"/admin/o/{contest.organization_id}/report").get_data(as_text=True)
+    for key in ("views", "entries", "confirmed", "opt_in"):
+        row = re.search(
+            rf'data-figure="{key}"><th scope="row">[^<]+</th><td>(\d+)</td><td>(\d+)', report
+        )
+        assert row and int(row[1]) > 0 and int(row[2]) > 0, key
+    assert "Jeu-concours de l’automne" in report.replace("&#39;", "’").replace("'", "’")
+    autumn = db.session.execute(select(Contest).where(Contest.slug == "automne")).scalar_one()
+    stats = client.get(
+        f"/admin/o/{contest.organization_id}/contests/{autumn.id}/statistics"
+    ).get_data(as_text=True)
+    for section in ("newsletter / email / automne", "musee-demo.example", "2A", "974"):
+        assert section in stats, section
+    returning = re.search(r'data-figure="new-returning">(\d+) / (\d+)<', stats)
+    assert int(returning[1]) > 0 and int(returning[2]) > 0
+    assert int(re.search(r'data-figure="repeats">(\d+)<', stats)[1]) > 0
 
 
 def test_export_then_import_into_another_client(app, runner, db, factory, tmp_path):

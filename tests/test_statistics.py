@@ -180,3 +180,55 @@ def test_views_are_counted_in_memory_and_written_in_batches(app, client, db, fac
     # A second flush adds to the same hour's row instead of duplicating it.
     client.get("/c/vues").close()
     assert db.session.execute(select(PageView.count).where(PageView.kind == "page")).scalar() == 5
+    # A repeat entry refused ("already entered") is counted the same way: not a view, no entry.
+    page = client.get("/c/vues")
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.get_data(True))
+    page.close()
+    refused = client.post(
+        "/c/vues",
+        data={
+            "form_token": token.group(1),
+            "first_name": "Véra",
+            "last_name": "Vue",
+            "email": "V@example.org",
+            "accept_rules": "y",
+        },
+    )
+    assert refused.status_code == 409
+    refused.close()
+    stats = contest_statistics(contest)
+    assert (stats.repeats_refused, stats.page_views, stats.total) == (1, 6, 1)
+    sign_in(client, "alice@example.org")
+    html = client.get(
+        f"/admin/o/{museum.id}/contests/{contest.id}/statistics", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
+    assert 'data-figure="repeats">1<' in html and "Participations en double refusées" in html
+
+
+def test_postal_codes_are_placed_in_their_area():
+    """French départements (Corsica, overseas), UK postcode areas, US states from the ZIP Code's
+    prefix (the data file's ranges, edges included); anything else is "?"."""
+    from contests.reporting.places import OTHER, place_of, us_states
+
+    cases = [
+        ("FR", "20167", "2A"),
+        ("FR", "20200", "2B"),
+        ("FR", "97400", "974"),
+        ("FR", "75011", "75"),
+        ("GB", "SW1A 1AA", "SW"),
+        ("GB", "M1 1AE", "M"),
+        ("US", "10001", "NY"),
+        ("US", "00501", "NY"),  # Holtsville (IRS), below Puerto Rico's 006
+        ("US", "02801", "RI"),
+        ("US", "05501", "MA"),  # Andover, inside Vermont's range
+        ("US", "20500", "DC"),
+        ("US", "73301", "TX"),  # Austin (IRS), inside Oklahoma's range
+        ("US", "88510", "TX"),  # El Paso's PO boxes, inside New Mexico's range
+        ("US", "94105", "CA"),
+        ("US", "99501", "AK"),
+        ("US", "00301", OTHER),  # not in use
+        ("US", "ABCDE", OTHER),
+    ]
+    assert [place_of(code[:3], land) for land, code, _ in cases] == [area for *_, area in cases]
+    states = set(us_states().values())
+    assert len(states - {"AA", "AE", "AP", "PR", "VI", "GU"}) == 51  # the 50 states and DC

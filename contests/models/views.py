@@ -13,10 +13,11 @@ from .types import UTCDateTime
 
 class PageView(db.Model):
     """Views of a contest's page or embedded form in one UTC hour, added in batches by each app
-    process (never one write per view)."""
+    process (never one write per view); kind 'again' counts the repeat entries refused (someone
+    who had entered already), which write nothing else."""
 
     __tablename__ = "page_views"
-    __table_args__ = (CheckConstraint("kind IN ('page', 'embed')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('page', 'embed', 'again')", name="kind"),)
 
     contest_id: Mapped[int] = mapped_column(
         ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True

@@ -276,6 +276,8 @@ def _contest_form(slug: str, embed: bool):
     if outcome.ok:
         return deliver_mail_after_response(page(contest, embed, redirect(thanks_url, 303)))
     if isinstance(outcome.error, AlreadyEntered):
+        # For the statistics' "repeat entries refused": in memory, written with the views.
+        count_view_after_response(contest.id, "again", now)
         html = render_template(
             "public/already.html",
             contest=contest,

@@ -126,6 +126,7 @@ def _figures(organization: Organization, month: date, with_days: bool) -> MonthF
         select(PageView.contest_id, func.sum(PageView.count))
         .where(
             PageView.contest_id.in_(list(contests)),
+            PageView.kind.in_(("page", "embed")),
             PageView.hour >= start,
             PageView.hour < end,
         )

@@ -46,6 +46,8 @@ class ContestStatistics:
     #: Views of the contest's page and of its embedded form (``reporting.views``).
     page_views: int = 0
     embed_views: int = 0
+    #: Entries refused because the person had entered already (counted like the views).
+    repeats_refused: int = 0
     views_by_day: list[tuple[date, int]] = field(default_factory=list)
 
     @property
@@ -148,6 +150,9 @@ def _views(stats: ContestStatistics, contest: Contest) -> None:
     days = Counter()
     for hour, kind, count in views_by_hour(contest.id):
         count = int(count)  # PostgreSQL sums a BIGINT as NUMERIC
+        if kind == "again":
+            stats.repeats_refused += count
+            continue
         if kind == "embed":
             stats.embed_views += count
         else:

@@ -1,8 +1,9 @@
 """Counting how many times a contest's form is shown, without a database write per view.
 
-Each app process adds views to an in-memory counter, per contest, kind (the page or the embedded
-form) and UTC hour, and adds the counter to ``page_views`` in one statement at most every
-``VIEW_FLUSH_SECONDS`` (30 by default), after the response that found it due has been sent.
+Each app process adds views to an in-memory counter, per contest, kind (the page, the embedded
+form, or a repeat entry refused) and UTC hour, and adds the counter to ``page_views`` in one
+statement at most every ``VIEW_FLUSH_SECONDS`` (30 by default), after the response that found it
+due has been sent.
 The flush runs on its own connection, in its own short transaction, outside the request's unit
 of work: a view is not part of what the request changes. What a process counted since its last
 flush is lost if it is killed (at most those seconds of views): the figure is a measure of
