@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,13 +49,26 @@ class Entry(db.Model):
         Index("ix_entries_contest_phone", "contest_id", "phone"),
         Index("ix_entries_contest_household", "contest_id", "household_key"),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
+        # The statistics' aggregates, each read from an index that holds what it counts, in the
+        # order it groups by (a million entries in well under a second: bench/stats_bench.py).
+        # They lead with contest_id, so no index of contest_id alone is needed.
+        Index("ix_entries_contest_status", "contest_id", "status", "marketing_opt_in", "flags"),
+        Index("ix_entries_contest_created", "contest_id", "created_at"),
+        Index("ix_entries_contest_source", "contest_id", "source"),
+        Index("ix_entries_contest_postal", "contest_id", "postal_code"),
+        Index(
+            "ix_entries_contest_attribution",
+            "contest_id",
+            "attribution",
+            postgresql_where=text("attribution <> ''"),
+            sqlite_where=text("attribution <> ''"),
+        ),
+        Index("ix_entries_contest_person", "contest_id", "identity_key", "created_at", "status"),
         CheckConstraint("weight >= 1", name="weight"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(
-        ForeignKey("contests.id", ondelete="CASCADE"), index=True
-    )
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     #: The entry's number in its contest (1, 2, ...): what the entrant, the organizer and the
     #: draw's frozen list call it (the list's ``entry_id``). Taken from the contest's counter in
     #: the INSERT itself (``entries.submission``), so numbers have no gaps and never repeat.

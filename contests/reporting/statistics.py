@@ -75,26 +75,35 @@ class ContestStatistics:
 
 
 def utc_hour(dialect: str):
-    """The UTC hour an entry was made in, as text the database groups by."""
+    """The UTC hour an entry was made in, as the database groups by it: PostgreSQL truncates the
+    timestamp, SQLite cuts its text ("2026-11-03 10"); both read ``ix_entries_contest_created``.
+    (``to_char`` and ``strftime`` format every row: twice as slow at a million.)"""
     if dialect == "postgresql":
-        return func.to_char(Entry.created_at, "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", Entry.created_at)
+        return func.date_trunc("hour", Entry.created_at)
+    return func.substr(Entry.created_at, 1, 13)
+
+
+def _hour_of(value) -> datetime:
+    """What ``utc_hour`` gave, as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 def contest_statistics(contest: Contest) -> ContestStatistics:
     stats = ContestStatistics()
     mine = Entry.contest_id == contest.id
-    flagged_label = (Entry.flags != "").label("flagged")
-    for status, opted_in, flagged, count in db.session.execute(
-        select(Entry.status, Entry.marketing_opt_in, flagged_label, func.count())
+    # Grouped by the flags themselves (a few values), in ``ix_entries_contest_status``'s order.
+    for status, opted_in, flags, count in db.session.execute(
+        select(Entry.status, Entry.marketing_opt_in, Entry.flags, func.count())
         .where(mine)
-        .group_by(Entry.status, Entry.marketing_opt_in, flagged_label)
+        .group_by(Entry.status, Entry.marketing_opt_in, Entry.flags)
     ):
         stats.total += count
         stats.confirmed += count if status == EntryStatus.CONFIRMED else 0
         stats.pending += count if status == EntryStatus.PENDING else 0
         stats.disqualified += count if status == EntryStatus.DISQUALIFIED else 0
-        stats.flagged += count if flagged else 0
+        stats.flagged += count if flags else 0
         stats.marketing_opt_in += count if opted_in else 0
     _when(stats, contest)
     stats.channels = _counted(
@@ -102,13 +111,14 @@ def contest_statistics(contest: Contest) -> ContestStatistics:
     )
     _attribution(stats, contest)
     places = Counter()
-    prefix_label = func.substr(Entry.postal_code, 1, 3).label("prefix")
-    for prefix, count in db.session.execute(
-        select(prefix_label, func.count())
+    # Grouped by the postal code itself, in ``ix_entries_contest_postal``'s order (a country has
+    # a few thousand), then placed in its area here.
+    for code, count in db.session.execute(
+        select(Entry.postal_code, func.count())
         .where(mine, Entry.postal_code != "")
-        .group_by(prefix_label)
+        .group_by(Entry.postal_code)
     ):
-        places[place_of(prefix, contest.jurisdiction)] += count
+        places[place_of(code[:3], contest.jurisdiction)] += count
     stats.places = sorted(places.items(), key=lambda item: (-item[1], item[0]))
     stats.returning = _returning(contest)
     _views(stats, contest)
@@ -136,10 +146,10 @@ def local_days_and_hours(condition, zone: str) -> tuple[Counter, Counter]:
     hour = utc_hour(db.session.get_bind().dialect.name).label("utc_hour")
     tz = ZoneInfo(zone)
     days, hours = Counter(), Counter()
-    for text, count in db.session.execute(
+    for value, count in db.session.execute(
         select(hour, func.count()).where(condition).group_by(hour)
     ):
-        local = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz)
+        local = _hour_of(value).astimezone(tz)
         days[local.date()] += count
         hours[local.hour] += count
     return days, hours
