@@ -95,6 +95,14 @@ def empty_database(engine) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)))
+            # The contests' sequences of entry numbers (contests.entries.numbering) go with them.
+            for (name,) in connection.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname ~ "
+                    "'^entry_numbers_[0-9]+$' AND relnamespace = current_schema()::regnamespace"
+                )
+            ):
+                connection.execute(text(f"DROP SEQUENCE {name}"))
             return
         triggers = connection.execute(
             text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")

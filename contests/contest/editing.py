@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..entries.numbering import ensure_numbering
 from ..errors import ContestLocked, ValidationFailed
 from ..extensions import db
 from ..models import Contest, Organization, Prize, Question, State, User
@@ -130,6 +131,7 @@ def create_contest(organization: Organization, values: dict, actor: User | None)
         contest.slug = free_slug(contest.title)
     db.session.add(contest)
     _flush_guarding_slug(contest.slug)
+    ensure_numbering(contest.id)
     audit.record("contest.created", actor=actor, contest=contest, slug=contest.slug)
     return contest
 

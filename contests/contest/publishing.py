@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import audit
+from ..entries.numbering import ensure_numbering
 from ..errors import PublishRefused, WrongState
 from ..extensions import db
 from ..models import Contest, Phase, State, User
@@ -76,6 +77,7 @@ def publish_contest(
         raise WrongState(_l("Only a draft can be published."))
     contest.state = State.PUBLISHED
     contest.published_at = now
+    ensure_numbering(contest.id)  # before any entry (a contest made before the numbering has one)
     audit.record("contest.published", actor=actor, contest=contest, slug=contest.slug)
     if contest.mechanic == "random_draw":
         commit_draw(contest, actor, now)  # the specification is fixed before any entry

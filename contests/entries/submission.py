@@ -42,7 +42,7 @@ from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, queue_receipt
 from .networks import is_trusted
-from .numbering import insert_entry, next_number
+from .numbering import insert_entry
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -250,7 +250,6 @@ def submit_entry(
     # Computed now: after a failed flush the session is rolled back and the contest expired.
     retry_at = next_period_start(contest, now)
     salt = os.urandom(16)
-    number = next_number(contest.id)  # the first write: see entries.numbering
     consent_hashes = {
         kind: _store_consent_text(text, contest.language)
         for kind, text in data.consent_texts.items()
@@ -282,7 +281,6 @@ def submit_entry(
         receipt_code=_receipt_code(),
         salt=salt,
         entrant_commit=entrant_commit(salt, key),
-        number=number,
         flags="",
         weight=1,
         disqualified_reason="",
@@ -299,7 +297,7 @@ def submit_entry(
         # needed beforehand. A Core INSERT of every column, then the object joins the session as
         # the row it now is: the ORM's flush of one new object cost more than the INSERT.
         # Columns left unset take their defaults, and load on first use.
-        entry.id = insert_entry(
+        entry.id, entry.number = insert_entry(
             {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS}
         )
     except IntegrityError as error:
@@ -383,7 +381,9 @@ def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
             _add_flag(entry, "ip_burst")
 
 
-_ENTRY_COLUMNS = frozenset(column.key for column in Entry.__table__.columns if column.key != "id")
+_ENTRY_COLUMNS = frozenset(
+    column.key for column in Entry.__table__.columns if column.key not in ("id", "number")
+)
 
 #: Entries from one address in the window, counted up to the threshold only: an office or a
 #: kiosk behind one address may send thousands, and each entry must not count them all again.

@@ -182,10 +182,6 @@ class Contest(db.Model):
     mail_sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     mail_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
-    #: The number of the contest's last entry (``Entry.number``): one counter per contest, bumped
-    #: in the same statement that writes the entry.
-    last_entry_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
     state: Mapped[str] = mapped_column(String(10), default=State.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -70,9 +70,9 @@ class Entry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     #: The entry's number in its contest (1, 2, ...): what the entrant, the organizer and the
-    #: draw's frozen list call it (the list's ``entry_id``). Taken from the contest's counter in
-    #: the INSERT itself (``entries.submission``), so numbers have no gaps and never repeat.
-    #: Entries of contests published before per-contest numbers kept their global id here.
+    #: draw's frozen list call it (the list's ``entry_id``). Given by the entry's INSERT
+    #: (``entries.numbering``); never given twice. Entries of contests published before
+    #: per-contest numbers kept their global id here.
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=EntryStatus.PENDING)
     first_name: Mapped[str] = mapped_column(String(100), default="")

@@ -2,8 +2,9 @@
 
 Entries were known by their global id, so a museum's first entry was "no. 301" and the public
 entrant list told each client how many entries the others had. ``entries.number`` counts from 1
-in each contest, from the counter ``contests.last_entry_number`` that the entry's transaction
-bumps before anything else it writes (``contests.entries.numbering``).
+in each contest, given by the entry's INSERT (``contests.entries.numbering``): on PostgreSQL from
+a sequence per contest (``entry_numbers_<contest id>``, created here for every contest and then
+with each new one), on SQLite as the contest's highest number plus one.
 
 Existing entries: a contest that already has a draw commitment keeps its numbers as they were
 published and signed in receipts (number = id); the others are numbered 1, 2, ... in id order.
@@ -67,11 +68,36 @@ def _guard(columns) -> None:
     )
 
 
+_SEQUENCES_PG = """
+DO $$
+DECLARE
+    row record;
+BEGIN
+    FOR row IN SELECT contests.id, max(entries.number) AS last
+               FROM contests LEFT JOIN entries ON entries.contest_id = contests.id
+               GROUP BY contests.id LOOP
+        EXECUTE format('CREATE SEQUENCE IF NOT EXISTS entry_numbers_%s', row.id);
+        IF row.last IS NOT NULL THEN
+            PERFORM setval(format('entry_numbers_%s', row.id), row.last);
+        END IF;
+    END LOOP;
+END $$;
+"""
+_DROP_SEQUENCES_PG = """
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOR name IN SELECT relname FROM pg_class
+                WHERE relkind = 'S' AND relname ~ '^entry_numbers_[0-9]+$'
+                AND relnamespace = current_schema()::regnamespace LOOP
+        EXECUTE format('DROP SEQUENCE %I', name);
+    END LOOP;
+END $$;
+"""
+
+
 def upgrade():
-    op.add_column(
-        "contests",
-        sa.Column("last_entry_number", sa.Integer(), server_default="0", nullable=False),
-    )
     op.add_column("entries", sa.Column("number", sa.Integer(), server_default="0", nullable=False))
     op.execute("UPDATE entries SET number = id WHERE contest_id IN (SELECT contest_id FROM draws)")
     op.execute(
@@ -80,14 +106,11 @@ def upgrade():
         "WHERE ranked.id = entries.id "
         "AND entries.contest_id NOT IN (SELECT contest_id FROM draws)"
     )
-    op.execute(
-        "UPDATE contests SET last_entry_number = coalesce("
-        "(SELECT max(number) FROM entries WHERE entries.contest_id = contests.id), 0)"
-    )
     if op.get_bind().dialect.name == "postgresql":
         # Every entry is given its number by the INSERT: none may go without (SQLite cannot
         # drop a column default without rebuilding the table, and its triggers).
         op.execute("ALTER TABLE entries ALTER COLUMN number DROP DEFAULT")
+        op.execute(_SEQUENCES_PG)
     op.create_index("uq_entries_contest_number", "entries", ["contest_id", "number"], unique=True)
     _guard(_AFTER)
 
@@ -96,4 +119,5 @@ def downgrade():
     _guard(_BEFORE)
     op.drop_index("uq_entries_contest_number", table_name="entries")
     op.execute("ALTER TABLE entries DROP COLUMN number")
-    op.execute("ALTER TABLE contests DROP COLUMN last_entry_number")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_DROP_SEQUENCES_PG)
