@@ -22,6 +22,7 @@ from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..models import Contest, Draw
+from .typography import first_of_month, local_time, typeset
 
 FIELD_TYPES = ("text", "textarea", "email", "integer", "datetime", "boolean")
 PAPER_SIZES = ("A4", "Letter")
@@ -173,7 +174,7 @@ def _when(instant: datetime | None, zone: str, language: str) -> str:
     local = instant.astimezone(ZoneInfo(zone))
     joiner = " à " if language == "fr" else " at "
     day, hour = (
-        format_date(local, "long", locale=language),
+        first_of_month(format_date(local, "long", locale=language), local.day, language),
         format_time(local, "short", locale=language),
     )
     return f"{day}{joiner}{hour}"
@@ -210,6 +211,9 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         "ends": _when(contest.ends_at, contest.timezone, language),
         "draw_at": _when(contest.draw_at, contest.timezone, language),
         "zone": contest.timezone,
+        "local_time": local_time(contest.timezone, language),
+        # The agency's name without its address, for the sentences that only name it.
+        "agency_name": (contest.agency or "").split("\n")[0].split(",")[0].strip(),
         "min_age": contest.min_age or 0,
         "territory": _territory(contest.territory_codes, language),
         "daily": contest.entry_policy == "daily",
@@ -239,11 +243,10 @@ def _environment(root: Path) -> Environment:
 
 
 def render_rules(template: RulesTemplate, context: dict, root: Path) -> str:
-    """The rules body as an HTML fragment; organizer text is escaped by the environment."""
-    return (
-        _environment(root).get_template(f"{template.key}/template.html").render(context).strip()
-        + "\n"
-    )
+    """The rules body as an HTML fragment, typeset for its language (``typography``); organizer
+    text is escaped by the environment."""
+    html = _environment(root).get_template(f"{template.key}/template.html").render(context)
+    return typeset(html.strip(), template.language) + "\n"
 
 
 def content_hash(html: str) -> str:
