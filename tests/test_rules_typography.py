@@ -92,6 +92,8 @@ def test_every_template_reads_as_a_proofreader_wants(
     assert "« Concours de Noël »" not in text[:200]
     assert text.count("Concours de Noël") >= 1
     assert not re.search(r"(Concours|Contest)[^.]{0,40}(Concours|Contest) de Noël", text[:300])
+    # Quebec repealed its contest regime in 2023: no Régie to refer disputes to.
+    assert "Régie" not in text
     if french:
         assert "1er janvier" in text and " 1 janvier" not in text
         # « » with no-break spaces inside, a narrow one before ;.
