@@ -172,9 +172,9 @@ def _when(instant: datetime | None, zone: str, language: str) -> str:
     if instant is None:
         return ""
     local = instant.astimezone(ZoneInfo(zone))
-    joiner = " à " if language == "fr" else " at "
+    joiner = " à " if language.startswith("fr") else " at "
     day, hour = (
-        first_of_month(format_date(local, "long", locale=language), local.day, language),
+        first_of_month(format_date(local, "long", locale=language), local.day, language[:2]),
         format_time(local, "short", locale=language),
     )
     return f"{day}{joiner}{hour}"
@@ -205,11 +205,19 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         }
         for p in contest.prizes
     ]
+    british = contest.jurisdiction == "GB"
+    # British dates ("1 January 2027 at 23:59") and money in the UK; American elsewhere.
+    locale = "en_GB" if british and language == "en" else language
     return {
         "c": contest,
-        "starts": _when(contest.starts_at, contest.timezone, language),
-        "ends": _when(contest.ends_at, contest.timezone, language),
-        "draw_at": _when(contest.draw_at, contest.timezone, language),
+        "starts": _when(contest.starts_at, contest.timezone, locale),
+        "ends": _when(contest.ends_at, contest.timezone, locale),
+        "draw_at": _when(contest.draw_at, contest.timezone, locale),
+        # One word for the organizer throughout: US and Canadian rules define a Sponsor, the UK's
+        # a Promoter.
+        "role": "Sponsor" if contest.jurisdiction in ("US", "CA") else "Promoter",
+        "residents": "resident in" if british else "legal residents of",
+        "form_1099": "",
         "zone": contest.timezone,
         "local_time": local_time(contest.timezone, language),
         # The agency's name without its address, for the sentences that only name it.

@@ -18,6 +18,7 @@ from .. import audit
 from ..errors import PublishRefused
 from ..extensions import db
 from ..models import Contest, Draw, RulesVersion, User
+from ..models.types import utcnow
 from .templates import (
     RulesLinks,
     RulesTemplate,
@@ -27,6 +28,7 @@ from .templates import (
     rules_context,
     template_for,
 )
+from .thresholds import form_1099_threshold
 
 
 def templates_root() -> Path:
@@ -57,6 +59,9 @@ def render_current_terms(
 
     draw = draw_of(contest)
     context = rules_context(contest, draw, links_for(contest, draw, base_url), template.language)
+    # Amounts of the law in force on the draw date, from the templates' data files.
+    on = (contest.draw_at or contest.ends_at or utcnow()).date()
+    context["form_1099"] = form_1099_threshold(templates_root(), on)
     return render_rules(template, context, templates_root())
 
 

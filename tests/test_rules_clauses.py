@@ -1,0 +1,95 @@
+"""Clauses a promotions lawyer asked for (issue 18), each read back from the published PDF."""
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_rules import JURISDICTIONS, publish
+from test_rules_typography import _pdftotext
+
+from contests.rules.thresholds import form_1099_threshold, in_force
+
+CLOSES = datetime(datetime.now().year + 1, 1, 1, 23, 59)
+
+
+def _rules(client, factory, museum, tmp_path, key, **terms):
+    contest = publish(
+        factory,
+        museum,
+        slug=key.replace("/", "-"),
+        starts_at=CLOSES - timedelta(days=40),
+        ends_at=CLOSES,
+        draw_at=CLOSES + timedelta(days=2),
+        **{**JURISDICTIONS[key], **terms},
+    )
+    return _pdftotext(client.get(f"/c/{contest.slug}/rules.pdf").data, tmp_path)
+
+
+def test_us_rules_say_sponsor_throughout_and_print_the_law_in_force(
+    app, client, factory, museum, tmp_path
+):
+    text = _rules(client, factory, museum, tmp_path, "us/sweepstakes")
+    assert "Promoter" not in text and "the Sponsor may substitute a prize" in text
+    # The 1099 threshold of the draw's year, from rules_templates/us/thresholds.yaml.
+    year = CLOSES.year
+    assert f"worth $2,000 (as adjusted for inflation for {year}) or more" in text
+    assert "Form 1099-MISC" in text
+    # No class-action waiver without an arbitration clause; a California notice; a way to end
+    # or extend the Promotion that the product has (a dated amendment before the freeze).
+    assert "class action" not in text.lower()
+    assert "nothing in these rules waives a right that cannot be waived by law" in text
+    assert "California residents:" in text and "does not sell or share it" in text
+    assert "may extend it or end it early by a dated amendment" in text
+
+
+def test_uk_rules_say_promoter_throughout_in_british_english(
+    app, client, factory, museum, tmp_path
+):
+    text = _rules(client, factory, museum, tmp_path, "gb/prize-draw")
+    assert "Sponsor" not in text and "the Promoter may award it" in text
+    assert f"1 January {CLOSES.year} at 23:59" in text and "January 1," not in text
+    assert "who are resident in:" in text and "legal residents" not in text
+
+
+@pytest.mark.parametrize(
+    ("key", "phrase"),
+    [
+        ("ca/contest", "Prizes are not allocated by region"),
+        ("ca/concours-qc", "Les prix ne sont pas répartis par région"),
+    ],
+)
+def test_canadian_rules_state_the_regional_allocation(
+    app, client, factory, museum, tmp_path, key, phrase
+):
+    text = _rules(client, factory, museum, tmp_path, key)
+    assert phrase in text
+    if key == "ca/contest":
+        assert "Promoter" not in text
+
+
+def test_french_rules_name_the_bailiff_once_and_set_no_claim_deadline(
+    app, client, factory, museum, tmp_path
+):
+    text = _rules(
+        client,
+        factory,
+        museum,
+        tmp_path,
+        "fr/tirage-au-sort",
+        bailiff="Maître Alix Huissier, commissaire de justice à Paris",
+    )
+    assert text.count("commissaire de justice") == 1
+    assert "deux mois" not in text
+    assert "peut le prolonger ou y mettre fin de façon anticipée par un tel avenant" in text
+
+
+def test_the_1099_threshold_follows_its_dates_of_effect(app):
+    root = Path(app.config["RULES_TEMPLATES_PATH"])
+    assert in_force(root, "us", "form_1099", date(2025, 12, 31))["amount"] == 600
+    assert in_force(root, "us", "form_1099", date(2026, 1, 1))["amount"] == 2000
+    assert form_1099_threshold(root, date(2025, 6, 1)) == "$600"
+    assert form_1099_threshold(root, date(2026, 6, 1)) == "$2,000"
+    assert (
+        form_1099_threshold(root, date(2027, 6, 1)) == "$2,000 (as adjusted for inflation for 2027)"
+    )
+    assert "s. 70433" in in_force(root, "us", "form_1099", date(2026, 1, 1))["source"]
