@@ -93,3 +93,34 @@ def test_the_1099_threshold_follows_its_dates_of_effect(app):
         form_1099_threshold(root, date(2027, 6, 1)) == "$2,000 (as adjusted for inflation for 2027)"
     )
     assert "s. 70433" in in_force(root, "us", "form_1099", date(2026, 1, 1))["source"]
+
+
+def test_documents_are_archival_and_tagged(app, client, factory, museum, tmp_path):
+    """The rules PDF as a client archives it: PDF/A-3a (its XMP names part 3, conformance A; an
+    sRGB output intent; fonts embedded), tagged (a structure tree, marked content) with the
+    document's language and title. (No PDF/A validator is reachable here: veraPDF is on Maven
+    Central, which this machine cannot reach; these are the parts a validator checks first.)"""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    contest = publish(factory, museum, slug="archive")
+    reader = PdfReader(BytesIO(client.get(f"/c/{contest.slug}/rules.pdf").data))
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp or "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert 'pdfaid:conformance="A"' in xmp or "<pdfaid:conformance>A</pdfaid:conformance>" in xmp
+    [intent] = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent.get_object()
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    assert root["/Lang"] == "fr"
+    descriptors = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for part in [font, *(f.get_object() for f in font.get("/DescendantFonts", []))]:
+                if "/FontDescriptor" in part:
+                    descriptors.append(part["/FontDescriptor"].get_object())
+    assert descriptors and all(
+        any(key in d for key in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors
+    )

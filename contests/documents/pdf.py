@@ -43,8 +43,15 @@ class SafeURLFetcher(URLFetcher):
         raise RefusedURL(f"resource refused: {url[:200]}")
 
 
+#: Every document a client may have to keep for years (rules, certificates, reports) is PDF/A-3a:
+#: archival (fonts embedded, an sRGB output intent, XMP metadata naming the standard) and tagged
+#: for accessibility (the "a" level: a structure tree, headings, tables and their reading order,
+#: the document's language and title).
+PDF_VARIANT = "pdf/a-3a"
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Render a complete HTML document (styles inline) to PDF bytes."""
+    """Render a complete HTML document (styles inline) to PDF bytes, as PDF/A-3a."""
     return HTML(
         string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=SafeURLFetcher()
-    ).write_pdf()
+    ).write_pdf(pdf_variant=PDF_VARIANT)
