@@ -23,7 +23,7 @@ from .models import Contest, Organization
 from .models.types import utcnow
 from .reporting import mailing
 from .transaction import unit_of_work
-from .winners.claims import due_to_pass_on, pass_on
+from .winners.claims import due_to_notify, due_to_pass_on, notify_late, pass_on
 from .winners.freezing import RACED, due_to_freeze, freeze_entrants
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,21 @@ def freeze_lists(batch: int) -> int:
             done += 1
         except RACED:
             log.info("contest %s: list frozen by another worker", contest_id)
+    return done
+
+
+def notify_winners(batch: int) -> int:
+    """Winners the organizer has not notified within the days the rules promise get their claim
+    mail from the worker (``claims.NOTIFY_WITHIN_DAYS``). One transaction per winner."""
+    now = utcnow()
+    base_url = current_app.config["BASE_URL"]
+    done = 0
+    for award_id in due_to_notify(now, batch):
+        try:
+            with unit_of_work():
+                done += notify_late(award_id, base_url, now)
+        except DomainError as error:
+            log.warning("winner %s not notified: %s", award_id, "; ".join(error.messages()))
     return done
 
 
@@ -109,10 +124,12 @@ def mail_monthly_reports(batch: int) -> int:
     return done
 
 
-#: Lists are frozen at the close before anything else; claims before mail, so that the mail they
-#: queue goes out in the same round; the purge after the claims that may still need an address.
+#: Lists are frozen at the close before anything else; late winners notified and claims passed on
+#: before mail, so that the mail they queue goes out in the same round; the purge after the
+#: claims that may still need an address.
 JOBS = (
     Job("freeze", freeze_lists),
+    Job("notify", notify_winners),
     Job("claims", pass_on_prizes),
     Job("purge", purge_personal_data),
     Job("reports", mail_monthly_reports),

@@ -365,3 +365,67 @@ def test_a_prize_collected_on_site_needs_no_address(app, client, db, drawn):
     sign_in(client, "alice@example.org")
     board = client.get(f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw")
     assert 'name="carrier"' not in board.get_data(as_text=True)
+
+
+def test_the_worker_notifies_winners_the_organizer_forgot_within_the_promised_days(
+    app, db, drawn, client
+):
+    """The rules promise a mail within NOTIFY_WITHIN_DAYS of the draw: six days after it the
+    worker notifies whoever is still waiting (once, even when two rounds run), and prints it."""
+    from contests import jobs
+
+    contest, draw = drawn
+    assert claims.NOTIFY_WITHIN_DAYS == 7
+    assert jobs.notify_winners(10) == 0  # drawn just now: the organizer has time
+    # drawn_at is set once (the draws guard): the clock moves instead.
+    later = draw.drawn_at + timedelta(days=6, minutes=1)
+    assert claims.due_to_notify(draw.drawn_at + timedelta(days=5), 10) == []
+    due = claims.due_to_notify(later, 10)
+    assert len(due) == 2
+    for award_id in due:
+        assert claims.notify_late(award_id, BASE, later)
+        db.session.commit()
+    assert not claims.notify_late(due[0], BASE, later)  # a second worker finds it done
+    assert claims.due_to_notify(later, 10) == []
+    awards = _awards(db, draw)
+    assert {a.status for a in awards} == {AwardStatus.NOTIFIED}
+    assert all(a.deadline_at == later + timedelta(days=contest.claim_days) for a in awards)
+    assert len(_claim_links(db)) == 2
+    text = client.get(f"/c/{contest.slug}/rules").get_data(as_text=True)
+    assert "au plus tard 7 jours après le tirage" in " ".join(text.split())
+
+
+def test_a_uk_winners_board_shows_when_each_claimed_prize_must_be_sent(
+    app, db, factory, museum, client
+):
+    """UK rules print "within 30 days of their claim": the board shows the date it falls on."""
+    from sqlalchemy import update as sql_update
+
+    contest = factory.contest(
+        museum,
+        publish=True,
+        slug="uk",
+        min_age=0,
+        language="en",
+        jurisdiction="GB",
+        territory="GB",
+        timezone="Europe/London",
+    )
+    for n in range(3):
+        factory.entry(contest, email=f"uk{n}@example.org")
+    contest.ends_at = contest.draw_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC))
+    db.session.commit()
+    answered = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    db.session.execute(
+        sql_update(Award)
+        .where(Award.draw_id == draw.id)
+        .values(status="claimed", answered_at=answered, notified_at=answered)
+    )
+    db.session.commit()
+    sign_in(client, "alice@example.org")
+    html = client.get(
+        f"/admin/o/{museum.id}/contests/{contest.id}/draw", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "Send by 31 March 2027" in html or "Send by March 31, 2027" in html, html[:200]

@@ -124,3 +124,18 @@ def test_documents_are_archival_and_tagged(app, client, factory, museum, tmp_pat
     assert descriptors and all(
         any(key in d for key in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "phrase"),
+    [
+        ("fr/tirage-au-sort", "au plus tard 7 jours après le tirage"),
+        ("us/sweepstakes", "within 7 days of the draw"),
+        ("gb/prize-draw", "Prizes are sent to winners within 30 days of their claim"),
+    ],
+)
+def test_the_rules_say_when_winners_are_told(app, client, factory, museum, tmp_path, key, phrase):
+    """A promise the worker keeps (jobs.notify_winners; the UK's 30 days are shown to the
+    organizer on the winners board)."""
+    text = _rules(client, factory, museum, tmp_path, key)
+    assert phrase in text

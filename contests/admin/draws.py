@@ -15,6 +15,7 @@ from ..models.types import utcnow
 from ..web.boundary import change, freeze_if_closed, show_refusal
 from ..web.input_guard import form_id
 from ..winners.awards import awards_of
+from ..winners.claims import send_by
 from ..winners.commitment import commit_supplementary
 from ..winners.drawing import perform_draw, values_for
 from ..winners.freezing import listing_of
@@ -90,6 +91,7 @@ def draw(contest_id: int):
         now=utcnow(),
         deliveries={n: p.delivery for n, p in enumerate(contest.prizes, start=1)},
         unreviewed=unreviewed_count(contest),
+        send_by=send_by(contest, awards),
     )
 
 

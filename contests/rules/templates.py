@@ -218,6 +218,7 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         "role": "Sponsor" if contest.jurisdiction in ("US", "CA") else "Promoter",
         "residents": "resident in" if british else "legal residents of",
         "form_1099": "",
+        "notify_days": 7,
         "zone": contest.timezone,
         "local_time": local_time(contest.timezone, language),
         # The agency's name without its address, for the sentences that only name it.

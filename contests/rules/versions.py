@@ -55,6 +55,7 @@ def render_current_terms(
 ) -> str:
     """The rules text as the contest's terms stand now (a preview for drafts, the text of a new
     version)."""
+    from ..winners.claims import NOTIFY_WITHIN_DAYS
     from ..winners.records import draw_of
 
     draw = draw_of(contest)
@@ -62,6 +63,7 @@ def render_current_terms(
     # Amounts of the law in force on the draw date, from the templates' data files.
     on = (contest.draw_at or contest.ends_at or utcnow()).date()
     context["form_1099"] = form_1099_threshold(templates_root(), on)
+    context["notify_days"] = NOTIFY_WITHIN_DAYS  # the worker keeps this promise
     return render_rules(template, context, templates_root())
 
 

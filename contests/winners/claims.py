@@ -129,6 +129,58 @@ def notify(award: Award, base_url: str, now: datetime, actor: User | None) -> No
     _event("award.notified", award, actor, deadline=award.deadline_at.isoformat())
 
 
+#: UK rules promise prizes within this many days of the claim (CAP Code 8.28.1: 30 unless stated).
+UK_DELIVERY_DAYS = 30
+
+
+def send_by(contest, awards: list[Award]) -> dict[int, datetime]:
+    """When each claimed prize must be sent by, for rules that print a delivery time (UK)."""
+    if contest.jurisdiction != "GB":
+        return {}
+    return {
+        a.id: a.answered_at + timedelta(days=UK_DELIVERY_DAYS)
+        for a in awards
+        if a.status == AwardStatus.CLAIMED and a.answered_at
+    }
+
+
+#: The rules promise that each winner is told within this many days of the draw: winners the
+#: organizer has not notified by then are notified by the worker (``notify_late``).
+NOTIFY_WITHIN_DAYS = 7
+
+
+def due_to_notify(now: datetime, limit: int) -> list[int]:
+    """Awards still waiting for their first mail from draws made ``NOTIFY_WITHIN_DAYS`` ago or
+    more (a day before the promise runs out, so the mail is out in time)."""
+    since = now - timedelta(days=NOTIFY_WITHIN_DAYS - 1)
+    return list(
+        db.session.execute(
+            select(Award.id)
+            .join(Draw, Draw.id == Award.draw_id)
+            .where(Award.status == AwardStatus.TO_NOTIFY, Draw.drawn_at <= since)
+            .order_by(Award.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def notify_late(award_id: int, base_url: str, now: datetime) -> bool:
+    """Notify a winner the organizer has not notified in time; False when another worker (or
+    the organizer's button) got there first. The conditional UPDATE is the claim."""
+    taken = db.session.execute(
+        update(Award)
+        .where(Award.id == award_id, Award.status == AwardStatus.TO_NOTIFY)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        return False
+    award = db.session.get(Award, award_id)
+    db.session.refresh(award)
+    notify(award, base_url, now, None)
+    return True
+
+
 def notify_all(draw: Draw, base_url: str, now: datetime, actor: User | None) -> int:
     """Notify every winner of the draw not yet notified; return how many."""
     if draw.state != DrawState.DRAWN:
