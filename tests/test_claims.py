@@ -380,6 +380,8 @@ def test_the_worker_notifies_winners_the_organizer_forgot_within_the_promised_da
     # drawn_at is set once (the draws guard): the clock moves instead.
     later = draw.drawn_at + timedelta(days=6, minutes=1)
     assert claims.due_to_notify(draw.drawn_at + timedelta(days=5), 10) == []
+    # A draw older than the look-back (made before the worker kept this promise) is left alone.
+    assert claims.due_to_notify(draw.drawn_at + timedelta(days=31), 10) == []
     due = claims.due_to_notify(later, 10)
     assert len(due) == 2
     for award_id in due:

@@ -149,15 +149,25 @@ def send_by(contest, awards: list[Award]) -> dict[int, datetime]:
 NOTIFY_WITHIN_DAYS = 7
 
 
+#: Draws older than this are left to their organizer: made before the worker kept the promise
+#: (their rules did not print it), their winners may have been told some other way.
+NOTIFY_LOOKBACK_DAYS = 30
+
+
 def due_to_notify(now: datetime, limit: int) -> list[int]:
     """Awards still waiting for their first mail from draws made ``NOTIFY_WITHIN_DAYS`` ago or
-    more (a day before the promise runs out, so the mail is out in time)."""
+    more (a day before the promise runs out, so the mail is out in time), and not more than
+    ``NOTIFY_LOOKBACK_DAYS`` ago."""
     since = now - timedelta(days=NOTIFY_WITHIN_DAYS - 1)
     return list(
         db.session.execute(
             select(Award.id)
             .join(Draw, Draw.id == Award.draw_id)
-            .where(Award.status == AwardStatus.TO_NOTIFY, Draw.drawn_at <= since)
+            .where(
+                Award.status == AwardStatus.TO_NOTIFY,
+                Draw.drawn_at <= since,
+                Draw.drawn_at >= now - timedelta(days=NOTIFY_LOOKBACK_DAYS),
+            )
             .order_by(Award.id)
             .limit(limit)
         ).scalars()
