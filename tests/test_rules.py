@@ -111,7 +111,7 @@ COMMON_FR = [
     "reste seul responsable",
     "Les données des gagnants",
     "que s'il y consent en réclamant sa dotation",
-    "sont nécessaires pour participer",
+    "Sont obligatoires pour participer : le nom, le prénom",
 ]
 COMMON_EN = [
     "Société Test SAS",
@@ -179,7 +179,7 @@ MENTIONS = {
         "England and Wales",
         "12 months after the closing date",
         "unless the winner objected when claiming the prize",
-        "necessary to enter",
+        "Required to enter: name, email address",
     ],
     "ca/concours-qc": [
         "Société Test SAS",

@@ -139,3 +139,29 @@ def test_the_rules_say_when_winners_are_told(app, client, factory, museum, tmp_p
     organizer on the winners board)."""
     text = _rules(client, factory, museum, tmp_path, key)
     assert phrase in text
+
+
+@pytest.mark.parametrize(
+    ("key", "phrase"),
+    [
+        (
+            "fr/tirage-au-sort",
+            "Sont obligatoires pour participer : le nom, le prénom, l’adresse électronique, "
+            "le numéro de téléphone, la date de naissance, ainsi que",
+        ),
+        ("gb/prize-draw", "Required to enter: name, email address, phone number, date of birth,"),
+    ],
+)
+def test_the_rules_say_which_data_is_required(app, client, factory, museum, tmp_path, key, phrase):
+    text = _rules(
+        client,
+        factory,
+        museum,
+        tmp_path,
+        key,
+        phone_field="required",
+        postal_code_field="optional",
+        ask_birth_date=True,
+    )
+    assert phrase in text
+    assert "code postal" not in text.split("Sont obligatoires")[-1][:200]

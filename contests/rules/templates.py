@@ -191,6 +191,22 @@ def _territory(codes: list[str], language: str) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
+def _required_data(contest: Contest, language: str) -> list[str]:
+    """What an entrant must give, in words, as the form asks it (the rules must say which data is
+    required)."""
+    french = language == "fr"
+    words = (
+        ["le nom", "le prénom", "l'adresse électronique"] if french else ["name", "email address"]
+    )
+    if contest.phone_field == "required":
+        words.append("le numéro de téléphone" if french else "phone number")
+    if contest.postal_code_field == "required":
+        words.append("le code postal" if french else "postcode")
+    if contest.ask_birth_date:
+        words.append("la date de naissance" if french else "date of birth")
+    return words
+
+
 def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, language: str) -> dict:
     """Everything a template prints, formatted in the rules' language; rules_templates/README.md
     lists it."""
@@ -219,6 +235,7 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         "residents": "resident in" if british else "legal residents of",
         "form_1099": "",
         "notify_days": 7,
+        "required_data": _required_data(contest, language),
         "zone": contest.timezone,
         "local_time": local_time(contest.timezone, language),
         # The agency's name without its address, for the sentences that only name it.
