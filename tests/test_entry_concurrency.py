@@ -62,7 +62,7 @@ def test_fifty_simultaneous_submissions_of_one_person_make_one_entry(app, db, fa
     )
 
 
-def test_entries_are_numbered_per_contest_with_no_gap_and_no_repeat(app, db, factory, backend):
+def test_entries_are_numbered_per_contest_never_twice(app, db, factory, backend):
     """Two clients' contests take entries at the same instant, some of them repeats of one person:
     each contest numbers its entries from 1, never the same number twice, whatever the other
     contest holds. SQLite leaves no gap; PostgreSQL's sequence may leave the numbers of the

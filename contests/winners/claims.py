@@ -177,18 +177,28 @@ def due_to_notify(now: datetime, limit: int) -> list[int]:
 def notify_late(award_id: int, base_url: str, now: datetime) -> bool:
     """Notify a winner the organizer has not notified in time; False when another worker (or
     the organizer's button) got there first. The conditional UPDATE is the claim."""
+    award = _claim(award_id, Award.status == AwardStatus.TO_NOTIFY, now)
+    if award is None:
+        return False
+    notify(award, base_url, now, None)
+    return True
+
+
+def _claim(award_id: int, condition, now: datetime) -> Award | None:
+    """Take an award for this worker with a conditional UPDATE (on PostgreSQL a second worker
+    waits on the row, then finds the condition no longer holds; on SQLite writers take turns);
+    the award as it now is, or None when it was no longer due."""
     taken = db.session.execute(
         update(Award)
-        .where(Award.id == award_id, Award.status == AwardStatus.TO_NOTIFY)
+        .where(Award.id == award_id, condition)
         .values(updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        return False
+        return None
     award = db.session.get(Award, award_id)
     db.session.refresh(award)
-    notify(award, base_url, now, None)
-    return True
+    return award
 
 
 def notify_all(draw: Draw, base_url: str, now: datetime, actor: User | None) -> int:
@@ -304,20 +314,12 @@ def pass_on(award_id: int, base_url: str, now: datetime) -> bool:
     """Give a declined or expired prize to the next alternate, notify them with a fresh deadline
     and tell the original winner. Returns False when another worker got there first.
 
-    The conditional UPDATE is the claim: on PostgreSQL a second worker waits on the row and then
-    finds it no longer due; on SQLite writers take turns. The substitution's own optimistic check
-    on the record is a second guard.
+    The conditional UPDATE is the claim (``_claim``). The substitution's own optimistic check on
+    the record is a second guard.
     """
-    taken = db.session.execute(
-        update(Award)
-        .where(Award.id == award_id, _due(now))
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+    award = _claim(award_id, _due(now), now)
+    if award is None:
         return False
-    award = db.session.get(Award, award_id)
-    db.session.refresh(award)
     reason = "declined" if award.status == AwardStatus.DECLINED else "unclaimed"
     if reason == "unclaimed":
         award.status = AwardStatus.EXPIRED
