@@ -512,7 +512,18 @@ def test_amendment_creates_a_dated_version_and_keeps_the_history(app, client, fa
     old = client.get("/c/avenant/rules/v1").get_data(as_text=True)
     assert "remplacée par une version ultérieure" in old and v1.sha256 in old and "30 jours" in old
     assert "30 jours" in pdf_text(client.get("/c/avenant/rules/v1.pdf").data)
-    assert "45 jours" in pdf_text(client.get("/c/avenant/rules.pdf").data)
+    amended = pdf_text(client.get("/c/avenant/rules.pdf").data)
+    assert "45 jours" in amended
+    # The amended PDF prints the amendment itself: what changed, when, the version it replaces.
+    assert (
+        "Avenant n° 1, publié le " in amended
+        and "(heure de Paris) et en vigueur dès sa publication : Délai de réclamation porté à "
+        "45 jours. Il remplace la version 1 (SHA-256 "
+        + v1.sha256
+        + ")."
+        in amended
+    )
+    assert "Avenant" not in pdf_text(client.get("/c/avenant/rules/v1.pdf").data)
 
 
 def _local(contest, name):

@@ -168,7 +168,8 @@ class RulesLinks:
     draw_url: str
 
 
-def _when(instant: datetime | None, zone: str, language: str) -> str:
+def written_datetime(instant: datetime | None, zone: str, language: str) -> str:
+    """A date and time written out in ``language`` (a Babel locale) in ``zone``."""
     if instant is None:
         return ""
     local = instant.astimezone(ZoneInfo(zone))
@@ -226,9 +227,9 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
     locale = "en_GB" if british and language == "en" else language
     return {
         "c": contest,
-        "starts": _when(contest.starts_at, contest.timezone, locale),
-        "ends": _when(contest.ends_at, contest.timezone, locale),
-        "draw_at": _when(contest.draw_at, contest.timezone, locale),
+        "starts": written_datetime(contest.starts_at, contest.timezone, locale),
+        "ends": written_datetime(contest.ends_at, contest.timezone, locale),
+        "draw_at": written_datetime(contest.draw_at, contest.timezone, locale),
         # One word for the organizer throughout: US and Canadian rules define a Sponsor, the UK's
         # a Promoter.
         "role": "Sponsor" if contest.jurisdiction in ("US", "CA") else "Promoter",

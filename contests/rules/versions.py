@@ -27,8 +27,10 @@ from .templates import (
     render_rules,
     rules_context,
     template_for,
+    written_datetime,
 )
 from .thresholds import form_1099_threshold
+from .typography import local_time
 
 
 def templates_root() -> Path:
@@ -164,6 +166,39 @@ def rules_language(row: RulesVersion) -> str:
     return template.language if template else "en"
 
 
+def _amendments(contest: Contest, row: RulesVersion, language: str) -> list[str]:
+    """What an amended version's PDF prints before the rules: each amendment up to this version,
+    what it changed (the organizer's summary), when it was published and took effect, and the
+    version it replaced (number and SHA-256), in the rules' language."""
+    versions = list(
+        db.session.execute(
+            select(RulesVersion)
+            .where(RulesVersion.contest_id == contest.id, RulesVersion.number <= row.number)
+            .order_by(RulesVersion.number)
+        ).scalars()
+    )
+    locale = "en_GB" if language == "en" and contest.jurisdiction == "GB" else language
+    zone = local_time(contest.timezone, language)
+    lines = []
+    for before, after in zip(versions, versions[1:], strict=False):
+        when = written_datetime(after.created_at, contest.timezone, locale)
+        summary = after.summary.strip()
+        summary += "" if summary.endswith((".", "!", "?")) else "."
+        if language == "fr":
+            lines.append(
+                f"Avenant n° {after.number - 1}, publié le {when} ({zone}) et en vigueur dès sa "
+                f"publication : {summary} Il remplace la version {before.number} "
+                f"(SHA-256 {before.sha256})."
+            )
+        else:
+            lines.append(
+                f"Amendment no. {after.number - 1}, published on {when} ({zone}) and in force from "
+                f"its publication: {summary} It replaces version {before.number} "
+                f"(SHA-256 {before.sha256})."
+            )
+    return lines
+
+
 def rules_pdf(contest: Contest, row: RulesVersion) -> bytes:
     """The version's PDF: rendered the first time it is asked for, then served from the row.
 
@@ -175,10 +210,12 @@ def rules_pdf(contest: Contest, row: RulesVersion) -> bytes:
     from ..documents.pdf import html_to_pdf  # WeasyPrint loads Pango: only when a PDF is made
 
     template = _version_template(row)
+    language = template.language if template else "en"
     html = render_template(
         "documents/rules.html",
         contest=contest,
         rules_html=row.html,
+        amendments=_amendments(contest, row, language),
         doc_language=template.language if template else "en",
         paper=template.paper if template else "A4",
         page_label="Page",
