@@ -276,7 +276,13 @@ def factory(app):
             for n in range(prizes):
                 add_prize(
                     contest,
-                    {"title": f"Lot {n + 1}", "quantity": 1, "unit_value": 5000, "currency": "EUR"},
+                    {
+                        "title": f"Lot {n + 1}",
+                        "quantity": 1,
+                        "unit_value": 5000,
+                        # US rules count their prizes in dollars (the NY/FL registration test).
+                        "currency": "USD" if contest.jurisdiction == "US" else "EUR",
+                    },
                     None,
                 )
             if publish:

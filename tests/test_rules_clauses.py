@@ -165,3 +165,24 @@ def test_the_rules_say_which_data_is_required(app, client, factory, museum, tmp_
     )
     assert phrase in text
     assert "code postal" not in text.split("Sont obligatoires")[-1][:200]
+
+
+def test_us_contests_state_prize_values_in_dollars(app, db, factory, museum):
+    """The NY/FL $5,000 registration test counts dollars: a US contest with a prize in euros is
+    not published until its values are in US dollars (said in the reader's language)."""
+    from flask_babel import force_locale
+
+    from contests.contest.editing import add_prize
+    from contests.contest.publishing import missing_for_publish
+
+    contest = factory.contest(museum, prizes=0, slug="usd", **JURISDICTIONS["us/sweepstakes"])
+    euros = {"title": "Trip", "quantity": 1, "unit_value": 600_000, "currency": "EUR"}
+    add_prize(contest, euros, None)
+    db.session.commit()
+    with app.test_request_context(), force_locale("fr"):
+        labels = [str(m.label) for m in missing_for_publish(contest, factory.now)]
+    assert "Valeurs des lots en dollars américains (le seuil d’enregistrement de 5 000 $)" in labels
+    contest.prizes[0].currency = "USD"
+    db.session.commit()
+    with app.test_request_context():
+        assert missing_for_publish(contest, factory.now) == []

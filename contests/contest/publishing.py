@@ -45,6 +45,10 @@ def missing_for_publish(contest: Contest, now: datetime) -> list[Missing]:
     ]
     if not contest.prizes:
         missing.append(Missing(_l("At least one prize")))
+    if contest.jurisdiction == "US" and any(p.currency != "USD" for p in contest.prizes):
+        # New York's and Florida's $5,000 registration test is in dollars: a euro value would
+        # slip under it unconverted.
+        missing.append(Missing(_l("Prize values in US dollars (the $5,000 registration test)")))
     if contest.ends_at is not None and contest.ends_at <= now:
         missing.append(Missing(_l("A closing date in the future"), "ends_at"))
     if contest.selects_before_close:
