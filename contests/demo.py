@@ -44,6 +44,8 @@ FINISHED_ENTRIES = 300
 PURGED_SLUG = "printemps-2021"
 PURGED_ENTRIES = 40
 HISTORY_SLUG = "automne"
+#: The consents the demo's entrants gave, as the museum's form words them.
+_CONSENT = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
 
 
 @dataclass
@@ -307,7 +309,6 @@ def _create_history_contest(organization: Organization, user: User, now: datetim
         territory="FR",
     )
     publish_contest(contest, user, contest.starts_at - timedelta(days=1))
-    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
     host = json.dumps(
         {
             "host": "https://www.musee-demo.example/expositions/automne",
@@ -337,7 +338,7 @@ def _create_history_contest(organization: Organization, user: User, now: datetim
                     else f"visiteur{number}@example.org",
                     postal_code=rng.choice(places) if rng.random() < 0.9 else "97400",
                     marketing_opt_in=rng.random() < 0.42,
-                    consent_texts=consent,
+                    consent_texts=_CONSENT,
                     source=channel,
                     attribution=host if channel == "embed" else "",
                 ),
@@ -363,7 +364,6 @@ def _publish_and_enter(
     ``minutes`` from the opening, through the real submission path."""
     opened = contest.starts_at
     publish_contest(contest, user, opened - timedelta(days=1))
-    consent = {"rules": "J’ai lu et j’accepte le règlement du jeu.", "age": "J’ai 18 ans ou plus."}
     for n in range(count):
         submit_entry(
             contest,
@@ -371,7 +371,7 @@ def _publish_and_enter(
                 first_name=first_name,
                 last_name=f"n°{n + 1}",
                 email=f"{mailbox}{n + 1}@example.org",
-                consent_texts=consent,
+                consent_texts=_CONSENT,
             ),
             opened + timedelta(minutes=minutes * n),
         )

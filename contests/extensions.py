@@ -50,3 +50,8 @@ def app_cache(key: str, factory: Callable[[], T]) -> T:
         return extensions[key]
     except KeyError:
         return extensions.setdefault(key, factory())
+
+
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (the few statements written for each)."""
+    return db.session.get_bind().dialect.name == "postgresql"

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import insert, or_, select, update
 
-from .extensions import db
+from .extensions import db, on_postgresql
 from .models import OutboxMessage
 from .models.types import utcnow
 
@@ -156,7 +156,7 @@ def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         due = due.with_for_update(skip_locked=True)
     ids = list(db.session.execute(due).scalars())
     if not ids:

@@ -50,23 +50,14 @@ def _frozen_events(db, contest) -> list[AuditEvent]:
     )
 
 
-def _confirmed_numbers(db, contest) -> list[int]:
-    """The confirmed entries' numbers in the contest: the frozen list's entry_id column."""
+def _confirmed(db, contest, column=Entry.id) -> list[int]:
+    """The confirmed entries' ids (or, with ``Entry.number``, their numbers in the contest: the
+    frozen list's entry_id column), in order."""
     return list(
         db.session.execute(
-            select(Entry.number)
+            select(column)
             .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
-            .order_by(Entry.number)
-        ).scalars()
-    )
-
-
-def _confirmed_ids(db, contest) -> list[int]:
-    return list(
-        db.session.execute(
-            select(Entry.id)
-            .where(Entry.contest_id == contest.id, Entry.status == "confirmed")
-            .order_by(Entry.id)
+            .order_by(column)
         ).scalars()
     )
 
@@ -80,7 +71,7 @@ def test_the_worker_freezes_a_closed_contest_once_and_publishes_its_fingerprints
     db.session.expire_all()
     draw = draw_of(contest)
     listing = listing_of(draw)
-    numbers = _confirmed_numbers(db, contest)
+    numbers = _confirmed(db, contest, Entry.number)
     data = draw.entrants_file
     lines = data.split(b"\n")[:-1]
     # What is published is what the file holds: count, SHA-256, RFC 6962 root of its lines,
@@ -135,7 +126,7 @@ def test_nothing_enters_or_leaves_the_frozen_list(app, client, db, contest):
     ).scalars()
     freeze_entrants(contest, now)
     db.session.commit()
-    frozen_ids = _confirmed_ids(db, contest)
+    frozen_ids = _confirmed(db, contest)
     alice = db.session.execute(select(User).where(User.email == "alice@example.org")).scalar_one()
     with pytest.raises(WrongState, match="frozen at the close"):
         disqualify_entry(db.session.get(Entry, frozen_ids[0]), "late doubt", alice, now)

@@ -81,7 +81,7 @@ def publish_contest(
         raise WrongState(_l("Only a draft can be published."))
     contest.state = State.PUBLISHED
     contest.published_at = now
-    ensure_numbering(contest.id)  # before any entry (a contest made before the numbering has one)
+    ensure_numbering(contest.id)  # before any entry, even for a row not made by create_contest
     audit.record("contest.published", actor=actor, contest=contest, slug=contest.slug)
     if contest.mechanic == "random_draw":
         commit_draw(contest, actor, now)  # the specification is fixed before any entry

@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, cast, func, insert, literal_column, select, text
 from sqlalchemy.dialects.postgresql import REGCLASS
 
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import Entry
 
 _ENTRIES = Entry.__table__
@@ -42,10 +42,6 @@ _INSERT_SQLITE = (
 )
 
 
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def sequence_name(contest_id: int) -> str:
     return f"entry_numbers_{int(contest_id)}"
 
@@ -53,14 +49,14 @@ def sequence_name(contest_id: int) -> str:
 def ensure_numbering(contest_id: int) -> None:
     """Create the contest's sequence of entry numbers if it is not there (PostgreSQL; called
     when a contest is created and when it is published, so that no entry can come before it)."""
-    if _on_postgresql():
+    if on_postgresql():
         db.session.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(contest_id)}"))
 
 
 def insert_entry(values: dict) -> tuple[int, int]:
     """Write one entry row (``values``: its columns but ``id`` and ``number``) with its number in
     the contest; return (id, number). Raises IntegrityError as the INSERT does."""
-    if _on_postgresql():
+    if on_postgresql():
         numbering = sequence_name(values["contest_id"])
         row = db.session.execute(_INSERT_POSTGRESQL, {**values, "numbering": numbering}).one()
     else:

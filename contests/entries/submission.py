@@ -26,7 +26,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ..draw.canonical import entrant_commit
 from ..errors import DomainError, ValidationFailed
-from ..extensions import app_cache, db
+from ..extensions import app_cache, db, on_postgresql
 from ..identity import (
     DisposableEmail,
     InvalidEmail,
@@ -152,9 +152,7 @@ def _store_consent_text(text: str, language: str) -> str:
         seen.add(digest)  # committed by an earlier request: remember it
         return digest
     # Not cached yet: this transaction may still roll back, so the next request checks again.
-    insert = (
-        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    )
+    insert = postgresql_insert if on_postgresql() else sqlite_insert
     db.session.execute(
         insert(ConsentText)
         .values(sha256=digest, language=language, text=text, created_at=utcnow())

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from .types import UTCDateTime, utcnow
 
 
@@ -145,7 +145,7 @@ class DrawList(db.Model):
 
     @property
     def entrants_file(self) -> bytes:
-        if _on_postgresql():
+        if on_postgresql():
             rows = _binary_rows(
                 "SELECT lines FROM draw_list_blocks WHERE draw_id = %s ORDER BY number",
                 self.draw_id,
@@ -161,7 +161,7 @@ class DrawList(db.Model):
 
     def arrays(self) -> tuple[bytes, bytes] | None:
         """(ids, weights) as the freeze kept them, or None for a list frozen before."""
-        if _on_postgresql():
+        if on_postgresql():
             rows = _binary_rows(
                 "SELECT ids, weights FROM draw_lists WHERE draw_id = %s", self.draw_id
             )
@@ -169,10 +169,6 @@ class DrawList(db.Model):
         else:
             ids, weights = self.ids, self.weights
         return None if ids is None else (bytes(ids), bytes(weights))
-
-
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _binary_rows(sql: str, *params) -> list[tuple]:

@@ -208,9 +208,18 @@ def _required_data(contest: Contest, language: str) -> list[str]:
     return words
 
 
-def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, language: str) -> dict:
+def rules_context(
+    contest: Contest,
+    draw: Draw | None,
+    links: RulesLinks,
+    language: str,
+    *,
+    form_1099: str,
+    notify_days: int,
+) -> dict:
     """Everything a template prints, formatted in the rules' language; rules_templates/README.md
-    lists it."""
+    lists it. ``form_1099``: the US threshold in force on the draw date (``thresholds``);
+    ``notify_days``: the days within which the worker mails every winner."""
     totals = contest.total_values()
     prizes = [
         {
@@ -234,8 +243,8 @@ def rules_context(contest: Contest, draw: Draw | None, links: RulesLinks, langua
         # a Promoter.
         "role": "Sponsor" if contest.jurisdiction in ("US", "CA") else "Promoter",
         "residents": "resident in" if british else "legal residents of",
-        "form_1099": "",
-        "notify_days": 7,
+        "form_1099": form_1099,
+        "notify_days": notify_days,
         "required_data": _required_data(contest, language),
         "zone": contest.timezone,
         "local_time": local_time(contest.timezone, language),

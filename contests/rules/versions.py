@@ -61,11 +61,16 @@ def render_current_terms(
     from ..winners.records import draw_of
 
     draw = draw_of(contest)
-    context = rules_context(contest, draw, links_for(contest, draw, base_url), template.language)
     # Amounts of the law in force on the draw date, from the templates' data files.
     on = (contest.draw_at or contest.ends_at or utcnow()).date()
-    context["form_1099"] = form_1099_threshold(templates_root(), on)
-    context["notify_days"] = NOTIFY_WITHIN_DAYS  # the worker keeps this promise
+    context = rules_context(
+        contest,
+        draw,
+        links_for(contest, draw, base_url),
+        template.language,
+        form_1099=form_1099_threshold(templates_root(), on),
+        notify_days=NOTIFY_WITHIN_DAYS,  # the worker keeps this promise
+    )
     return render_rules(template, context, templates_root())
 
 

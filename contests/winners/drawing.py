@@ -18,7 +18,7 @@ from .. import audit
 from ..draw import beacon, protocol, rfc3797, sources, timing
 from ..draw.canonical import MalformedEntrantFile
 from ..errors import ValidationFailed, WrongState
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import Contest, Draw, DrawState, State, User
 from ..timezones import utc_to_local
 from . import transparency
@@ -36,7 +36,7 @@ ALTERED = _l(
 def _next_number(organization_id: int) -> int:
     """The organization's next draw number. Two draws of one organization at once queue on a
     transaction lock (PostgreSQL; SQLite has one writer); the UNIQUE constraint is the backstop."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:space, :key)"),
             {"space": 0x64726177, "key": organization_id},  # "draw"

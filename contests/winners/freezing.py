@@ -23,7 +23,7 @@ from ..draw import lookup, parallel, protocol
 from ..draw.canonical import MalformedEntrantFile, encode_line, entrant_commit
 from ..draw.frozen import little_endian
 from ..errors import WrongState
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import (
     Contest,
     Draw,
@@ -38,10 +38,6 @@ from ..models import (
 from .records import draw_of
 
 PROGRESS_EVERY = 100_000
-
-
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _eligible(contest: Contest, progress=None):
@@ -124,7 +120,7 @@ def _store_entrants_file(draw_id: int, data: bytes, receipt_index: bytes) -> Non
     rows = lookup.blocks(receipt_index, data)
     if not rows:
         return
-    if _on_postgresql():
+    if on_postgresql():
         connection = db.session.connection()
         with connection.connection.dbapi_connection.cursor() as cursor:
             cursor.executemany(
@@ -159,7 +155,7 @@ def store_list(draw_id: int, frozen: protocol.FrozenList, summary: dict, head: d
         "ids": little_endian(frozen.ids),
         "weights": little_endian(frozen.weights),
     }
-    if _on_postgresql():
+    if on_postgresql():
         # As binary parameters (see _store_entrants_file): 12 MB for a million entries.
         names = ["draw_id", *columns, *arrays]
         with db.session.connection().connection.dbapi_connection.cursor() as cursor:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from ..draw import merkle
 from ..draw.canonical import canonical_json
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import Contest, Draw, LogEntry
 from ..signing import sign
 
@@ -32,7 +32,7 @@ def append(draw: Draw, contest: Contest, now: datetime) -> LogEntry:
     """Append the draw's record as it now stands, at the next position, in the caller's
     transaction. Callers record their audit event first: writers take the audit chain's lock,
     then the log's, always in that order (two orders would deadlock on PostgreSQL)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
     else:
         db.session.execute(text("UPDATE transparency_log SET position = position WHERE 0"))
