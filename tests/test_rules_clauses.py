@@ -186,3 +186,25 @@ def test_us_contests_state_prize_values_in_dollars(app, db, factory, museum):
     db.session.commit()
     with app.test_request_context():
         assert missing_for_publish(contest, factory.now) == []
+
+
+def test_quebec_rules_speak_quebec_french(app, client, factory, museum, tmp_path):
+    """France's vocabulary ("Dotation", "TTC", "le Jeu", "conjoint, ascendants") is not
+    Quebec's; the shared French blocks switch for ca/concours-qc."""
+    text = " ".join(
+        _rules(client, factory, museum, tmp_path, "ca/concours-qc", agency="Agence Lumière")
+        .replace("\n", " ")
+        .split()
+    )
+    for french_of_france in ("Dotation", "dotation", "TTC", "ascendants", "courrier électronique"):
+        assert french_of_france not in text
+    for article in ("le", "Le", "du", "au"):
+        assert f"{article} Jeu" not in text
+    assert "(ci-après « le concours »)" in text
+    assert "famille immédiate (père, mère, frères, sœurs, enfants)" in text
+    assert "conjoint légal ou de fait" in text
+    assert "Valeur totale des prix" in text and "taxes incluses" in text
+    assert "informé par courriel" in text and "le prix est attribué au premier suppléant" in text
+    # France keeps its own words.
+    france = _rules(client, factory, museum, tmp_path, "fr/tirage-au-sort")
+    assert "Valeur totale TTC" in france and "ascendants" in france

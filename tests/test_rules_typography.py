@@ -81,7 +81,7 @@ def test_every_template_reads_as_a_proofreader_wants(
     # The agency's address once (where it is introduced), its name alone where it is excluded.
     assert text.count("5 rue du Mail") == 1, key
     assert (
-        "l’agence qui met en œuvre le Jeu (Agence Lumière)"
+        f"met en œuvre le {'concours' if key.startswith('ca/') else 'Jeu'} (Agence Lumière)"
         if french
         else "and of its agency, Agence Lumière,"
     ) in text, key

@@ -234,6 +234,7 @@ def rules_context(
     british = contest.jurisdiction == "GB"
     # British dates ("1 January 2027 at 23:59") and money in the UK; American elsewhere.
     locale = "en_GB" if british and language == "en" else language
+    quebec = contest.jurisdiction == "CA" and language == "fr"
     return {
         "c": contest,
         "starts": written_datetime(contest.starts_at, contest.timezone, locale),
@@ -243,6 +244,10 @@ def rules_context(
         # a Promoter.
         "role": "Sponsor" if contest.jurisdiction in ("US", "CA") else "Promoter",
         "residents": "resident in" if british else "legal residents of",
+        # Quebec French, not France's: « le concours », « prix », « courriel » (_common/fr.html).
+        "qc": quebec,
+        "jeu": "concours" if quebec else "Jeu",
+        "mail": "courriel" if quebec else "courrier électronique",
         "form_1099": form_1099,
         "notify_days": notify_days,
         "required_data": _required_data(contest, language),
