@@ -16,7 +16,7 @@ def _rules(client, factory, museum, tmp_path, key, **terms):
     contest = publish(
         factory,
         museum,
-        slug=key.replace("/", "-"),
+        slug=terms.pop("slug", key.replace("/", "-")),
         starts_at=CLOSES - timedelta(days=40),
         ends_at=CLOSES,
         draw_at=CLOSES + timedelta(days=2),
@@ -208,3 +208,28 @@ def test_quebec_rules_speak_quebec_french(app, client, factory, museum, tmp_path
     # France keeps its own words.
     france = _rules(client, factory, museum, tmp_path, "fr/tirage-au-sort")
     assert "Valeur totale TTC" in france and "ascendants" in france
+
+
+@pytest.mark.parametrize("key", ["fr/tirage-au-sort", "fr/concours"])
+def test_french_rules_name_the_consumer_mediator_or_say_there_is_none(
+    app, client, factory, museum, tmp_path, key
+):
+    none = " ".join(_rules(client, factory, museum, tmp_path, key).split())
+    assert "n’a désigné aucun médiateur de la consommation" in none
+    assert "peut aussi recourir gratuitement à un médiateur" not in none  # the old vague promise
+    named = " ".join(
+        _rules(
+            client,
+            factory,
+            museum,
+            tmp_path,
+            key,
+            slug=f"{key.replace('/', '-')}-mediator",
+            consumer_mediator="CM2C, 49 rue de Ponthieu, 75008 Paris, www.cm2c.net",
+        ).split()
+    )
+    assert (
+        "gratuitement au médiateur de la consommation désigné par l’Organisateur : CM2C, "
+        "49 rue de Ponthieu, 75008 Paris, www.cm2c.net"
+    ) in named
+    assert "aucun médiateur" not in named

@@ -39,6 +39,7 @@ AMENDABLE_FIELDS = (
     "data_recipients",
     "data_transfers",
     "bailiff",
+    "consumer_mediator",
     "claim_days",
     "draw_at",
     "governing_law",

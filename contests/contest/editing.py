@@ -49,6 +49,7 @@ EDITABLE_FIELDS = (
     "share_capital",
     "agency",
     "bailiff",
+    "consumer_mediator",
     "claim_days",
     "governing_law",
     "free_entry_route",

@@ -266,6 +266,14 @@ class ContestFields(Form):
         ),
         validators=[Optional(), Length(max=1000)],
     )
+    consumer_mediator = TextAreaField(
+        _l("Consumer mediator (name and website)"),
+        description=_l(
+            "France: the mediator you have appointed for consumer disputes, if any. Left empty, "
+            "the rules say that none is appointed for this free game."
+        ),
+        validators=[Optional(), Length(max=500)],
+    )
     draw_at = DateTimeLocalField(
         _l("Winners selected on"),
         format=[DATETIME_FORMAT, DATETIME_FORMAT + ":%S"],

@@ -60,6 +60,7 @@ SECTIONS = (
             "contact_email",
             "agency",
             "bailiff",
+            "consumer_mediator",
         ),
     ),
     (
@@ -85,6 +86,7 @@ BY_TEMPLATE = frozenset(
     {
         "share_capital",
         "bailiff",
+        "consumer_mediator",
         "governing_law",
         "free_entry_route",
         "ny_fl_registered",

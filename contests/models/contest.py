@@ -144,6 +144,9 @@ class Contest(db.Model):
     agency: Mapped[str] = mapped_column(String(300), default="")
     #: Commissaire de justice (bailiff) holding a copy of the rules: name and address, when used.
     bailiff: Mapped[str] = mapped_column(Text, default="")
+    #: France: the consumer mediator the organizer has appointed (name and website), if any; the
+    #: rules name it, or say that none is appointed for a free game.
+    consumer_mediator: Mapped[str] = mapped_column(Text, default="")
     #: When the winners are selected (drawn, or judged), printed in the rules.
     draw_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Days a winner has to answer the notification before the next alternate takes the prize.
