@@ -14,7 +14,12 @@ from flask_login import current_user
 from ..contest.brand_kit import contest_defaults
 from ..contest.editing import create_contest, update_contest
 from ..contest.form_layout import labels, layout, shown_fields
-from ..contest.publishing import archive_contest, missing_for_publish, publish_contest
+from ..contest.publishing import (
+    archive_contest,
+    legal_warnings,
+    missing_for_publish,
+    publish_contest,
+)
 from ..contest.transfer import (
     MAX_FILE_BYTES,
     duplicate_contest,
@@ -83,6 +88,7 @@ def contest(contest_id: int):
         contest=contest,
         phase=contest.phase(now),
         missing=missing,
+        warnings=legal_warnings(contest, now) if contest.state != State.ARCHIVED else [],
         public_url=public_url,
         rules_template=contest_template(contest),
         rules_versions=all_versions(contest),
@@ -108,7 +114,11 @@ def edit_contest(contest_id: int):
             return redirect(url_for("admin.contest", contest_id=contest_id))
     status = 400 if form.errors else 200
     return render_template(
-        "admin/contest_form.html", form=form, contest=contest, sections=sections
+        "admin/contest_form.html",
+        form=form,
+        contest=contest,
+        sections=sections,
+        warnings=legal_warnings(contest, utcnow()),
     ), status
 
 
@@ -121,6 +131,8 @@ def publish(contest_id: int):
             publish_contest(contest, current_user, utcnow(), public_base())
         if outcome.ok:
             flash(_("Contest published."), "success")
+            for warning in legal_warnings(contest, utcnow()):
+                flash(warning, "warning")
     return redirect(url_for("admin.contest", contest_id=contest_id))
 
 

@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 
 from .accounts import create_organizer_command, demo_command
 from .contests import (
+    check_command,
     entries_command,
     export_contest_command,
     import_contest_command,
@@ -22,6 +23,7 @@ from .draws import commit_command, draw_command, substitute_command, verify_draw
 from .operations import audit_verify_command, purge_command, send_mail_command, worker_command
 
 COMMANDS = (
+    check_command,
     publish_command,
     publish_rules_command,
     rules_command,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..entries.review import STATUS_FILTERS
 from ..errors import DomainError
@@ -54,6 +55,7 @@ def import_contest_command(file, organization_ref: str, slug: str | None) -> Non
         f"Imported draft contest “{contest.title}” as /c/{contest.slug} with "
         f"{len(contest.prizes)} prize(s)."
     )
+    _echo_warnings(contest)
 
 
 @click.command("entries")
@@ -107,6 +109,32 @@ def publish_command(slug: str) -> None:
     base = current_app.config["BASE_URL"].rstrip("/")
     click.echo(f"Published: {base}/c/{contest.slug}")
     click.echo(f"Rules v{row.number}  sha256 {row.sha256}  {base}/c/{contest.slug}/rules")
+    _echo_warnings(contest)
+
+
+def _echo_warnings(contest) -> None:
+    from ..contest.publishing import legal_warnings
+
+    label = _("Warning: %(what)s")
+    for warning in legal_warnings(contest, utcnow()):
+        click.echo(label % {"what": warning}, err=True)
+
+
+@click.command("check")
+@click.argument("slug")
+@domain_command
+def check_command(slug: str) -> None:
+    """Say what a contest still needs before publication and what the law asks of the organizer
+    (US state registration); changes nothing."""
+    from ..contest.publishing import missing_for_publish
+
+    contest = contest_by_slug(slug)
+    missing = missing_for_publish(contest, utcnow()) if contest.state == State.DRAFT else []
+    for item in missing:
+        click.echo(_("Missing: %(what)s") % {"what": item})
+    if not missing:
+        click.echo(_("Nothing is missing."))
+    _echo_warnings(contest)
 
 
 @click.command("publish-rules")

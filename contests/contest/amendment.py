@@ -74,6 +74,25 @@ def amend_rules(
                 for name in sorted(unknown)
             }
         )
+    if (
+        "ny_fl_registered" in values
+        and bool(values["ny_fl_registered"]) != bool(contest.ny_fl_registered)
+        and contest.starts_at is not None
+        and contest.starts_at <= now
+    ):
+        # Florida freezes the rules filed with it, and New York and Florida residents would
+        # become eligible (or be excluded) in the middle of the contest.
+        raise ValidationFailed(
+            {
+                "ny_fl_registered": [
+                    _l(
+                        "Registration in New York and Florida cannot change once the contest "
+                        "has started: eligibility would change during the contest, and Florida "
+                        "does not allow the rules filed with it to change."
+                    )
+                ]
+            }
+        )
     lock(contest, now)
     template, previous = _published_rules(contest)
     try:

@@ -14,8 +14,9 @@ from ..entries.numbering import ensure_numbering
 from ..errors import PublishRefused, WrongState
 from ..extensions import db
 from ..models import Contest, Phase, State, User
+from ..rules.registration import us_registration_warnings
 from ..rules.templates import missing_fields
-from ..rules.versions import contest_template, no_template_label, publish_rules
+from ..rules.versions import contest_template, no_template_label, publish_rules, templates_root
 from ..winners.commitment import commit_draw
 
 
@@ -54,6 +55,12 @@ def missing_for_publish(contest: Contest, now: datetime) -> list[Missing]:
     if contest.selects_before_close:
         missing.append(Missing(_l("A date of selection of the winners after the close"), "draw_at"))
     return missing
+
+
+def legal_warnings(contest: Contest, now: datetime) -> list:
+    """What the law of the contest's country asks of the organizer that the product cannot check
+    (US state registration and bonding), in the reader's language; shown, never blocking."""
+    return us_registration_warnings(contest, templates_root(), now, str(get_locale() or "en"))
 
 
 def publish_contest(

@@ -26,8 +26,6 @@ from .typography import first_of_month, local_time, typeset
 
 FIELD_TYPES = ("text", "textarea", "email", "integer", "datetime", "boolean")
 PAPER_SIZES = ("A4", "Letter")
-#: Above this total ARV (in cents of USD), New York and Florida require registration and a bond.
-US_REGISTRATION_THRESHOLD_MINOR = 5_000_00
 
 
 class ManifestError(ValueError):
@@ -216,10 +214,13 @@ def rules_context(
     *,
     form_1099: str,
     notify_days: int,
+    ny_fl_threshold: int = 5000,
 ) -> dict:
     """Everything a template prints, formatted in the rules' language; rules_templates/README.md
     lists it. ``form_1099``: the US threshold in force on the draw date (``thresholds``);
-    ``notify_days``: the days within which the worker mails every winner."""
+    ``notify_days``: the days within which the worker mails every winner; ``ny_fl_threshold``: the
+    total prize value in dollars above which New York and Florida want registration
+    (``registration``)."""
     totals = contest.total_values()
     prizes = [
         {
@@ -262,7 +263,8 @@ def rules_context(
         "prize_count": sum(p.quantity for p in contest.prizes),
         "total": " + ".join(_money(v, cur, language) for cur, v in sorted(totals.items()))
         or _money(0, "EUR", language),
-        "us_registration_needed": totals.get("USD", 0) > US_REGISTRATION_THRESHOLD_MINOR,
+        "us_registration_needed": totals.get("USD", 0) > ny_fl_threshold * 100,
+        "ny_fl_threshold": f"${ny_fl_threshold:,}",
         "algorithm": draw.algorithm if draw else contest.draw_algorithm,
         "spec_hash": draw.spec_hash if draw else "",
         "entropy_sources": contest.entropy_source_list,

@@ -15,7 +15,8 @@ import yaml
 
 
 @lru_cache(maxsize=16)
-def _facts(path: Path) -> dict:
+def read_facts(path: Path) -> dict:
+    """A data file of legal facts (empty when absent), read once per process."""
     if not path.is_file():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -23,7 +24,7 @@ def _facts(path: Path) -> dict:
 
 def in_force(root: Path, country: str, name: str, on: date) -> dict | None:
     """The entry of ``name`` in force on ``on`` (its amount, source, indexation), or None."""
-    values = _facts(root / country / "thresholds.yaml").get(name, {}).get("values", [])
+    values = read_facts(root / country / "thresholds.yaml").get(name, {}).get("values", [])
     current = [v for v in values if v["from"] <= on]
     return max(current, key=lambda v: v["from"]) if current else None
 

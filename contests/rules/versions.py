@@ -19,6 +19,7 @@ from ..errors import PublishRefused
 from ..extensions import db
 from ..models import Contest, Draw, RulesVersion, User
 from ..models.types import utcnow
+from .registration import bond_threshold
 from .templates import (
     RulesLinks,
     RulesTemplate,
@@ -70,6 +71,7 @@ def render_current_terms(
         template.language,
         form_1099=form_1099_threshold(templates_root(), on),
         notify_days=NOTIFY_WITHIN_DAYS,  # the worker keeps this promise
+        ny_fl_threshold=bond_threshold(templates_root(), (contest.starts_at or utcnow()).date()),
     )
     return render_rules(template, context, templates_root())
 
