@@ -314,3 +314,124 @@ def test_organizers_see_winners_and_alternates_with_names_and_contacts(app, clie
     assert "Called: holds a prize above" in alternates
     public = client.get(f"/d/{draw.id}").get_data(as_text=True)
     assert people[called].email not in public and people[called].last_name not in public
+
+
+ENGLISH = re.compile(
+    r"\b(draw|draws|entry|entries|seed|unclaimed|claimed|winner|winners|prize|prizes|alternates?|"
+    r"waiting|called|vacant|none|organizer|rank|status|signature of|scan|certificate)\b",
+    re.IGNORECASE,
+)
+
+
+def _words_on_page_one(pdf: bytes, tmp_path) -> list[tuple[str, float, float, float, float]]:
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(tmp_path / "doc.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (word, float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            html,
+        )
+    ]
+
+
+def _qr_box(pdf: bytes) -> tuple[float, float, float, float]:
+    """Where the QR code is painted on page 1, in points from the top left as pdftotext -bbox
+    counts: the code is a vector path (an SVG), the one filled path with hundreds of points."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(pdf))
+    page = reader.pages[0]
+    height = float(page.mediabox.height)
+    ctm, stack, points, filled = [1, 0, 0, 1, 0, 0], [], [], []
+
+    def apply(x, y):
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"q":
+            stack.append(ctm)
+        elif operator == b"Q":
+            ctm = stack.pop()
+        elif operator == b"cm":
+            a, b, c, d, e, f = (float(v) for v in operands)
+            A, B, C, D, E, F = ctm
+            ctm = [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                   e * A + f * C + E, e * B + f * D + F]  # fmt: skip
+        elif operator in (b"m", b"l"):
+            points.append(apply(float(operands[0]), float(operands[1])))
+        elif operator in (b"f", b"f*"):
+            filled.append(points)
+            points = []
+        elif operator in (b"S", b"n"):
+            points = []
+    qr = max(filled, key=len)
+    assert len(qr) > 100, [len(p) for p in filled]
+    xs, ys = [x for x, _ in qr], [y for _, y in qr]
+    return min(xs), height - max(ys), max(xs), height - min(ys)
+
+
+def test_certificates_in_french_name_who_drew_keep_the_qr_clear_and_end_on_a_full_page(
+    app, client, db, factory, museum, tmp_path
+):
+    """The QR code covered the organizer's name; page 2 held one paragraph; the procès-verbal did
+    not say who ran the draw; French copies printed English words."""
+    from pypdf import PdfReader
+
+    contest = factory.contest(
+        museum,
+        publish=True,
+        slug="demos",
+        min_age=0,
+        prizes=2,
+        alternates_per_prize=1,
+        legal_name="Démos, Associati & Partenaires culturels du Grand Est",
+        legal_form="Société par actions simplifiée à associé unique",
+        entropy_sources="Tirage de l'EuroMillions suivant la clôture : les cinq numéros",
+    )
+    for n in range(10):
+        factory.entry(contest, email=f"p{n}@example.org", first_name=f"Zoé{n}", last_name="Durand")
+    contest.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    contest.draw_at = contest.ends_at
+    db.session.commit()
+    draw = perform_draw(contest, VALUES, None, datetime.now(UTC), by="Camille Martin")
+    db.session.commit()
+    record = json.loads(draw.record)
+    winner = entry_numbered(contest.id, record["winners"][0]["entry_id"])
+    sign_in(client, "alice@example.org")
+    base = f"/admin/o/{contest.organization_id}/contests/{contest.id}/draw"
+    documents = {
+        "public": client.get(f"/d/{draw.id}/certificate.pdf").data,
+        "organizer": client.get(base + "/certificate.pdf").data,
+        "winner": client.get(f"{base}/winners/{winner.number}/certificate.pdf").data,
+    }
+    for name, pdf in documents.items():
+        text = pdf_text(pdf)
+        assert "Démos, Associati & Partenaires culturels du Grand Est" in text, name
+        # Identifiers (contests-draw, contests.draw.verify) are names, not English words.
+        english = ENGLISH.findall(re.sub(r"\S*[-.]draw\b\S*", "", text))
+        assert not english, (name, english, text)
+        # Nothing printed under the QR code.
+        qx0, qy0, qx1, qy1 = _qr_box(pdf)
+        assert 60 < qx1 - qx0 < 80  # 27 mm with its white margin
+        assert decode_qr_pdf(pdf, tmp_path) == [f"http://localhost/d/{draw.id}"]
+        covered = [
+            word
+            for word, x0, y0, x1, y1 in _words_on_page_one(pdf, tmp_path)
+            if x0 < qx1 and x1 > qx0 and y0 < qy1 and y1 > qy0
+        ]
+        assert not covered, (name, covered)
+        # No page that holds a lone paragraph: the last page carries the closing block whole.
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+        if len(pages) > 1:
+            assert len(pages[-1].split()) > 60, (name, pages[-1])
+    public = pdf_text(documents["public"])
+    assert "Tirage effectué par Camille Martin" in public
+    assert f"participation {winner.number}" in pdf_text(documents["winner"])

@@ -1,5 +1,6 @@
 """Draws against the real database: commitment, the draw, the public record, substitutions."""
 
+import getpass
 import json
 import re
 import subprocess
@@ -112,11 +113,20 @@ def test_draw_publishes_a_record_a_stranger_can_verify(app, client, db, contest,
     html = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and "<code data-canonical-value>3 14 25 36 47</code>" in html
     assert draw_of(contest).state == "committed"
-    response = post_form(client, base, {"entropy": VALUES[0], "confirmed": "yes"})
+    assert 'name="drawn_by"' in html and "Your name, as the draw certificate prints it" in html
+    # Without the name of the person running it, nothing is drawn and the page says why.
+    refused = post_form(client, base, {"entropy": VALUES[0], "confirmed": "yes", "drawn_by": " "})
+    assert refused.status_code == 302
+    assert "Give your name as the draw certificate" in client.get(base).get_data(as_text=True)
+    db.session.expire_all()
+    assert draw_of(contest).state == "committed"
+    response = post_form(
+        client, base, {"entropy": VALUES[0], "confirmed": "yes", "drawn_by": "Alice Lenoir"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     draw = draw_of(contest)
-    assert draw.state == "drawn" and contest.state == "drawn"
+    assert draw.state == "drawn" and contest.state == "drawn" and draw.drawn_by == "Alice Lenoir"
     record = json.loads(client.get(f"/d/{draw.id}.json").get_data(as_text=True))
     entrants = client.get(f"/d/{draw.id}/entrants.txt").data
     # The page says in plain French what an entrant can check, the sealing date included.
@@ -217,6 +227,9 @@ def test_cli_commit_and_draw(app, runner, db, contest):
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0]], input="y\n")
     assert result.exit_code == 0, result.output
     assert "Drawn from 10 entries" in result.output and "/d/" in result.output
+    # Who ran it, for the certificate: --by, or the shell's login.
+    db.session.expire_all()
+    assert draw_of(contest).drawn_by == f"{getpass.getuser()} (command line)"
     result = runner.invoke(args=["draw", "noel", "--entropy", VALUES[0], "--yes"])
     assert result.exit_code == 1 and "already been drawn" in result.output
 

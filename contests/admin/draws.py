@@ -62,7 +62,11 @@ def draw(contest_id: int):
     if request.method == "POST":
         with change() as outcome:
             drawn_id = perform_draw(
-                contest, request.form.getlist("entropy"), current_user, utcnow()
+                contest,
+                request.form.getlist("entropy"),
+                current_user,
+                utcnow(),
+                by=request.form.get("drawn_by", ""),
             ).id
         if not outcome.ok:
             return _draw_page(contest_id)

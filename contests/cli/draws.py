@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 
@@ -78,8 +79,14 @@ def commit_command(slug: str, supplementary: bool, sources: tuple[str, ...]) -> 
     is_flag=True,
     help="Do not ask to confirm the values (they are still printed as the draw uses them).",
 )
+@click.option(
+    "--by",
+    default=lambda: f"{getpass.getuser()} (command line)",
+    show_default="your login (command line)",
+    help="Your name, as the draw certificate prints it (the person who ran the draw).",
+)
 @domain_command
-def draw_command(slug: str, entropy: tuple[str, ...], yes: bool) -> None:
+def draw_command(slug: str, entropy: tuple[str, ...], yes: bool, by: str | None) -> None:
     """Draw the winners of a closed contest (or its committed supplementary draw) from the public
     values of its named sources, once they are confirmed as the draw will use them."""
     from ..winners.drawing import perform_draw, values_for
@@ -98,7 +105,7 @@ def draw_command(slug: str, entropy: tuple[str, ...], yes: bool) -> None:
     def progress(count: int) -> None:
         click.echo(f"  {count:,} entries frozen...", err=True)
 
-    draw = perform_draw(contest, list(entropy), None, utcnow(), progress=progress)
+    draw = perform_draw(contest, list(entropy), None, utcnow(), progress=progress, by=by)
     record = json.loads(draw.record)
     click.echo(f"Drawn from {record['entrants']['count']} entries; seed {record['seed']}")
     for winner in record["winners"]:

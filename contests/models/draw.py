@@ -89,6 +89,9 @@ class Draw(db.Model):
     #: request after it), at the draw for a supplementary one. Set once, by a conditional UPDATE.
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The person who ran the draw, as they gave their name (the certificate names them, as a
+    #: procès-verbal names who was present); empty for draws made before it was asked.
+    drawn_by: Mapped[str] = mapped_column(String(120), default="")
     #: When an amendment of the closing date replaced this commitment by a new one (never once
     #: the list is frozen: the database refuses it). Set once.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

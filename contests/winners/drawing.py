@@ -176,12 +176,19 @@ def _frozen_before_sources(spec: dict, frozen_at: datetime) -> None:
 
 
 def perform_draw(
-    contest: Contest, entropy: list[str], actor: User | None, now: datetime, progress=None
+    contest: Contest,
+    entropy: list[str],
+    actor: User | None,
+    now: datetime,
+    progress=None,
+    by: str | None = None,
 ) -> Draw:
     """Draw from the list frozen at the close (freezing it now if nothing has yet), compute the
     seed and the ordered result, store the record.
 
     ``progress``, if given, is called with the number of entries frozen so far, every 100,000.
+    ``by``: the name of the person running the draw, printed on the certificate (default: the
+    actor's email).
     Exactly one draw per contest: the state change is a conditional UPDATE, so of two organizers
     pressing "Draw" at once, one gets the draw and the other a clear refusal. Everything happens
     in the caller's transaction, so a process killed midway leaves no partial draw.
@@ -200,6 +207,18 @@ def perform_draw(
                 date=utc_to_local(contest.draw_at, contest.timezone).strftime("%Y-%m-%d %H:%M"),
                 zone=contest.timezone,
             )
+        )
+    drawn_by = " ".join((by if by is not None else (actor.email if actor else "")).split())
+    if by is not None and not 2 <= len(drawn_by) <= 120:
+        raise ValidationFailed(
+            {
+                "drawn_by": [
+                    _l(
+                        "Give your name as the draw certificate will print it (120 characters "
+                        "at most)."
+                    )
+                ]
+            }
         )
     spec = json.loads(draw.spec)
     _wait_for_sources(spec, contest, now)
@@ -295,6 +314,7 @@ def perform_draw(
             entropy=json.dumps(values, ensure_ascii=False),
             record=json.dumps(record, ensure_ascii=False),
             organization_sequence=number,
+            drawn_by=drawn_by,
         )
     )
     contest.state = State.DRAWN
@@ -306,6 +326,7 @@ def perform_draw(
         contest=contest,
         draw_id=draw.id,
         sequence=draw.sequence,
+        by=drawn_by,
         seed=record["seed"],
         entrants=record["entrants"]["count"],
         merkle_root=record["entrants"]["merkle_root"],
