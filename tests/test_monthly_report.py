@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
-from test_certificates import pdf_text
+from test_certificates import ENGLISH, pdf_text
 
 from contests.contest.publishing import publish_contest
 from contests.models import PageView
@@ -117,6 +117,7 @@ def test_pdf_csv_and_the_shared_link(app, client, db, museum, autumn, monkeypatc
         "Participations par jour",
     ):
         assert expected in text, expected
+    assert not ENGLISH.findall(text), ENGLISH.findall(text)  # a French report, all in French
     rows = list(
         csv.reader(
             io.StringIO(client.get(f"{base}/report.csv?month=2026-11").get_data(as_text=True)),

@@ -1,5 +1,6 @@
 """Clauses a promotions lawyer asked for (issue 18), each read back from the published PDF."""
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -233,3 +234,21 @@ def test_french_rules_name_the_consumer_mediator_or_say_there_is_none(
         "49 rue de Ponthieu, 75008 Paris, www.cm2c.net"
     ) in named
     assert "aucun médiateur" not in named
+
+
+@pytest.mark.parametrize("key", ["fr/tirage-au-sort", "fr/concours", "ca/concours-qc"])
+def test_french_rules_print_no_english(app, client, factory, museum, tmp_path, key):
+    from test_certificates import ENGLISH
+
+    text = _rules(
+        client,
+        factory,
+        museum,
+        tmp_path,
+        key,
+        entropy_sources="Tirage de l'EuroMillions suivant la clôture : les cinq numéros",
+        promoted_on_meta=True,
+        agency="Agence Lumière",
+        bailiff="Maître Alix, commissaire de justice à Paris",
+    )
+    assert not ENGLISH.findall(re.sub(r"\S*[-.]draw\b\S*", "", text)), ENGLISH.findall(text)
