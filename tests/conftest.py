@@ -242,6 +242,8 @@ def factory(app):
                 "alternates_per_prize": 2,
                 "tie_breaker_question": "",
                 "jury_description": "",
+                # A skill contest publishes only with criteria; a draw never prints them.
+                "jury_criteria": "Originalité : 10",
                 "legal_name": "Société Test SAS",
                 "legal_form": "SAS",
                 "registration_number": "SIREN 123 456 789",

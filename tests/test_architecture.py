@@ -22,6 +22,7 @@ MAX_LINES = 400
 WEB_FACING = ("contests.admin", "contests.public", "contests.auth", "contests.cli")
 DOMAIN = (
     "contests.contest",
+    "contests.jury",
     "contests.entries",
     "contests.rules",
     "contests.winners",
@@ -41,6 +42,7 @@ PURE = ("contests.identity", "contests.timezones", "contests.money", "contests.e
 SIDEWAYS = {
     ("contests.contest.fields", "contests.web.forms"),
     ("contests.contest.question_fields", "contests.web.forms"),
+    ("contests.contest.jury_fields", "contests.web.forms"),
 }
 
 

@@ -226,9 +226,13 @@ def test_publish_lists_what_is_missing(app, client, museum, factory, db):
 def test_skill_contest_needs_tie_breaker_and_jury(app, factory, museum):
     from contests.contest.publishing import missing_for_publish
 
-    contest = factory.contest(museum, mechanic="skill")
+    contest = factory.contest(museum, mechanic="skill", jury_criteria="")
     missing = [str(m) for m in missing_for_publish(contest, factory.now)]
-    assert missing == ["Tie-breaker question (numeric answer)", "Jury and judging criteria"]
+    assert missing == [
+        "Tie-breaker question (numeric answer)",
+        "Members of the jury",
+        "Judging criteria (one per line, with maximum points)",
+    ]
 
 
 def test_publish_then_edits_are_refused(app, client, museum, factory, db):

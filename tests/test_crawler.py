@@ -87,6 +87,7 @@ def world(app, db, factory, museum):
         "request_id": "1",
         "membership_id": "1",
         "invitation_id": "1",
+        "juror_id": "1",
         "slug": "crawl",
         "number": "1",
         "token": "x",

@@ -115,6 +115,7 @@ def test_a_viewer_sees_but_cannot_change_anything(app, client, factory, db):
         "request_id": 1,
         "membership_id": 1,
         "invitation_id": 1,
+        "juror_id": 1,
         "kind": "won",
         "step": "delivered",
         "fmt": "png",

@@ -40,7 +40,8 @@ JURISDICTIONS = {
         mechanic="skill",
         language="fr",
         tie_breaker_question="Combien de visiteurs le 31 décembre ?",
-        jury_description="Trois conservateurs du musée, selon l'originalité.",
+        jury_description="Trois conservateurs du musée.",
+        jury_criteria="Originalité : 10\nRespect du thème : 5",
     ),
     "us/sweepstakes": dict(
         jurisdiction="US",
@@ -97,8 +98,6 @@ COMMON_FR = [
     "converties en numéraire",
     "30 jours",
     "suppléant",
-    "sans nouveau tirage",
-    "tirage complémentaire",
     "dpo@example.org",
     "6.1.b",
     "Destinataires",
@@ -109,9 +108,14 @@ COMMON_FR = [
     "gratuit",
     "droit français",
     "reste seul responsable",
+    "Sont obligatoires pour participer : le nom, le prénom",
+]
+#: What a random draw prints and a jury contest must not (it is not a draw in disguise).
+DRAW_FR = [
+    "sans nouveau tirage",
+    "tirage complémentaire",
     "Les données des gagnants",
     "que s'il y consent en réclamant sa dotation",
-    "Sont obligatoires pour participer : le nom, le prénom",
 ]
 COMMON_EN = [
     "Société Test SAS",
@@ -135,11 +139,14 @@ COMMON_EN = [
 ]
 MENTIONS = {
     "fr/tirage-au-sort": COMMON_FR
+    + DRAW_FR
     + ["Jeu gratuit sans obligation d'achat", "tirage au sort", "vdraw-v1", "EuroMillions"],
     "fr/concours": COMMON_FR
     + [
         "jury",
         "Trois conservateurs du musée",
+        "Originalité 10 points",
+        "procès-verbal de délibération",
         "question subsidiaire",
         "Combien de visiteurs le 31 décembre ?",
     ],
@@ -245,7 +252,7 @@ def test_each_template_prints_every_mandatory_mention_in_its_pdf(app, client, fa
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     missing = [m for m in MENTIONS[key] if m not in text]
-    assert not missing, f"{key}: missing {missing}"
+    assert not missing, f"{key}: missing {missing} in {text}"
     if contest.mechanic == "random_draw":
         from contests.winners.records import draw_of
 

@@ -63,6 +63,8 @@ def test_other_organizations_routes_answer_404(app, client, two_tenants):
         "request_id": 1,
         "membership_id": 1,
         "invitation_id": 1,
+        "juror_id": 1,
+        "number": 1,
         "kind": "won",
         "step": "delivered",
     }

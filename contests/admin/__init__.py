@@ -130,6 +130,7 @@ from . import (  # noqa: E402, F401
     draws,
     embed,
     entries,
+    jury,
     organizations,
     prizes,
     reports,

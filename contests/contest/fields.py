@@ -30,6 +30,7 @@ from ..models.contest import CURRENCIES
 from ..money import MalformedAmount, format_amount_plain, parse_amount
 from ..timezones import NonexistentLocalTime, is_known_timezone, local_to_utc
 from ..web.forms import Form
+from .jury_fields import JuryFields
 from .validators import (
     check_email,
     check_territory,
@@ -77,7 +78,7 @@ def _field_mode(label) -> SelectField:
     )
 
 
-class ContestFields(Form):
+class ContestFields(JuryFields):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),

@@ -44,6 +44,9 @@ SECTIONS = (
             "entropy_sources",
             "tie_breaker_question",
             "jury_description",
+            "jury_criteria",
+            "work_kind",
+            "work_prompt",
             "claim_days",
             "promoted_on_meta",
         ),
@@ -93,6 +96,9 @@ BY_TEMPLATE = frozenset(
         "skill_testing_question",
         "tie_breaker_question",
         "jury_description",
+        "jury_criteria",
+        "work_kind",
+        "work_prompt",
     }
 )
 #: What a jury contest does not use: it has no random draw.

@@ -24,7 +24,17 @@ from sqlalchemy import String, cast, delete, exists, func, literal, select, upda
 
 from .. import audit
 from ..extensions import db
-from ..models import Award, AwardStatus, Contest, Draw, DrawState, Entry, OutboxMessage, User
+from ..models import (
+    Award,
+    AwardStatus,
+    Contest,
+    Draw,
+    DrawState,
+    Entry,
+    OutboxMessage,
+    User,
+    Work,
+)
 
 #: What an erased entry keeps of its personal columns. identity_key stays unique per entry (the
 #: UNIQUE constraint on contest, identity and period) without saying anything of the person.
@@ -110,6 +120,8 @@ def waiting_for(contest: Contest) -> str | None:
     ).scalar()
     if pending:
         return "draw"
+    if contest.mechanic == "skill" and contest.jury_closed_at is None:
+        return "jury"  # the jury judges the entries (and their works) first
     claims = db.session.execute(
         select(
             exists().where(
@@ -172,6 +184,7 @@ def erase(ids: list[int], now: datetime, claims: bool = False) -> tuple[int, int
         mails += db.session.execute(
             delete(OutboxMessage).where(OutboxMessage.entry_id.in_(batch))
         ).rowcount
+        db.session.execute(delete(Work).where(Work.entry_id.in_(batch)))  # a work is theirs too
         if claims:
             erased_claims += db.session.execute(
                 update(Award).where(Award.entry_id.in_(batch)).values(**ERASED_CLAIM)

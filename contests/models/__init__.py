@@ -5,6 +5,7 @@ from .award import HOLDING, Award, AwardStatus
 from .contest import Contest, Phase, Prize, Question, State
 from .draw import Draw, DrawList, DrawListBlock, DrawState
 from .entry import Consent, ConsentText, Entry, EntryStatus, OutboxMessage
+from .jury import WORK_KINDS, Juror, JuryScore, Work
 from .organization import (
     Invitation,
     Membership,
@@ -20,6 +21,10 @@ from .views import PageView
 
 __all__ = [
     "HOLDING",
+    "WORK_KINDS",
+    "Juror",
+    "JuryScore",
+    "Work",
     "Award",
     "AwardStatus",
     "AuditEvent",

@@ -160,6 +160,18 @@ class Contest(db.Model):
     #: US: registered and bonded in New York and Florida (else, above $5,000, their residents are
     #: excluded).
     ny_fl_registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Skill contests: the work an entrant submits ("" none, "text" or "image"), what it must be
+    #: about, and the jury's criteria, one per line as "Criterion: maximum points".
+    work_kind: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    work_prompt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    jury_criteria: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The exact answer to the tie-breaker question, noted at the close by the organizer.
+    tie_breaker_value: Mapped[int | None] = mapped_column(BigInteger)
+    #: When the organizer closed the jury's deliberation, and the ranking then frozen (JSON) with
+    #: its SHA-256: set once, printed by the procès-verbal.
+    jury_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    jury_ranking: Mapped[str | None] = deferred(mapped_column(Text))
+    jury_ranking_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     #: Canada: the skill-testing question a selected entrant must answer.
     skill_testing_question: Mapped[str] = mapped_column(String(300), default="")
     #: Who receives entrants' data besides the organizer; the template has a default.

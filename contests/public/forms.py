@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -164,6 +165,18 @@ def _build_form_class(contest: Contest) -> type[Form]:
             fields[name] = StringField(
                 question.label, validators=[*required, Length(max=500), _no_control_characters]
             )
+    if contest.mechanic == "skill" and contest.work_kind == "text":
+        fields["work"] = TextAreaField(
+            _l("Your text"),
+            description=contest.work_prompt or None,
+            validators=[DataRequired(message=_l("Write your text to enter."))],
+        )
+    elif contest.mechanic == "skill" and contest.work_kind == "image":
+        fields["work"] = FileField(
+            _l("Your picture (JPEG, PNG or WebP, 3 MB at most)"),
+            description=contest.work_prompt or None,
+            render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        )
     if contest.tie_breaker_question:
         fields["tie_breaker"] = IntegerField(
             contest.tie_breaker_question,

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..jury.criteria import criteria_or_empty
 from ..models import Contest, Draw
 from .typography import first_of_month, local_time, typeset
 
@@ -252,6 +253,8 @@ def rules_context(
         "form_1099": form_1099,
         "notify_days": notify_days,
         "required_data": _required_data(contest, language),
+        # Skill contests: the jury's criteria as published (name, maximum points), the work asked.
+        "criteria": criteria_or_empty(contest.jury_criteria),
         "zone": contest.timezone,
         "local_time": local_time(contest.timezone, language),
         # The agency's name without its address, for the sentences that only name it.
