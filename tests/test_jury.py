@@ -284,6 +284,11 @@ def test_a_picture_is_re_encoded_without_its_metadata_and_shown_only_to_the_jury
     juror = app.test_client()
     assert juror.get(f"{link}/works/{number}.jpg").data == work.image
     assert juror.get(f"/jury/not-a-token/works/{number}.jpg").status_code == 404
+    # The entrant's data, as their rights page gives it, includes the work.
+    from contests.entries.rights import held_data
+
+    held = held_data(db.session.get(Entry, work.entry_id))
+    assert held["entries"][0]["work"] == {"picture": "2000x1000 JPEG", "sha256": work.sha256}
     # Erasing the entry's data erases the work with it.
     from contests.entries.retention import erase
 

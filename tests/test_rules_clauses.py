@@ -252,3 +252,16 @@ def test_french_rules_print_no_english(app, client, factory, museum, tmp_path, k
         bailiff="Maître Alix, commissaire de justice à Paris",
     )
     assert not ENGLISH.findall(re.sub(r"\S*[-.]draw\b\S*", "", text)), ENGLISH.findall(text)
+
+
+def test_every_manifest_cites_the_legal_notes_it_relies_on(app):
+    """Each template's fields.yaml says which section of the legal notes (and which law) it
+    follows, so a lawyer updating one knows what to re-read."""
+    root = Path(__file__).resolve().parents[1] / "rules_templates"
+    for manifest in sorted(root.glob("*/*/fields.yaml")):
+        if manifest.parent.parent.name.startswith("_"):
+            continue
+        head = "".join(
+            line for line in manifest.read_text(encoding="utf-8").splitlines(True) if line[:1] == "#"
+        )
+        assert "../shared/LEGAL-NOTES.md" in head, manifest

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, normalize_email
+from ..jury.works import work_summary
 from ..links import public_url
 from ..mail import queue_mail
 from ..models import (
@@ -172,6 +173,7 @@ def _entry_data(entry: Entry, questions: dict[str, str]) -> dict:
         "birth_date": entry.birth_date.isoformat() if entry.birth_date else None,
         "answers": {questions.get(key, key): value for key, value in answers.items()},
         "tie_breaker": entry.tie_breaker,
+        "work": work_summary(entry.id),
         "marketing_opt_in": entry.marketing_opt_in,
         "channel": entry.source,
         "embedded_on": json.loads(entry.attribution) if entry.attribution else None,

@@ -109,6 +109,16 @@ def work_image(contest_id: int, number: int) -> bytes | None:
     ).scalar_one_or_none()
 
 
+def work_summary(entry_id: int) -> dict | None:
+    """An entrant's work as their data export shows it: the text, or the picture's facts."""
+    work = db.session.get(Work, entry_id)
+    if work is None:
+        return None
+    if work.kind == "text":
+        return {"text": work.text, "sha256": work.sha256}
+    return {"picture": f"{work.width}x{work.height} JPEG", "sha256": work.sha256}
+
+
 def store_work(entry_id: int, work: PreparedWork, now: datetime) -> None:
     """One INSERT in the entry's transaction: the entry and its work are kept, or neither."""
     db.session.execute(
