@@ -16,9 +16,11 @@ from .accounts import set_password
 from .contest.brand_kit import CONTEST_DEFAULTS
 from .contest.editing import add_prize, create_contest
 from .contest.publishing import publish_contest
+from .demo_jury import JURY_SLUG, create_jury_contest
 from .entries import retention
 from .entries.submission import EntryInput, submit_entry
 from .extensions import db
+from .links import public_base
 from .models import (
     Award,
     AwardStatus,
@@ -123,6 +125,9 @@ def ensure_demo(instance_path: Path, now: datetime) -> DemoLogin:
         created = True
     if db.session.execute(select(Contest.id).where(Contest.slug == HISTORY_SLUG)).first() is None:
         _create_history_contest(organization, user, now)
+        created = True
+    if db.session.execute(select(Contest.id).where(Contest.slug == JURY_SLUG)).first() is None:
+        create_jury_contest(organization, user, now, public_base())
         created = True
     db.session.flush()
     draw = draw_of(finished)

@@ -20,6 +20,8 @@ from sqlalchemy import select
 
 from contests.contest.editing import add_question
 from contests.contest.publishing import publish_contest
+from contests.jury.panel import add_juror
+from contests.jury.works import prepare_text, store_work
 from contests.members import invite
 from contests.models import Award, User
 from contests.organizations import add_member
@@ -63,6 +65,14 @@ def workspace(app, db, factory, museum):
     add_member(museum, "editeur@example.org", PASSWORD, None, role="editor")
     alice = db.session.execute(select(User).where(User.email == "alice@example.org")).scalar_one()
     invite(museum, "client@example.org", "viewer", alice, datetime.now(UTC), "http://localhost")
+    jury = factory.contest(
+        museum, publish=True, slug="jury", min_age=0, mechanic="skill",
+        tie_breaker_question="Combien ?", jury_description="Jury", work_kind="text",
+    )  # fmt: skip
+    poet = factory.entry(jury, email="poete@example.org")
+    store_work(poet.id, prepare_text("Un poème d'automne sur le parvis du musée."), factory.now)
+    jury.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    add_juror(jury, "Louise Labé", "louise@example.org", None, "http://localhost")
     db.session.commit()
     return {
         "org_id": museum.id,
@@ -79,6 +89,8 @@ def workspace(app, db, factory, museum):
             f"/admin/o/{museum.id}/contests/{running.id}/review",
             f"/admin/o/{museum.id}/contests/{running.id}/dates",
             f"/admin/o/{museum.id}/contests/{running.id}/rules/amend",
+            f"/admin/o/{museum.id}/contests/{jury.id}",
+            f"/admin/o/{museum.id}/contests/{jury.id}/jury",
         ],
     }
 

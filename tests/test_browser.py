@@ -203,7 +203,29 @@ def _public_pages(factory, museum, db) -> list[str]:
         )
         me = "/me/" + rights_url(entry).split("/me/", 1)[1]
         paths += [f"/c/{slug}/my-data", me, me + "/unsubscribe"]
+    paths += _jury_pages(factory, museum, db)
     return paths
+
+
+def _jury_pages(factory, museum, db) -> list[str]:
+    """A jury contest's form (a picture to send) and a juror's scoring page, after the close."""
+    from contests.jury.panel import add_juror
+    from contests.jury.works import prepare_text, store_work
+
+    photos = factory.contest(
+        museum, publish=True, slug="photos", min_age=0, mechanic="skill",
+        tie_breaker_question="Combien ?", jury_description="Jury", work_kind="image",
+    )  # fmt: skip
+    poems = factory.contest(
+        museum, publish=True, slug="poemes", min_age=0, mechanic="skill",
+        tie_breaker_question="Combien ?", jury_description="Jury", work_kind="text",
+    )  # fmt: skip
+    entry = factory.entry(poems, email="poete@example.org")
+    store_work(entry.id, prepare_text("Un poème d'automne sur le parvis du musée."), factory.now)
+    poems.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    _juror, link = add_juror(poems, "Louise Labé", "louise@example.org", None, "http://x")
+    db.session.commit()
+    return [f"/c/{photos.slug}", f"/embed/{photos.slug}", link.split("http://x", 1)[1]]
 
 
 def test_public_pages_have_no_serious_accessibility_violations(
@@ -269,7 +291,7 @@ def test_public_pages_are_valid_html(app, db, factory, museum, client, tmp_path,
         if m.get("type") == "error"
     ]
     assert errors == []
-    assert len(files) == 14  # 7 pages, in French and English
+    assert len(files) == 17  # 7 pages, in French and English; a jury form, embedded, a juror's page
 
 
 def test_an_entrant_uses_their_rights_from_the_mail_link(

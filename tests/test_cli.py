@@ -97,9 +97,19 @@ def test_demo_is_idempotent_and_prints_a_working_login(app, runner, db, client):
         and "http://localhost/c/demo" in result.output
     )
     counts = {m: _count(db, m) for m in (User, Organization, Contest, Prize, Membership)}
-    # The open demo, a finished one with its draw, an old one past its retention, purged, and
-    # three months of the client's history.
-    assert counts[Contest] == 4 and counts[Prize] == 8
+    # The open demo, a finished one with its draw, an old one past its retention, purged,
+    # three months of the client's history, and a jury contest in deliberation.
+    assert counts[Contest] == 5 and counts[Prize] == 9
+    from contests.jury.panel import jurors_of, works_to_judge
+    from contests.jury.ranking import compute_ranking
+
+    poems = db.session.execute(select(Contest).where(Contest.slug == "poesie")).scalar_one()
+    assert [(j.name, j.signed_at is not None) for j in jurors_of(poems)] == [
+        ("Louise Labé", True),
+        ("Paul Verlaine", False),
+    ]
+    assert len(works_to_judge(poems)) == 5 and poems.jury_closed_at is None
+    assert len(compute_ranking(poems)["ranking"]) == 5
     draw_url = next(
         line.split()[-1] for line in result.output.splitlines() if "Verifiable draw" in line
     )

@@ -261,7 +261,6 @@ def test_every_manifest_cites_the_legal_notes_it_relies_on(app):
     for manifest in sorted(root.glob("*/*/fields.yaml")):
         if manifest.parent.parent.name.startswith("_"):
             continue
-        head = "".join(
-            line for line in manifest.read_text(encoding="utf-8").splitlines(True) if line[:1] == "#"
-        )
+        lines = manifest.read_text(encoding="utf-8").splitlines(True)
+        head = "".join(line for line in lines if line.startswith("#"))
         assert "../shared/LEGAL-NOTES.md" in head, manifest

@@ -77,6 +77,9 @@ def prepare_image(data: bytes) -> PreparedWork:
                 raise _refuse(_l("Send a JPEG, PNG or WebP picture."))
             if probe.width * probe.height > IMAGE_MAX_PIXELS:
                 raise _refuse(_l("The picture has too many pixels: 40 megapixels at most."))
+            # A JPEG decodes straight at the reduced size (DCT scaling): 4 times less work for
+            # a 12-megapixel photo than decoding it whole and shrinking it after.
+            probe.draft("RGB", (IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
             probe.load()
             picture = ImageOps.exif_transpose(probe).convert("RGB")
     except ValidationFailed:
