@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # it; ours is that folder, on purpose (migrations/ and rules_templates/ are read from the checkout).
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet
 
-.PHONY: run test test-fast lint bench bench-draw bench-stats bench-worker bench-documents install install-dev translations extract-messages clean
+.PHONY: run test test-fast test-scale lint bench bench-draw bench-stats bench-worker bench-documents install install-dev translations extract-messages clean
 
 $(BIN)/python:
 	scripts/system-packages.sh runtime
@@ -69,6 +69,12 @@ test: install-dev
 # The suite without the tests marked slow (real Chromium, subprocesses that migrate or serve the
 # app, forked draw workers), on two processes (pytest-xdist): for the edit-test loop. About 50 s
 # on SQLite alone, 85 s with CONTESTS_TEST_POSTGRES_URL set. `make test` runs everything.
+# Three app servers and two workers behind HAProxy on PostgreSQL + Redis (tests/test_scale.py); also
+# part of `make test`.
+test-scale: install-dev
+	scripts/system-packages.sh test
+	$(BIN)/python -m pytest -m scale -s $(PYTEST_ARGS)
+
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(PYTEST_ARGS)
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-test=(poppler-utils zbar-tools chromium default-jre-headless npm)
+test=(poppler-utils zbar-tools chromium default-jre-headless npm haproxy)
 bench=(wrk)
 
 case "${1:-}" in

@@ -63,6 +63,7 @@ from . import (  # noqa: E402, F401
     claims,
     draws,
     entry,
+    health,
     jury,
     receipts,
     reports,
