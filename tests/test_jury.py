@@ -117,7 +117,9 @@ def test_a_jury_contest_from_the_entries_to_the_signed_report(app, client, db, f
     assert db.session.execute(select(func.count()).select_from(JuryScore)).scalar() == 0
     # Signing before every work is scored is refused.
     partial = {(numbers["Alba"], 1): 5}
-    _score(juror_client, first, partial, "sign")
+    refused = _score(juror_client, first, partial, "sign").get_data(as_text=True)
+    assert "Notez chaque œuvre sur chaque critère avant de signer." in refused
+    assert 'value="5"' in refused  # what the juror typed is still in the form
     signed_at = select(Juror.signed_at).where(Juror.name == "Louise Labé")
     assert db.session.execute(signed_at).scalar() is None
 
