@@ -64,7 +64,7 @@ test: install-dev
 	scripts/system-packages.sh test
 	@$(MAKE) --no-print-directory node_modules/.installed
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The suite without the tests marked slow (real Chromium, subprocesses that migrate or serve the
 # app, forked draw workers), on two processes (pytest-xdist): for the edit-test loop. About 50 s

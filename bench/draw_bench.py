@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def load_entries(app, contest_id: int, count: int) -> None:
-    """Insert entries in bulk (Core, executemany): the draw is measured, not the loading."""
+def load_entries(app, contest_id: int, count: int, first: int = 1) -> None:
+    """Insert entries in bulk (Core, executemany): the draw is measured, not the loading.
+    Numbered from ``first``; on PostgreSQL the contest's number sequence is moved past them."""
     import hashlib
 
     from sqlalchemy import insert
@@ -40,6 +41,7 @@ def load_entries(app, contest_id: int, count: int) -> None:
     batch = []
     with app.app_context():
         for n in range(count):
+            n += first - 1
             email = f"b{n}@example.org"
             salt, identity = os.urandom(16), hashlib.sha256(email.encode()).hexdigest()
             batch.append(
@@ -73,6 +75,15 @@ def load_entries(app, contest_id: int, count: int) -> None:
                 batch.clear()
         if batch:
             db.session.execute(insert(Entry), batch)
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            from contests.entries.numbering import sequence_name
+
+            db.session.execute(
+                text("SELECT setval(CAST(:name AS regclass), :last)"),
+                {"name": sequence_name(contest_id), "last": first + count - 1},
+            )
         db.session.commit()
 
 

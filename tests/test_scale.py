@@ -39,7 +39,8 @@ REDIS_URL = os.environ.get("CONTESTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/7"
 #: The per-address entry limit for the cluster: low, so that 15 posts show it across servers.
 ENTRY_LIMIT = 10
 
-pytestmark = [pytest.mark.slow, pytest.mark.scale]
+# One cluster for the module, on one xdist worker (`make test` runs -n 2 --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.scale, pytest.mark.xdist_group("scale")]
 
 
 def _free_port() -> int:
