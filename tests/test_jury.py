@@ -320,3 +320,24 @@ def test_the_rules_of_a_jury_contest_are_a_contest_s_not_a_draw_s(app, client, d
     plain = _jury_contest(factory, museum, db, slug="sans-oeuvre", work_kind="")
     text = pdf_text(client.get(f"/c/{plain.slug}/rules.pdf").data)
     assert "droits d" not in text and "Œuvres" not in text
+
+
+def test_the_purge_waits_for_a_jury_on_the_product_not_for_one_judged_elsewhere(
+    app, db, factory, museum
+):
+    from dateutil.relativedelta import relativedelta
+
+    from contests.entries.retention import due, waiting_for
+    from contests.jury.panel import add_juror
+
+    judged_here = _jury_contest(factory, museum, db, slug="ici")
+    elsewhere = _jury_contest(factory, museum, db, slug="ailleurs")
+    for contest in (judged_here, elsewhere):
+        factory.entry(contest, email=f"{contest.slug}@example.org")
+        contest.ends_at = datetime.now(UTC) - relativedelta(months=13)
+        contest.starts_at = contest.ends_at - timedelta(days=10)
+    add_juror(judged_here, "Louise Labé", "louise@example.org", None, "http://localhost")
+    db.session.commit()
+    assert waiting_for(judged_here) == "jury" and waiting_for(elsewhere) is None
+    ids = {contest_id for contest_id, _ in due(datetime.now(UTC))}
+    assert elsewhere.id in ids and judged_here.id not in ids

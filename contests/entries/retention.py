@@ -31,6 +31,7 @@ from ..models import (
     Draw,
     DrawState,
     Entry,
+    Juror,
     OutboxMessage,
     User,
     Work,
@@ -120,8 +121,15 @@ def waiting_for(contest: Contest) -> str | None:
     ).scalar()
     if pending:
         return "draw"
-    if contest.mechanic == "skill" and contest.jury_closed_at is None:
-        return "jury"  # the jury judges the entries (and their works) first
+    # A jury on the product judges the entries (and their works) first; a skill contest without
+    # one (judged elsewhere, or from before the jury existed) is purged on time.
+    jury = exists().where(Juror.contest_id == contest.id)
+    if (
+        contest.mechanic == "skill"
+        and contest.jury_closed_at is None
+        and db.session.execute(select(jury)).scalar()
+    ):
+        return "jury"
     claims = db.session.execute(
         select(
             exists().where(
