@@ -232,6 +232,11 @@ def bench_backend(
         page = urllib.request.urlopen(app_url + "/c/demo").read().decode()
         token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
         script = str(ROOT / "bench" / "post_entry.lua")
+
+        def post_app() -> dict:
+            fields = {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"}
+            return wrk(app_url + "/c/demo", seconds, connections, threads, script, fields)
+
         results = {
             "get_bare": wrk(bare_url + "/form", seconds, connections, threads),
             "get_app": wrk(app_url + "/c/demo", seconds, connections, threads),
@@ -265,28 +270,14 @@ def bench_backend(
                     "FORM_TOKEN": urllib.request.urlopen(bare_url + "/token").read().decode(),
                 },
             ),
-            "post_app": wrk(
-                app_url + "/c/demo",
-                seconds,
-                connections,
-                threads,
-                script,
-                {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"},
-            ),
+            "post_app": post_app(),
         }
         results["rows"], results["dupes"] = count_rows(url)
         if prefilled:
             # The same POST with a million entries already in the contest: the unique identity
             # index, the numbering and the statistics' indexes are that much larger.
             results["prefill_seconds"] = prefill(url, instance, prefilled)
-            results["post_app_full"] = wrk(
-                app_url + "/c/demo",
-                seconds,
-                connections,
-                threads,
-                script,
-                {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"},
-            )
+            results["post_app_full"] = post_app()
             results["dupes_full"] = count_rows(url)[1]
     finally:
         for server in servers:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from .contest.publishing import publish_contest
 from .entries.submission import EntryInput, submit_entry
 from .jury.panel import add_juror, record_scores, sign
-from .jury.works import prepare_text, store_work
 from .models import Contest, Organization, User
 
 JURY_SLUG = "poesie"
@@ -54,7 +53,7 @@ def create_jury_contest(organization: Organization, user: User, now: datetime, b
     publish_contest(contest, user, opened - timedelta(days=1))
     for n, (name, poem, answer) in enumerate(POEMS):
         at = opened + timedelta(hours=7 * n + 1)
-        entry = submit_entry(
+        submit_entry(
             contest,
             EntryInput(
                 first_name=name,
@@ -62,10 +61,10 @@ def create_jury_contest(organization: Organization, user: User, now: datetime, b
                 email=f"poete{n + 1}@example.org",
                 tie_breaker=answer,
                 consent_texts={"rules": "J’ai lu et j’accepte le règlement du jeu."},
+                work_text=poem,
             ),
             at,
         )
-        store_work(entry.id, prepare_text(poem), at)
     louise, _ = add_juror(contest, "Louise Labé", "louise@example.org", user, base_url)
     add_juror(contest, "Paul Verlaine", "paul@example.org", user, base_url)
     judged = contest.ends_at + timedelta(hours=12)

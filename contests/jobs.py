@@ -59,35 +59,32 @@ def freeze_lists(batch: int) -> int:
     return done
 
 
-def notify_winners(batch: int) -> int:
-    """Winners the organizer has not notified within the days the rules promise get their claim
-    mail from the worker (``claims.NOTIFY_WITHIN_DAYS``). One transaction per winner."""
+def _award_by_award(batch: int, due, step, refused: str) -> int:
+    """Run ``step(award_id, base_url, now)`` on each award ``due`` finds, one transaction each; a
+    refusal is logged and the award left as it is (the organizer sees it on the board), to be
+    tried again next round."""
     now = utcnow()
     base_url = current_app.config["BASE_URL"]
     done = 0
-    for award_id in due_to_notify(now, batch):
+    for award_id in due(now, batch):
         try:
             with unit_of_work():
-                done += notify_late(award_id, base_url, now)
+                done += step(award_id, base_url, now)
         except DomainError as error:
-            log.warning("winner %s not notified: %s", award_id, "; ".join(error.messages()))
+            log.warning(refused, award_id, "; ".join(error.messages()))
     return done
+
+
+def notify_winners(batch: int) -> int:
+    """Winners the organizer has not notified within the days the rules promise get their claim
+    mail from the worker (``claims.NOTIFY_WITHIN_DAYS``)."""
+    return _award_by_award(batch, due_to_notify, notify_late, "winner %s not notified: %s")
 
 
 def pass_on_prizes(batch: int) -> int:
     """Prizes declined or left unclaimed past their deadline go to the next alternate, who is
-    notified with a fresh deadline; the original winner is told. One transaction per prize."""
-    now = utcnow()
-    base_url = current_app.config["BASE_URL"]
-    done = 0
-    for award_id in due_to_pass_on(now, batch):
-        try:
-            with unit_of_work():
-                done += pass_on(award_id, base_url, now)
-        except DomainError as error:
-            # Left as it is (the organizer sees it on the board); tried again next round.
-            log.warning("prize %s not passed on: %s", award_id, "; ".join(error.messages()))
-    return done
+    notified with a fresh deadline; the original winner is told."""
+    return _award_by_award(batch, due_to_pass_on, pass_on, "prize %s not passed on: %s")
 
 
 def purge_personal_data(batch: int) -> int:

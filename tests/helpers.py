@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -140,3 +141,10 @@ def guards_removed(db):
         for statement in on:
             db.session.execute(text(statement))
         db.session.commit()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on loopback, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

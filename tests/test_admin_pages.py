@@ -21,7 +21,6 @@ from sqlalchemy import select
 from contests.contest.editing import add_question
 from contests.contest.publishing import publish_contest
 from contests.jury.panel import add_juror
-from contests.jury.works import prepare_text, store_work
 from contests.members import invite
 from contests.models import Award, User
 from contests.organizations import add_member
@@ -69,8 +68,9 @@ def workspace(app, db, factory, museum):
         museum, publish=True, slug="jury", min_age=0, mechanic="skill",
         tie_breaker_question="Combien ?", jury_description="Jury", work_kind="text",
     )  # fmt: skip
-    poet = factory.entry(jury, email="poete@example.org")
-    store_work(poet.id, prepare_text("Un poème d'automne sur le parvis du musée."), factory.now)
+    factory.entry(
+        jury, email="poete@example.org", work_text="Un poème d'automne sur le parvis du musée."
+    )
     jury.ends_at = datetime.now(UTC) - timedelta(minutes=1)
     add_juror(jury, "Louise Labé", "louise@example.org", None, "http://localhost")
     db.session.commit()

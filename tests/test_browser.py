@@ -210,7 +210,6 @@ def _public_pages(factory, museum, db) -> list[str]:
 def _jury_pages(factory, museum, db) -> list[str]:
     """A jury contest's form (a picture to send) and a juror's scoring page, after the close."""
     from contests.jury.panel import add_juror
-    from contests.jury.works import prepare_text, store_work
 
     photos = factory.contest(
         museum, publish=True, slug="photos", min_age=0, mechanic="skill",
@@ -220,8 +219,9 @@ def _jury_pages(factory, museum, db) -> list[str]:
         museum, publish=True, slug="poemes", min_age=0, mechanic="skill",
         tie_breaker_question="Combien ?", jury_description="Jury", work_kind="text",
     )  # fmt: skip
-    entry = factory.entry(poems, email="poete@example.org")
-    store_work(entry.id, prepare_text("Un poème d'automne sur le parvis du musée."), factory.now)
+    factory.entry(
+        poems, email="poete@example.org", work_text="Un poème d'automne sur le parvis du musée."
+    )
     poems.ends_at = datetime.now(UTC) - timedelta(minutes=1)
     _juror, link = add_juror(poems, "Louise Labé", "louise@example.org", None, "http://x")
     db.session.commit()

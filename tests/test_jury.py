@@ -6,8 +6,10 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from PIL import Image
 from sqlalchemy import func, select
 from test_certificates import pdf_text
@@ -182,6 +184,9 @@ def test_a_jury_contest_from_the_entries_to_the_signed_report(app, client, db, f
     )
     assert [m.recipient for m in won] == ["capucine@example.org"]
     assert "classé votre participation" in won[0].body and "15" not in won[0].subject
+    # The deadline the rules give: claim_days (15) from the mail, in the contest's zone.
+    deadline = (contest.jury_closed_at + timedelta(days=15)).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"avant le {format_date(deadline, 'long', locale='fr')}" in won[0].body
     # Closing twice changes nothing.
     post_form(client, jury_page + "/close", page=jury_page)
     db.session.expire_all()
@@ -333,7 +338,7 @@ def test_the_purge_waits_for_a_jury_on_the_product_not_for_one_judged_elsewhere(
     judged_here = _jury_contest(factory, museum, db, slug="ici")
     elsewhere = _jury_contest(factory, museum, db, slug="ailleurs")
     for contest in (judged_here, elsewhere):
-        factory.entry(contest, email=f"{contest.slug}@example.org")
+        factory.entry(contest, email=f"{contest.slug}@example.org", work_text=TEXT)
         contest.ends_at = datetime.now(UTC) - relativedelta(months=13)
         contest.starts_at = contest.ends_at - timedelta(days=10)
     add_juror(judged_here, "Louise Labé", "louise@example.org", None, "http://localhost")

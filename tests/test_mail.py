@@ -3,7 +3,6 @@ down."""
 
 import email
 import re
-import socket
 from email.policy import default
 
 import pytest
@@ -11,7 +10,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contests.models import Entry, OutboxMessage
-from helpers import enter
+from helpers import enter, free_port
 
 
 class Inbox:
@@ -23,16 +22,10 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.url = f"smtp://127.0.0.1:{controller.port}"
     yield inbox
@@ -107,7 +100,7 @@ def test_tampered_and_expired_links(app, client, db, smtp, optin_contest):
 
 
 def test_mail_waits_in_the_outbox_while_smtp_is_down(app, client, db, runner, smtp, optin_contest):
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"  # nothing listens there
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
     assert _submit(client).status_code == 303
     db.session.expire_all()
     message = db.session.execute(select(OutboxMessage)).scalar_one()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTESTS = Path(sys.executable).with_name("contests")
 
@@ -20,16 +22,10 @@ CONTESTS = Path(sys.executable).with_name("contests")
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path):
     """The real console script on the default SQLite database in a fresh instance folder."""
-    port = _free_port()
+    port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
     environment.update(
         {"CONTESTS_INSTANCE_PATH": str(tmp_path), "CONTESTS_BASE_URL": f"http://127.0.0.1:{port}"}

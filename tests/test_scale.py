@@ -31,7 +31,7 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
-from helpers import POSTGRES_URL, fresh_postgres_schema, worker_name
+from helpers import POSTGRES_URL, free_port, fresh_postgres_schema, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTESTS = Path(sys.executable).with_name("contests")
@@ -41,12 +41,6 @@ ENTRY_LIMIT = 10
 
 # One cluster for the module, on one xdist worker (`make test` runs -n 2 --dist loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.scale, pytest.mark.xdist_group("scale")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port: int, seconds: float = 30) -> None:
@@ -136,7 +130,7 @@ class FormReader(HTMLParser):
             self.forms.append({"action": a.get("action", ""), "fields": {}})
         elif not self.forms:
             return
-        fields = self.forms[-1]["fields"] if self.forms else {}
+        fields = self.forms[-1]["fields"]
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text")
             if kind in ("checkbox", "radio"):
@@ -204,9 +198,9 @@ def cluster(tmp_path_factory):
         pytest.fail(f"Redis at {REDIS_URL} does not answer ({error}): .ci/run starts it")
     tmp = tmp_path_factory.mktemp("scale")
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    lb_port, app_ports = _free_port(), [_free_port() for _ in range(3)]
+    lb_port, app_ports = free_port(), [free_port() for _ in range(3)]
     host = f"127.0.0.1:{lb_port}"
     database = fresh_postgres_schema(f"scale_{worker_name()}")
     shared = {k: v for k, v in os.environ.items() if not k.startswith("CONTESTS_")}
@@ -507,12 +501,10 @@ def test_a_server_killed_mid_request_loses_no_entry_it_answered(cluster, request
     assert saved.status == 302, saved.text[:3000]
     page = organizer.get(f"/admin/o/{org_id}/contests/{copy_id}")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)[1]
-    assert (
-        organizer.post(
-            f"/admin/o/{org_id}/contests/{copy_id}/publish", {"csrf_token": token}
-        ).status
-        == 302
-    )  # noqa: E501
+    published = organizer.post(
+        f"/admin/o/{org_id}/contests/{copy_id}/publish", {"csrf_token": token}
+    )
+    assert published.status == 302
     assert _sql(cluster, "SELECT state FROM contests WHERE slug = 'charge'") == [("published",)]
 
     people = [Visitor(cluster["lb"], cluster["host"], f"127.0.6.{n + 1}") for n in range(60)]
@@ -556,7 +548,7 @@ def test_a_server_killed_mid_request_loses_no_entry_it_answered(cluster, request
             slug="charge",
         ).status
         for n in range(6)
-    ]  # noqa: E501
+    ]
     assert late == [303] * 6, late
     _ran_on_postgresql(request)
 

@@ -23,6 +23,7 @@ from ..models import Juror
 from ..models.types import utcnow
 from ..web.boundary import change
 from ..web.forms import Form
+from ..web.pictures import picture_response
 from . import bp, load_contest
 from .forms import ActionForm
 
@@ -139,13 +140,7 @@ def jury_report(contest_id: int):
 
 @bp.route("/o/<int:org_id>/contests/<int:contest_id>/jury/works/<int:number>.jpg")
 def jury_work_image(contest_id: int, number: int):
-    contest = _skill_contest(contest_id)
-    return work_image_response(contest.id, number)
-
-
-def work_image_response(contest_id: int, number: int) -> Response:
-    """The stored picture (re-encoded, never the upload), kept by no shared cache."""
-    image = work_image(contest_id, number)
-    if image is None:
+    picture = work_image(_skill_contest(contest_id).id, number)
+    if picture is None:
         abort(404)
-    return Response(image, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return picture_response(*picture, public=False, mimetype="image/jpeg")

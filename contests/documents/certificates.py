@@ -147,21 +147,30 @@ def draw_certificate_pdf(contest: Contest, draw: Draw, draw_url: str, full_names
     """The procès-verbal of the draw, in the contest's language."""
     record = json.loads(draw.record)
     winners, alternates = ranked_people(contest, record, full_names)
+    return contest_pdf(
+        "documents/draw_certificate.html",
+        contest,
+        draw=draw,
+        record=record,
+        counts=draw_counts(contest, draw, record),
+        winners=winners,
+        alternates=alternates,
+        rules=rules_version_at(contest, draw.drawn_at),
+        draw_url=draw_url,
+        qr=qr_data_uri(draw_url),
+        full_names=full_names,
+    )
+
+
+def contest_pdf(template: str, contest: Contest, **values) -> bytes:
+    """A contest's document as PDF: in the contest's language, on its country's paper."""
     with force_locale(contest.language):
         html = render_template(
-            "documents/draw_certificate.html",
+            template,
             contest=contest,
-            draw=draw,
-            record=record,
-            counts=draw_counts(contest, draw, record),
-            winners=winners,
-            alternates=alternates,
-            rules=rules_version_at(contest, draw.drawn_at),
-            draw_url=draw_url,
-            qr=qr_data_uri(draw_url),
-            full_names=full_names,
             doc_language=contest.language,
             paper=PAPER.get(contest.jurisdiction, "A4"),
+            **values,
         )
     return html_to_pdf(html)
 
@@ -191,20 +200,16 @@ def winner_certificate_pdf(
         )
     ).scalar_one_or_none()
     deadline = award.deadline_at if award is not None else None
-    with force_locale(contest.language):
-        html = render_template(
-            "documents/winner_certificate.html",
-            contest=contest,
-            draw=draw,
-            record=record,
-            entry=entry,
-            prize=prizes[winner["prize_position"] - 1],
-            city=" ".join(city.split())[:100],
-            draw_url=draw_url,
-            qr=qr_data_uri(draw_url),
-            claim_deadline=deadline,
-            claim_days=contest.claim_days,
-            doc_language=contest.language,
-            paper=PAPER.get(contest.jurisdiction, "A4"),
-        )
-    return html_to_pdf(html)
+    return contest_pdf(
+        "documents/winner_certificate.html",
+        contest,
+        draw=draw,
+        record=record,
+        entry=entry,
+        prize=prizes[winner["prize_position"] - 1],
+        city=" ".join(city.split())[:100],
+        draw_url=draw_url,
+        qr=qr_data_uri(draw_url),
+        claim_deadline=deadline,
+        claim_days=contest.claim_days,
+    )

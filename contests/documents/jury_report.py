@@ -8,18 +8,15 @@ Winners' names come from the live entries: after the retention purge, the number
 
 from __future__ import annotations
 
-from flask import render_template
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
 from ..jury.ranking import frozen_ranking
 from ..models import Contest, Entry
-from .certificates import PAPER
-from .pdf import html_to_pdf
+from .certificates import contest_pdf
 
 
-def jury_report_pdf(contest: Contest, full_names: bool = True) -> bytes:
+def jury_report_pdf(contest: Contest) -> bytes:
     record = frozen_ranking(contest)
     if record is None:
         raise LookupError("the deliberation is not closed")
@@ -38,14 +35,6 @@ def jury_report_pdf(contest: Contest, full_names: bool = True) -> bytes:
             return "—"
         return f"{entry.first_name} {entry.last_name}".strip()
 
-    with force_locale(contest.language):
-        html = render_template(
-            "documents/jury_report.html",
-            contest=contest,
-            record=record,
-            name=name,
-            prizes=prizes,
-            doc_language=contest.language,
-            paper=PAPER.get(contest.jurisdiction, "A4"),
-        )
-    return html_to_pdf(html)
+    return contest_pdf(
+        "documents/jury_report.html", contest, record=record, name=name, prizes=prizes
+    )

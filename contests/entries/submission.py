@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +37,12 @@ from ..identity import (
     normalize_phone,
     normalize_postal_code,
 )
+from ..jury.works import prepare_work, store_work
 from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, queue_receipt
-from .networks import is_trusted
 from .numbering import insert_entry
+from .signals import flag_signals
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -89,6 +89,9 @@ class EntryInput:
     source: str = ""
     #: Host page and utm_* parameters of an embedded form (JSON, see embedding.attribution).
     attribution: str = ""
+    #: A skill contest's work: the text typed, or the uploaded picture's bytes (``jury.works``).
+    work_text: str | None = None
+    work_upload: bytes | None = None
 
 
 #: A channel code: lower-case letters, digits and hyphens, as the QR codes put in ``?src=``.
@@ -243,6 +246,8 @@ def submit_entry(
     if phase != Phase.OPEN:
         raise NotOpen(phase)
     email, phone = _check(contest, data, now)
+    # The work before anything is written: a picture that cannot be read refuses the entry.
+    work = prepare_work(contest, data.work_text, data.work_upload)
     key = identity_key(email.key)
     period = period_for(contest, now)
     # Computed now: after a failed flush the session is rolled back and the contest expired.
@@ -289,7 +294,7 @@ def submit_entry(
         created_at=now,
     )
     with db.session.no_autoflush:
-        _flag_signals(contest, entry, now)
+        flag_signals(contest, entry, now)
     try:
         # The UNIQUE constraint answers "already entered", races included, so no SELECT is
         # needed beforehand. A Core INSERT of every column, then the object joins the session as
@@ -317,6 +322,8 @@ def submit_entry(
                 for kind, digest in consent_hashes.items()
             ],
         )
+    if work is not None:
+        store_work(entry.id, work, now)
     if confirm_base_url:
         if contest.double_opt_in:
             queue_confirmation(contest, entry, confirm_base_url)  # the link needs the entry's id
@@ -325,74 +332,6 @@ def submit_entry(
     return entry
 
 
-# --- fraud signals -------------------------------------------------------------------------
-
-
-def _add_flag(entry: Entry, flag: str) -> None:
-    flags = entry.flag_list
-    if flag not in flags:
-        entry.flags = ",".join([*flags, flag])
-
-
-def _flag_signals(contest: Contest, entry: Entry, now: datetime) -> None:
-    """Mark, never block: the organizer reviews clusters and decides.
-
-    Runs before the new entry is flushed, so every query below sees only the others.
-    """
-    config = current_app.config
-    same_contest = Entry.contest_id == contest.id
-    for flag, column, value in (
-        ("phone", Entry.phone, entry.phone),
-        ("household", Entry.household_key, entry.household_key),
-    ):
-        if value:
-            twins = (
-                db.session.execute(select(Entry).where(same_contest, column == value))
-                .scalars()
-                .all()
-            )
-            for other in [entry, *twins] if twins else []:
-                _add_flag(other, flag)
-    if entry.ip_address and not is_trusted(contest, entry.ip_address):
-        window = now - timedelta(seconds=config["IP_BURST_WINDOW_SECONDS"])
-        in_window = (same_contest, Entry.ip_address == entry.ip_address, Entry.created_at >= window)
-        threshold = config["IP_BURST_THRESHOLD"]
-        total = (
-            1
-            + db.session.execute(
-                _BURST_COUNT,
-                {
-                    "contest": contest.id,
-                    "ip": entry.ip_address,
-                    "since": window,
-                    "limit": threshold,
-                },
-            ).scalar()
-        )
-        if total == threshold:
-            # Crossing the threshold flags the whole burst once...
-            for other in [entry, *db.session.execute(select(Entry).where(*in_window)).scalars()]:
-                _add_flag(other, "ip_burst")
-        elif total > threshold:
-            # ...after which each new entry of the burst flags only itself (constant work per
-            # entry).
-            _add_flag(entry, "ip_burst")
-
-
 _ENTRY_COLUMNS = frozenset(
     column.key for column in Entry.__table__.columns if column.key not in ("id", "number")
-)
-
-#: Entries from one address in the window, counted up to the threshold only: an office or a
-#: kiosk behind one address may send thousands, and each entry must not count them all again.
-#: Built once, with parameters: constructing the statement cost as much as running it.
-_BURST_COUNT = select(func.count()).select_from(
-    select(Entry.id)
-    .where(
-        Entry.contest_id == bindparam("contest"),
-        Entry.ip_address == bindparam("ip"),
-        Entry.created_at >= bindparam("since"),
-    )
-    .limit(bindparam("limit"))
-    .subquery()
 )

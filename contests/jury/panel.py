@@ -111,17 +111,22 @@ def remove_juror(contest: Contest, juror: Juror, actor: User | None) -> None:
     audit.record("jury.juror_removed", actor=actor, contest=contest, juror=juror.id)
 
 
+def _judged(contest: Contest) -> tuple:
+    """The entries the jury judges: confirmed, not disqualified, not erased."""
+    return (
+        Entry.contest_id == contest.id,
+        Entry.status == EntryStatus.CONFIRMED,
+        Entry.disqualified_at.is_(None),
+        Entry.erased_at.is_(None),
+    )
+
+
 def works_to_judge(contest: Contest) -> list[tuple[Entry, Work | None]]:
-    """The confirmed, not disqualified, not erased entries, by number, with their works."""
+    """The entries the jury judges, by number, with their works (pictures not loaded)."""
     rows = db.session.execute(
         select(Entry, Work)
         .outerjoin(Work, Work.entry_id == Entry.id)
-        .where(
-            Entry.contest_id == contest.id,
-            Entry.status == EntryStatus.CONFIRMED,
-            Entry.disqualified_at.is_(None),
-            Entry.erased_at.is_(None),
-        )
+        .where(*_judged(contest))
         .order_by(Entry.number)
     ).all()
     return [(entry, work) for entry, work in rows]
@@ -191,17 +196,16 @@ def record_scores(
 
 def missing_scores(contest: Contest, juror: Juror) -> int:
     """How many (work, criterion) this juror has still to score."""
-    needed = len(works_to_judge(contest)) * len(criteria_or_empty(contest.jury_criteria))
+    judged = db.session.execute(
+        select(func.count()).select_from(Entry).where(*_judged(contest))
+    ).scalar()
     given = db.session.execute(
         select(func.count())
         .select_from(JuryScore)
         .join(Entry, Entry.id == JuryScore.entry_id)
-        .where(
-            JuryScore.juror_id == juror.id,
-            Entry.disqualified_at.is_(None),
-            Entry.erased_at.is_(None),
-        )
+        .where(JuryScore.juror_id == juror.id, *_judged(contest))
     ).scalar()
+    needed = judged * len(criteria_or_empty(contest.jury_criteria))
     return max(needed - given, 0)
 
 

@@ -96,20 +96,21 @@ def prepare_image(data: bytes) -> PreparedWork:
 
 def prepare_work(contest: Contest, text: str | None, upload: bytes | None) -> PreparedWork | None:
     """The work the contest asks for, checked; None when it asks for none."""
-    if contest.mechanic != "skill" or not contest.work_kind:
+    if not contest.work_asked:
         return None
-    if contest.work_kind == "text":
+    if contest.work_asked == "text":
         return prepare_text(text or "")
     return prepare_image(upload or b"")
 
 
-def work_image(contest_id: int, number: int) -> bytes | None:
-    """The re-encoded picture of an entry's work (never the upload), or None."""
-    return db.session.execute(
-        select(Work.image)
+def work_image(contest_id: int, number: int) -> tuple[bytes, str] | None:
+    """The re-encoded picture of an entry's work (never the upload) and its SHA-256, or None."""
+    row = db.session.execute(
+        select(Work.image, Work.sha256)
         .join(Entry, Entry.id == Work.entry_id)
         .where(Entry.contest_id == contest_id, Entry.number == number, Work.kind == "image")
-    ).scalar_one_or_none()
+    ).one_or_none()
+    return tuple(row) if row is not None else None
 
 
 def work_summary(entry_id: int) -> dict | None:

@@ -237,6 +237,12 @@ class Contest(db.Model):
         return Phase.OPEN
 
     @property
+    def work_asked(self) -> str:
+        """The work each entry must carry ("text", "image"), or "": only a skill contest asks
+        for one, whatever ``work_kind`` a change of mechanic left behind."""
+        return self.work_kind if self.mechanic == "skill" else ""
+
+    @property
     def selects_before_close(self) -> bool:
         """The winners' selection date is set before the closing date (refused by publishing and
         amendments)."""

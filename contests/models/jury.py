@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -31,8 +31,9 @@ class Work(db.Model):
     )
     kind: Mapped[str] = mapped_column(String(5))
     text: Mapped[str] = mapped_column(Text, default="")
-    #: The picture as we re-encoded it (JPEG, metadata dropped), never the uploaded bytes.
-    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The picture as we re-encoded it (JPEG, metadata dropped), never the uploaded bytes; loaded
+    #: only when served (lists of works read their text, size and hash).
+    image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     #: SHA-256 of the stored text or picture: the procès-verbal cites it.

@@ -29,7 +29,6 @@ from ..entries.confirmation import (
 from ..entries.submission import AlreadyEntered, EntryInput, NotOpen, clean_source, submit_entry
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
-from ..jury.works import prepare_work, store_work
 from ..links import public_base
 from ..models import Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
@@ -109,17 +108,17 @@ def _entry_input(form, consent_texts: dict[str, str], source: str, attribution: 
         user_agent=request.user_agent.string or "",
         source=source,
         attribution=attribution,
+        **_work_input(form),
     )
 
 
-def _work_input(form) -> tuple[str | None, bytes | None]:
-    """The text or the uploaded picture's bytes (read up to the request's size limit)."""
-    field = getattr(form, "work", None)
-    if field is None:
-        return None, None
-    if isinstance(field.data, str):
-        return field.data, None
-    return None, field.data.read() if field.data else None
+def _work_input(form) -> dict:
+    """A skill contest's work as EntryInput takes it: the text, or the uploaded picture's bytes
+    (read up to the request's size limit)."""
+    data = getattr(form, "work", None) and form.work.data
+    if isinstance(data, str):
+        return {"work_text": data}
+    return {"work_upload": data.read()} if data else {}
 
 
 def _consents_given(form) -> dict[str, str]:
@@ -276,11 +275,7 @@ def _contest_form(slug: str, embed: bool):
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
     data = _entry_input(form, _consents_given(form), source, attribution(host_page, utm))
     with change(show=False) as outcome:
-        # The work first: a picture that cannot be read refuses the entry before it is written.
-        work = prepare_work(contest, *_work_input(form))
         entry = submit_entry(contest, data, now, public_base())
-        if work is not None:
-            store_work(entry.id, work, now)
         # Built before the commit, which expires the objects (reading them after costs two queries).
         thanks_url = url_for(
             "public.embed_thanks" if embed else "public.thanks",

@@ -165,13 +165,13 @@ def _build_form_class(contest: Contest) -> type[Form]:
             fields[name] = StringField(
                 question.label, validators=[*required, Length(max=500), _no_control_characters]
             )
-    if contest.mechanic == "skill" and contest.work_kind == "text":
+    if contest.work_asked == "text":
         fields["work"] = TextAreaField(
             _l("Your text"),
             description=contest.work_prompt or None,
             validators=[DataRequired(message=_l("Write your text to enter."))],
         )
-    elif contest.mechanic == "skill" and contest.work_kind == "image":
+    elif contest.work_asked == "image":
         fields["work"] = FileField(
             _l("Your picture (JPEG, PNG or WebP, 3 MB at most)"),
             description=contest.work_prompt or None,

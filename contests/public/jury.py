@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import refresh
 
 from ..errors import ValidationFailed
@@ -23,6 +23,7 @@ from ..jury.works import work_image
 from ..models import Contest, Phase
 from ..models.types import utcnow
 from ..web.boundary import change
+from ..web.pictures import picture_response
 from . import bp
 
 _SCORE = re.compile(r"^s_(\d{1,9})_(\d{1,2})$")
@@ -85,8 +86,7 @@ def juror_page(token: str):
 @bp.route("/jury/<token>/works/<int:number>.jpg")
 def juror_work_image(token: str, number: int):
     juror, _contest = _juror_and_contest(token)
-    image = work_image(juror.contest_id, number)
-    if image is None:
+    picture = work_image(juror.contest_id, number)
+    if picture is None:
         abort(404)
-    headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
-    return Response(image, mimetype="image/jpeg", headers=headers)
+    return picture_response(*picture, public=False, mimetype="image/jpeg")

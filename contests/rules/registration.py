@@ -62,6 +62,8 @@ def rules_in_force(root: Path, on: date) -> list[StateRule]:
 def bond_threshold(root: Path, on: date) -> int:
     """The total prize value, in dollars, above which New York and Florida want registration and
     a bond (the lower of their thresholds in force on ``on``)."""
+    # Both states' line is dated 2000 in the data file: the default only serves a contest dated
+    # before it, or a checkout without the file.
     return min((rule.threshold for rule in rules_in_force(root, on) if rule.bond), default=5000)
 
 

@@ -215,7 +215,7 @@ def rules_context(
     *,
     form_1099: str,
     notify_days: int,
-    ny_fl_threshold: int = 5000,
+    ny_fl_threshold: int,
 ) -> dict:
     """Everything a template prints, formatted in the rules' language; rules_templates/README.md
     lists it. ``form_1099``: the US threshold in force on the draw date (``thresholds``);
