@@ -5,6 +5,10 @@ worker``), ``contests send-mail`` or the next request that delivers tries again 
 delay. Each delivery claims its messages first (a lease: ``locked_by``/``locked_until``), so
 that several workers and app servers delivering at once send every message once. One message
 that cannot be built (a broken header) is marked failed with its reason; the queue goes on.
+
+A message may be queued as a template name (``renderer``) instead of a text: the entry receipt,
+written on every entry, is rendered by the delivery, off the entrant's request, from the entry
+as it then is (and not at all once the entry is gone).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import secrets
 import smtplib
 import ssl
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -76,6 +81,7 @@ def queue_mail(
     sender_name: str = "",
     reply_to: str = "",
     list_unsubscribe: str = "",
+    template: str = "",
 ) -> None:
     """Write a message to the outbox in the current transaction.
 
@@ -83,6 +89,7 @@ def queue_mail(
     reads the message back in the same request. ``sender_name`` and ``reply_to`` make the mail
     speak for the organization (its name before our address, answers going to it);
     ``list_unsubscribe`` is the entrant's one-click address to stop marketing (RFC 8058).
+    ``template`` names the renderer that writes subject and body at delivery (they may be empty).
     """
     now = utcnow()
     db.session.execute(
@@ -96,12 +103,40 @@ def queue_mail(
             "sender_name": one_line(sender_name),
             "reply_to": one_line(reply_to),
             "list_unsubscribe": one_line(list_unsubscribe),
+            "template": template,
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
             "last_error": "",
         },
     )
+
+
+#: Renderers of queued templates, by name: each fills a message's subject and body (and may set
+#: its other headers) and returns True, or False when there is nothing to send any more.
+_RENDERERS: dict[str, Callable[[OutboxMessage], bool]] = {}
+
+
+def renderer(name: str):
+    """Register the function that writes the messages queued with ``template=name``."""
+
+    def register(function: Callable[[OutboxMessage], bool]):
+        _RENDERERS[name] = function
+        return function
+
+    return register
+
+
+class NothingToSend(Exception):
+    """A templated message whose subject is gone (its entry erased or withdrawn)."""
+
+
+def _render(message: OutboxMessage) -> None:
+    """Write a templated message's text once; the row then keeps what was sent."""
+    if not message.template or message.body:
+        return
+    if not _RENDERERS[message.template](message):
+        raise NothingToSend
 
 
 def one_line(text: str) -> str:
@@ -198,9 +233,14 @@ def deliver_pending(
     with connection:
         for message in due:
             try:
+                _render(message)
                 email = _build(message, sender)
-            except (ValueError, TypeError) as error:
+            except NothingToSend:
+                _failed(message, now, "not sent: its entry no longer exists", final=True)
+                failed += 1
+            except Exception as error:  # noqa: BLE001 - one broken message must not stop the queue
                 # Not the server's fault and not going to improve: failed for good, with why.
+                log.exception("message %s cannot be built", message.id)
                 _failed(message, now, f"cannot build the message: {error}", final=True)
                 failed += 1
             else:

@@ -148,3 +148,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def write_queued_mail(db) -> None:
+    """Write the text of the mail queued as templates (the entry receipt), with the renderer the
+    delivery runs, for tests that read the outbox without an SMTP server."""
+    from sqlalchemy import select
+
+    from contests.mail import _render
+    from contests.models import OutboxMessage
+
+    for message in db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.template != "", OutboxMessage.body == "")
+    ).scalars():
+        _render(message)
+    db.session.commit()

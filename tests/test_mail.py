@@ -161,3 +161,36 @@ def test_cross_site_confirmation_and_unsigned_resend_change_nothing(app, client,
         data = {"email": "jeanne@example.org"} | ({} if token is None else {"form_token": token})
         assert client.post("/c/optin/resend", data=data).status_code == 400
     assert len(db.session.execute(select(OutboxMessage.id)).scalars().all()) == 1
+
+
+def test_the_receipt_is_written_at_delivery_in_the_contest_s_language(
+    app, client, db, smtp, factory
+):
+    """The entry receipt is queued as a template and written by the delivery (issue 19): the mail
+    that reaches the server holds the entry's number, receipt code and links in French; the row
+    then keeps the text as sent; a receipt whose entry was erased meanwhile is not sent at all."""
+    from contests.entries.retention import erase
+    from contests.mail import deliver_pending
+
+    factory.contest(factory.organization("Musée"), publish=True, slug="recu", min_age=0)
+    assert enter(client, "recu", email="zoe@example.org", first_name="Zoé").status_code == 303
+    assert enter(client, "recu", email="leo@example.org", first_name="Léo").status_code == 303
+    queued = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+    assert [(m.template, m.body, m.subject) for m in queued] == [("receipt", "", "")] * 2
+    zoe, leo = db.session.execute(select(Entry).order_by(Entry.id)).scalars().all()
+    # Léo erased his data before the mail went: his receipt goes with it.
+    erase([leo.id], leo.created_at)
+    db.session.commit()
+
+    assert deliver_pending(smtp.url, "jeux@example.org") == (1, 0)
+    (message,) = smtp.messages
+    body = _body(message)
+    assert message["To"] == "zoe@example.org"
+    assert message["Subject"].startswith("Votre participation est enregistrée")
+    assert "Bonjour Zoé," in body and zoe.receipt_code in body
+    assert f"/c/recu/receipt/{zoe.receipt_code}.json" in body and "/me/" in body
+    assert message["List-Unsubscribe"].startswith("<http://localhost/me/")
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, queued[0].id)
+    assert row.sent_at is not None and zoe.receipt_code in row.body
+    assert row.subject == message["Subject"]

@@ -18,6 +18,7 @@ from contests.models import Entry, OutboxMessage
 from contests.signing import check, fingerprint, public_key
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of
+from helpers import write_queued_mail
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,7 @@ def test_the_entrant_gets_a_signed_receipt_on_the_page_and_by_mail(
     assert line == f"{entry.number},1,{entry.entrant_commit}"
     page = client.get(f"/c/ouvert/thanks?receipt={entry.receipt_code}").get_data(as_text=True)
     assert line in page and f"/c/ouvert/receipt/{entry.receipt_code}.json" in page
+    write_queued_mail(db)
     mail = db.session.execute(
         select(OutboxMessage).where(OutboxMessage.entry_id == entry.id)
     ).scalar_one()

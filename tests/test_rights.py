@@ -18,7 +18,7 @@ from contests.mail import deliver_pending
 from contests.models import Award, Consent, DataRequest, Entry, OutboxMessage
 from contests.winners.drawing import perform_draw
 from contests.winners.records import draw_of, receipt_inclusion
-from helpers import csrf_from, enter, post_form, sign_in
+from helpers import csrf_from, enter, post_form, sign_in, write_queued_mail
 
 LINK = re.compile(r"https?://[^\s]+/me/[A-Za-z0-9_.\-]+")
 
@@ -29,6 +29,7 @@ def open_contest(factory, museum):
 
 
 def _mailed_link(db, email: str) -> str:
+    write_queued_mail(db)
     body = db.session.execute(
         select(OutboxMessage.body)
         .where(OutboxMessage.recipient == email)
@@ -177,6 +178,7 @@ def test_another_organization_cannot_see_or_answer_the_requests(
 def test_one_click_unsubscribe_from_the_mail_program(app, client, db, open_contest):
     """RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click", without cookies or form."""
     enter(client, "ouvert", email="zoe@example.org", marketing_opt_in="y")
+    write_queued_mail(db)
     url = db.session.execute(select(OutboxMessage.list_unsubscribe)).scalar()
     response = app.test_client().post(
         url.replace("http://localhost", ""), data={"List-Unsubscribe": "One-Click"}

@@ -77,9 +77,12 @@ def rights_url(entry: Entry) -> str:
     return public_url(f"/me/{rights_token(entry)}")
 
 
-def mail_entrant(contest: Contest, entry: Entry, subject: str, body: str, **extra) -> None:
+def mail_entrant(
+    contest: Contest, entry: Entry, subject: str, body: str, unsubscribe: bool = True, **extra
+) -> None:
     """Queue a mail to an entrant as every mail to entrants goes: from the contest's sender name,
-    replies to its reply address, with the one-click unsubscribe link (RFC 8058)."""
+    replies to its reply address, with the one-click unsubscribe link (RFC 8058; a templated
+    mail's renderer adds it at delivery, ``unsubscribe=False``)."""
     queue_mail(
         entry.email,
         subject,
@@ -87,7 +90,7 @@ def mail_entrant(contest: Contest, entry: Entry, subject: str, body: str, **extr
         entry_id=entry.id,
         sender_name=contest.sender_name,
         reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(entry),
+        list_unsubscribe=unsubscribe_url(entry) if unsubscribe else "",
         **extra,
     )
 

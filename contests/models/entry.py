@@ -179,6 +179,9 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     #: An HTML alternative to the plain-text body (winner mails), or None.
     html: Mapped[str | None] = mapped_column(Text)
+    #: When set, the subject and body are written at delivery by the renderer of that name
+    #: (``mail.renderer``), from the entry as it is then; the row keeps the text as sent.
+    template: Mapped[str] = mapped_column(String(20), default="", server_default="")
     #: The organization the mail speaks for: the From display name and the Reply-To address.
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     reply_to: Mapped[str] = mapped_column(String(254), default="")
