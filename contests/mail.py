@@ -71,7 +71,20 @@ class SmtpSettings:
 _QUEUE = insert(OutboxMessage.__table__)
 
 
-def queue_mail(
+def queue_mail(recipient: str, subject: str, body: str, entry_id: int | None = None, **headers):
+    """Write a message to the outbox in the current transaction (see ``outbox_row``).
+
+    One Core INSERT, no ORM object: nothing reads the message back in the same request.
+    """
+    queue_row(outbox_row(recipient, subject, body, entry_id, **headers))
+
+
+def queue_row(row: dict) -> None:
+    """Write an ``outbox_row`` in the current transaction."""
+    db.session.execute(_QUEUE, row)
+
+
+def outbox_row(
     recipient: str,
     subject: str,
     body: str,
@@ -82,34 +95,31 @@ def queue_mail(
     reply_to: str = "",
     list_unsubscribe: str = "",
     template: str = "",
-) -> None:
-    """Write a message to the outbox in the current transaction.
+) -> dict:
+    """The outbox row of a message, due now.
 
-    One Core INSERT, no ORM object: the entry form writes one message per entry, and nothing
-    reads the message back in the same request. ``sender_name`` and ``reply_to`` make the mail
-    speak for the organization (its name before our address, answers going to it);
-    ``list_unsubscribe`` is the entrant's one-click address to stop marketing (RFC 8058).
-    ``template`` names the renderer that writes subject and body at delivery (they may be empty).
+    ``sender_name`` and ``reply_to`` make the mail speak for the organization (its name before our
+    address, answers going to it); ``list_unsubscribe`` is the entrant's one-click address to stop
+    marketing (RFC 8058); ``template`` names the renderer that writes subject and body at
+    delivery (they may then be empty). The entry form writes its receipt's row in the same
+    statement as the entry (``entries.writes``).
     """
     now = utcnow()
-    db.session.execute(
-        _QUEUE,
-        {
-            "recipient": one_line(recipient),
-            "subject": one_line(subject),
-            "body": body,
-            "entry_id": entry_id,
-            "html": html,
-            "sender_name": one_line(sender_name),
-            "reply_to": one_line(reply_to),
-            "list_unsubscribe": one_line(list_unsubscribe),
-            "template": template,
-            "created_at": now,
-            "next_attempt_at": now,
-            "attempts": 0,
-            "last_error": "",
-        },
-    )
+    return {
+        "recipient": one_line(recipient),
+        "subject": one_line(subject),
+        "body": body,
+        "entry_id": entry_id,
+        "html": html,
+        "sender_name": one_line(sender_name),
+        "reply_to": one_line(reply_to),
+        "list_unsubscribe": one_line(list_unsubscribe),
+        "template": template,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+        "last_error": "",
+    }
 
 
 #: Renderers of queued templates, by name: each fills a message's subject and body (and may set

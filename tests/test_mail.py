@@ -185,7 +185,7 @@ def test_the_receipt_is_written_at_delivery_in_the_contest_s_language(
     assert deliver_pending(smtp.url, "jeux@example.org") == (1, 0)
     (message,) = smtp.messages
     body = _body(message)
-    assert message["To"] == "zoe@example.org"
+    assert message["To"] == "zoe@example.org" and message["From"].startswith("Musée")
     assert message["Subject"].startswith("Votre participation est enregistrée")
     assert "Bonjour Zoé," in body and zoe.receipt_code in body
     assert f"/c/recu/receipt/{zoe.receipt_code}.json" in body and "/me/" in body

@@ -18,7 +18,7 @@ Never given twice either way: the UNIQUE index ``uq_entries_contest_number`` say
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, cast, func, insert, literal_column, select, text
+from sqlalchemy import bindparam, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import REGCLASS
 
 from ..extensions import db, on_postgresql
@@ -26,19 +26,13 @@ from ..models import Entry
 
 _ENTRIES = Entry.__table__
 
-_INSERT_POSTGRESQL = (
-    insert(_ENTRIES)
-    .values(number=func.nextval(cast(bindparam("numbering"), REGCLASS)))
-    .returning(_ENTRIES.c.id, _ENTRIES.c.number)
-)
-_INSERT_SQLITE = (
-    insert(_ENTRIES)
-    .values(
-        number=select(func.coalesce(func.max(_ENTRIES.c.number), 0) + literal_column("1"))
-        .where(_ENTRIES.c.contest_id == bindparam("numbering"))
-        .scalar_subquery()
-    )
-    .returning(_ENTRIES.c.id, _ENTRIES.c.number)
+#: The number a new entry's INSERT gives it (``numbering``: the contest's sequence's name).
+next_number_postgresql = func.nextval(cast(bindparam("numbering"), REGCLASS))
+#: The same on SQLite (``numbering``: the contest's id).
+next_number_sqlite = (
+    select(func.coalesce(func.max(_ENTRIES.c.number), 0) + literal_column("1"))
+    .where(_ENTRIES.c.contest_id == bindparam("numbering"))
+    .scalar_subquery()
 )
 
 
@@ -51,19 +45,6 @@ def ensure_numbering(contest_id: int) -> None:
     when a contest is created and when it is published, so that no entry can come before it)."""
     if on_postgresql():
         db.session.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(contest_id)}"))
-
-
-def insert_entry(values: dict) -> tuple[int, int]:
-    """Write one entry row (``values``: its columns but ``id`` and ``number``) with its number in
-    the contest; return (id, number). Raises IntegrityError as the INSERT does."""
-    if on_postgresql():
-        numbering = sequence_name(values["contest_id"])
-        row = db.session.execute(_INSERT_POSTGRESQL, {**values, "numbering": numbering}).one()
-    else:
-        row = db.session.execute(
-            _INSERT_SQLITE, {**values, "numbering": values["contest_id"]}
-        ).one()
-    return row[0], row[1]
 
 
 def entries_numbered(contest_id: int, numbers) -> dict[int, Entry]:

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, normalize_email
 from ..jury.works import work_summary
 from ..links import public_url
-from ..mail import queue_mail
+from ..mail import outbox_row, queue_row
 from ..models import (
     HOLDING,
     Award,
@@ -77,20 +77,22 @@ def rights_url(entry: Entry) -> str:
     return public_url(f"/me/{rights_token(entry)}")
 
 
-def mail_entrant(
-    contest: Contest, entry: Entry, subject: str, body: str, unsubscribe: bool = True, **extra
-) -> None:
-    """Queue a mail to an entrant as every mail to entrants goes: from the contest's sender name,
-    replies to its reply address, with the one-click unsubscribe link (RFC 8058; a templated
-    mail's renderer adds it at delivery, ``unsubscribe=False``)."""
-    queue_mail(
+def mail_entrant(contest: Contest, entry: Entry, subject: str, body: str, **extra) -> None:
+    """Queue a mail to an entrant (see ``entrant_row``)."""
+    queue_row(entrant_row(contest, entry, subject, body, **extra))
+
+
+def entrant_row(contest: Contest, entry: Entry, subject: str, body: str, **extra) -> dict:
+    """The outbox row of a mail to an entrant, as every mail to entrants goes: from the contest's
+    sender name, replies to its reply address, with the one-click unsubscribe link (RFC 8058)."""
+    return outbox_row(
         entry.email,
         subject,
         body,
         entry_id=entry.id,
         sender_name=contest.sender_name,
         reply_to=contest.reply_address,
-        list_unsubscribe=unsubscribe_url(entry) if unsubscribe else "",
+        list_unsubscribe=unsubscribe_url(entry),
         **extra,
     )
 

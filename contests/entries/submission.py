@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +37,11 @@ from ..identity import (
     normalize_postal_code,
 )
 from ..jury.works import prepare_work, store_work
-from ..models import Consent, ConsentText, Contest, Entry, EntryStatus, Phase
+from ..models import ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
-from .confirmation import queue_confirmation, queue_receipt
-from .numbering import insert_entry
+from .confirmation import queue_confirmation, receipt_row
 from .signals import flag_signals
+from .writes import ENTRY_COLUMNS, write_entry
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -92,6 +91,9 @@ class EntryInput:
     #: A skill contest's work: the text typed, or the uploaded picture's bytes (``jury.works``).
     work_text: str | None = None
     work_upload: bytes | None = None
+    #: The address's entries in the burst window, when counted with the contest (the entry form
+    #: does); None: ``flag_signals`` counts them.
+    recent_from_address: int | None = None
 
 
 #: A channel code: lower-case letters, digits and hyphens, as the QR codes put in ``?src=``.
@@ -294,14 +296,22 @@ def submit_entry(
         created_at=now,
     )
     with db.session.no_autoflush:
-        flag_signals(contest, entry, now)
+        flag_signals(contest, entry, now, data.recent_from_address)
+    # The receipt is written with the entry, by the delivery (``confirmation.queue_receipt``);
+    # the confirmation link of a double opt-in needs the entry's id, so it comes after.
+    receipt = (
+        receipt_row(contest, entry) if confirm_base_url and not contest.double_opt_in else None
+    )
     try:
         # The UNIQUE constraint answers "already entered", races included, so no SELECT is
-        # needed beforehand. A Core INSERT of every column, then the object joins the session as
-        # the row it now is: the ORM's flush of one new object cost more than the INSERT.
-        # Columns left unset take their defaults, and load on first use.
-        entry.id, entry.number = insert_entry(
-            {key: value for key, value in entry.__dict__.items() if key in _ENTRY_COLUMNS}
+        # needed beforehand. Core INSERTs of every column (one statement on PostgreSQL), then the
+        # object joins the session as the row it now is: the ORM's flush of one new object cost
+        # more than the INSERT. Columns left unset take their defaults, and load on first use.
+        entry.id, entry.number = write_entry(
+            {k: v for k, v in entry.__dict__.items() if k in ENTRY_COLUMNS},
+            consent_hashes,
+            now,
+            receipt,
         )
     except IntegrityError as error:
         if FROZEN in str(error.orig):
@@ -312,26 +322,8 @@ def submit_entry(
         raise AlreadyEntered(retry_at) from None
     make_transient_to_detached(entry)
     db.session.add(entry)
-    # Consents and mail as plain INSERTs in the same transaction: nothing reads them back in this
-    # request, and the ORM's bookkeeping was a third of an entry's cost.
-    if consent_hashes:
-        db.session.execute(
-            insert(Consent.__table__),
-            [
-                {"entry_id": entry.id, "kind": kind, "text_sha256": digest, "given_at": now}
-                for kind, digest in consent_hashes.items()
-            ],
-        )
     if work is not None:
         store_work(entry.id, work, now)
-    if confirm_base_url:
-        if contest.double_opt_in:
-            queue_confirmation(contest, entry, confirm_base_url)  # the link needs the entry's id
-        else:
-            queue_receipt(contest, entry)
+    if confirm_base_url and contest.double_opt_in:
+        queue_confirmation(contest, entry, confirm_base_url)
     return entry
-
-
-_ENTRY_COLUMNS = frozenset(
-    column.key for column in Entry.__table__.columns if column.key not in ("id", "number")
-)

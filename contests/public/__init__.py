@@ -14,6 +14,7 @@ from flask_babel import refresh
 from sqlalchemy import bindparam, select
 
 from ..contest.embedding import frame_ancestors
+from ..entries.signals import burst_parameters, recent_entries_column
 from ..extensions import db
 from ..models import Contest, State
 
@@ -26,9 +27,26 @@ VISIBLE = (State.PUBLISHED, State.DRAWN, State.ARCHIVED)
 _BY_SLUG = select(Contest).where(Contest.slug == bindparam("slug"), Contest.state.in_(VISIBLE))
 
 
+#: The same with the entrant's address's recent entries (the burst signal), for a posted entry.
+_BY_SLUG_WITH_BURST = select(Contest, recent_entries_column).where(
+    Contest.slug == bindparam("slug"), Contest.state.in_(VISIBLE)
+)
+
+
 def load_contest(slug: str) -> Contest:
     """Load a public contest and switch the page to its language."""
-    contest = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+    return _loaded(db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none())
+
+
+def load_contest_for_entry(slug: str, address: str, now) -> tuple[Contest, int]:
+    """The contest and how many entries the address sent it lately, in one statement."""
+    row = db.session.execute(
+        _BY_SLUG_WITH_BURST, {"slug": slug, **burst_parameters(address, now)}
+    ).first()
+    return _loaded(row and row[0]), row[1]
+
+
+def _loaded(contest: Contest | None) -> Contest:
     if contest is None:
         abort(404)
     g.locale = contest.language

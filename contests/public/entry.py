@@ -38,7 +38,7 @@ from ..web.form_tokens import FormTokenError, check_token, issue_shared_token, i
 from ..web.formatting import time_until
 from ..winners.freezing import listing_of
 from ..winners.records import draw_of
-from . import bp, framable, load_contest, page, same_origin
+from . import bp, framable, load_contest, load_contest_for_entry, page, same_origin
 from .forms import ResendForm, entry_form_class
 from .page_cache import TOKEN_SLOT, contest_pages
 
@@ -224,12 +224,13 @@ def _token_notice(error: FormTokenError) -> str:
 
 def _contest_form(slug: str, embed: bool):
     """Show the form, or take an entry: one person, one entry, whatever the layout."""
-    contest = load_contest(slug)
-    form = entry_form_class(contest)()
     if request.method == "GET":
-        return _render_contest(contest, form, embed=embed)
+        contest = load_contest(slug)
+        return _render_contest(contest, entry_form_class(contest)(), embed=embed)
 
     now = utcnow()
+    contest, recent = load_contest_for_entry(slug, request.remote_addr or "", now)
+    form = entry_form_class(contest)()
     if contest.phase(now) != Phase.OPEN:
         return _render_contest(contest, form, 409, embed=embed)
     if not same_origin():
@@ -274,6 +275,7 @@ def _contest_form(slug: str, embed: bool):
     )
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
     data = _entry_input(form, _consents_given(form), source, attribution(host_page, utm))
+    data.recent_from_address = recent
     with change(show=False) as outcome:
         entry = submit_entry(contest, data, now, public_base())
         # Built before the commit, which expires the objects (reading them after costs two queries).
