@@ -28,7 +28,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("fr", "en")
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    #: X-RateLimit-* on every limited response cost a storage read each; a 429 says Retry-After.
+    RATELIMIT_HEADERS_ENABLED = False
     #: Failed sign-ins allowed before the form answers 429, per address and per account.
     LOGIN_LIMIT_PER_IP = "20 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"

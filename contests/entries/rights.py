@@ -78,7 +78,6 @@ def rights_url(entry: Entry) -> str:
 
 
 def mail_entrant(contest: Contest, entry: Entry, subject: str, body: str, **extra) -> None:
-    """Queue a mail to an entrant (see ``entrant_row``)."""
     queue_row(entrant_row(contest, entry, subject, body, **extra))
 
 

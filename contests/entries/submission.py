@@ -40,7 +40,7 @@ from ..jury.works import prepare_work, store_work
 from ..models import ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, receipt_row
-from .signals import flag_signals
+from .signals import burst_window, flag_burst, flag_signals
 from .writes import ENTRY_COLUMNS, write_entry
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
@@ -91,9 +91,6 @@ class EntryInput:
     #: A skill contest's work: the text typed, or the uploaded picture's bytes (``jury.works``).
     work_text: str | None = None
     work_upload: bytes | None = None
-    #: The address's entries in the burst window, when counted with the contest (the entry form
-    #: does); None: ``flag_signals`` counts them.
-    recent_from_address: int | None = None
 
 
 #: A channel code: lower-case letters, digits and hyphens, as the QR codes put in ``?src=``.
@@ -296,7 +293,7 @@ def submit_entry(
         created_at=now,
     )
     with db.session.no_autoflush:
-        flag_signals(contest, entry, now, data.recent_from_address)
+        flag_signals(contest, entry)
     # The receipt is written with the entry, by the delivery (``confirmation.queue_receipt``);
     # the confirmation link of a double opt-in needs the entry's id, so it comes after.
     receipt = (
@@ -307,10 +304,12 @@ def submit_entry(
         # needed beforehand. Core INSERTs of every column (one statement on PostgreSQL), then the
         # object joins the session as the row it now is: the ORM's flush of one new object cost
         # more than the INSERT. Columns left unset take their defaults, and load on first use.
-        entry.id, entry.number = write_entry(
+        entry.id, entry.number, recent = write_entry(
             {k: v for k, v in entry.__dict__.items() if k in ENTRY_COLUMNS},
             consent_hashes,
             now,
+            contest.updated_at,
+            burst_window(contest, entry.ip_address, now),
             receipt,
         )
     except IntegrityError as error:
@@ -322,6 +321,7 @@ def submit_entry(
         raise AlreadyEntered(retry_at) from None
     make_transient_to_detached(entry)
     db.session.add(entry)
+    flag_burst(contest, entry, now, recent)
     if work is not None:
         store_work(entry.id, work, now)
     if confirm_base_url and contest.double_opt_in:

@@ -1,14 +1,18 @@
 """An entry's rows (the entry, its consents, its receipt in the outbox) in as few statements as the
-backend allows.
+backend allows, written only if the contest is still the one the request read.
 
 PostgreSQL: one statement, the entry's INSERT with its consents and its receipt as
-data-modifying CTEs that take the new entry's id. With the contest's read (and the burst count
-it carries) and the commit, an entry is three statements on the wire, where it was six: each
-statement is a round trip, and the server's own time per statement was smaller than the
-driver's and the network's (bench/entry_load.py, issue 19).
+data-modifying CTEs that take the new entry's id, returning as well how many entries the
+address sent in the burst window (the fraud signal). With the commit, and the BEGIN the driver
+sends, an entry is three round trips, where it was seven: each statement is a round trip, and the
+server's own time per statement was smaller than the driver's and the network's
+(bench/entry_load.py, issue 19).
 
-SQLite: the same rows by three statements, in the process, where a statement costs no trip.
+SQLite: the same rows by four statements, in the process, where a statement costs no trip.
 
+The entry's INSERT selects from the contest's row where ``updated_at`` is still the value the
+request saw: the entry form keeps contests in memory between requests (``public.entry_contests``)
+and a contest changed since, on this server or another, inserts nothing (``ContestChanged``).
 Either way the UNIQUE index on (contest, identity, period) refuses a second entry of one person
 (IntegrityError, raised as the INSERT raises it), and the consents and the receipt are written
 with the entry or not at all.
@@ -21,12 +25,15 @@ from datetime import datetime
 from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ..errors import DomainError
 from ..extensions import db, on_postgresql
 from ..mail import outbox_row
-from ..models import Consent, Entry, OutboxMessage
+from ..models import Consent, Contest, Entry, OutboxMessage
 from .numbering import next_number_postgresql, next_number_sqlite, sequence_name
+from .signals import RECENT_ENTRIES
 
 _ENTRIES = Entry.__table__
+_CONTESTS = Contest.__table__
 _CONSENTS = Consent.__table__
 _OUTBOX = OutboxMessage.__table__
 
@@ -43,17 +50,25 @@ _OUTBOX_COLUMNS = tuple(key for key in outbox_row("", "", "") if key != "entry_i
 _CONSENT_COLUMNS = ("entry_id", "kind", "text_sha256", "given_at")
 
 
-def _postgresql_statement(with_receipt: bool):
-    """The entry, its consents (two arrays unnested side by side) and maybe its receipt."""
-    entry = (
-        insert(_ENTRIES)
-        .values(
-            {key: bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS}
-            | {"number": next_number_postgresql}
-        )
-        .returning(_ENTRIES.c.id, _ENTRIES.c.number)
-        .cte("new_entry")
+class ContestChanged(DomainError):
+    """The contest's row changed since the request read it: read it again and start over."""
+
+
+def _entry_insert(number):
+    """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged."""
+    columns = (*ENTRY_COLUMNS, "number")
+    values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
+    source = select(*values, number).where(
+        _CONTESTS.c.id == bindparam("contest_id"),
+        _CONTESTS.c.updated_at == bindparam("version", type_=_CONTESTS.c.updated_at.type),
     )
+    return insert(_ENTRIES).from_select(columns, source).returning(_ENTRIES.c.id, _ENTRIES.c.number)
+
+
+def _postgresql_statement(with_receipt: bool):
+    """The entry, its consents (two arrays unnested side by side), maybe its receipt, and the
+    address's recent entries (the statement's snapshot: before this one)."""
+    entry = _entry_insert(next_number_postgresql).cte("new_entry")
     consents = insert(_CONSENTS).from_select(
         _CONSENT_COLUMNS,
         select(
@@ -76,28 +91,39 @@ def _postgresql_statement(with_receipt: bool):
             ),
         )
         ctes.append(receipt.cte("new_receipt"))
-    return select(entry.c.id, entry.c.number).add_cte(*ctes)
+    recent = RECENT_ENTRIES.scalar_subquery()
+    return select(entry.c.id, entry.c.number, recent).add_cte(*ctes)
 
 
 _POSTGRESQL = {receipt: _postgresql_statement(receipt) for receipt in (False, True)}
 
-_SQLITE_ENTRY = (
-    insert(_ENTRIES).values(number=next_number_sqlite).returning(_ENTRIES.c.id, _ENTRIES.c.number)
-)
+_SQLITE_ENTRY = _entry_insert(next_number_sqlite)
 _SQLITE_CONSENTS = insert(_CONSENTS)
 _SQLITE_RECEIPT = insert(_OUTBOX)
 
 
 def write_entry(
-    values: dict, consents: dict[str, str], now: datetime, receipt: dict | None = None
-) -> tuple[int, int]:
+    values: dict,
+    consents: dict[str, str],
+    now: datetime,
+    version: datetime,
+    burst: dict,
+    receipt: dict | None = None,
+) -> tuple[int, int, int]:
     """Write an entry (``values``: its ``ENTRY_COLUMNS``), its consents (kind: text's SHA-256,
     given ``now``) and, if given, its receipt's outbox row (``mail.outbox_row``, without the
-    entry's id); return the entry's (id, number). Raises IntegrityError as the INSERT does."""
+    entry's id), if the contest's ``updated_at`` is still ``version``; return the entry's id, its
+    number, and the address's other entries in the window (``burst``: ``signals.burst_window``).
+
+    Raises ContestChanged, or IntegrityError as the INSERT does.
+    """
     values = {key: values[key] if key in values else _DEFAULTS.get(key) for key in ENTRY_COLUMNS}
+    values["version"] = version
+    burst = {**burst, "contest": values["contest_id"]}
     if on_postgresql():
         parameters = {
             **values,
+            **burst,
             "numbering": sequence_name(values["contest_id"]),
             "given_at": now,
             "consent_kinds": list(consents),
@@ -105,11 +131,15 @@ def write_entry(
         }
         if receipt is not None:
             parameters.update({f"mail_{key}": receipt[key] for key in _OUTBOX_COLUMNS})
-        row = db.session.execute(_POSTGRESQL[receipt is not None], parameters).one()
-        return row[0], row[1]
-    entry_id, number = db.session.execute(
-        _SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}
-    ).one()
+        row = db.session.execute(_POSTGRESQL[receipt is not None], parameters).first()
+        if row is None:
+            raise ContestChanged
+        return row[0], row[1], row[2]
+    recent = db.session.execute(RECENT_ENTRIES, burst).scalar()
+    row = db.session.execute(_SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}).first()
+    if row is None:
+        raise ContestChanged
+    entry_id, number = row
     if consents:
         db.session.execute(
             _SQLITE_CONSENTS,
@@ -120,4 +150,4 @@ def write_entry(
         )
     if receipt is not None:
         db.session.execute(_SQLITE_RECEIPT, {**receipt, "entry_id": entry_id})
-    return entry_id, number
+    return entry_id, number, recent

@@ -14,8 +14,7 @@ from flask_babel import refresh
 from sqlalchemy import bindparam, select
 
 from ..contest.embedding import frame_ancestors
-from ..entries.signals import burst_parameters, recent_entries_column
-from ..extensions import db
+from ..extensions import app_cache, db
 from ..models import Contest, State
 
 bp = Blueprint("public", __name__)
@@ -27,23 +26,49 @@ VISIBLE = (State.PUBLISHED, State.DRAWN, State.ARCHIVED)
 _BY_SLUG = select(Contest).where(Contest.slug == bindparam("slug"), Contest.state.in_(VISIBLE))
 
 
-#: The same with the entrant's address's recent entries (the burst signal), for a posted entry.
-_BY_SLUG_WITH_BURST = select(Contest, recent_entries_column).where(
-    Contest.slug == bindparam("slug"), Contest.state.in_(VISIBLE)
-)
-
-
 def load_contest(slug: str) -> Contest:
     """Load a public contest and switch the page to its language."""
     return _loaded(db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none())
 
 
-def load_contest_for_entry(slug: str, address: str, now) -> tuple[Contest, int]:
-    """The contest and how many entries the address sent it lately, in one statement."""
-    row = db.session.execute(
-        _BY_SLUG_WITH_BURST, {"slug": slug, **burst_parameters(address, now)}
-    ).first()
-    return _loaded(row and row[0]), row[1]
+def _entry_contests() -> dict[str, Contest]:
+    return app_cache("contests.entry_contests", dict)
+
+
+def entry_contest(slug: str) -> Contest:
+    """The contest a posted entry is for, as this process read it before if it did.
+
+    Reading the row was a sixth of an entry's time and a round trip (bench/entry_load.py): a
+    copy is kept detached between requests and put back into the request's session without a
+    query (``merge(load=False)``; relationships still load when used). It may be stale: the
+    entry's INSERT checks the row's ``updated_at`` (``entries.writes.ContestChanged``) and the
+    view reads the contest again. Pages (GET) always read it: they have no such check.
+    """
+    contests = _entry_contests()
+    kept = contests.get(slug)
+    if kept is None:
+        kept = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+        if kept is None:
+            abort(404)
+        db.session.expunge(kept)
+        if len(contests) >= 1024:
+            contests.clear()
+        contests[slug] = kept
+    return _loaded(db.session.merge(kept, load=False))
+
+
+def forget_entry_contest(slug: str) -> None:
+    _entry_contests().pop(slug, None)
+
+
+def fresh_entry_contest(contest: Contest) -> Contest:
+    """The contest as the database has it now, to show a page with (an entry refused): the
+    kept copy is forgotten if it is no longer that."""
+    version = contest.updated_at
+    db.session.refresh(contest)
+    if contest.updated_at != version:
+        forget_entry_contest(contest.slug)
+    return contest
 
 
 def _loaded(contest: Contest | None) -> Contest:

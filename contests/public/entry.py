@@ -26,7 +26,8 @@ from ..entries.confirmation import (
     entry_for_token,
     resend_confirmation,
 )
-from ..entries.submission import AlreadyEntered, EntryInput, NotOpen, clean_source, submit_entry
+from ..entries.submission import AlreadyEntered, NotOpen, clean_source, submit_entry
+from ..entries.writes import ContestChanged
 from ..errors import ValidationFailed
 from ..extensions import csrf, db, limiter
 from ..links import public_base
@@ -38,8 +39,17 @@ from ..web.form_tokens import FormTokenError, check_token, issue_shared_token, i
 from ..web.formatting import time_until
 from ..winners.freezing import listing_of
 from ..winners.records import draw_of
-from . import bp, framable, load_contest, load_contest_for_entry, page, same_origin
-from .forms import ResendForm, entry_form_class
+from . import (
+    bp,
+    entry_contest,
+    forget_entry_contest,
+    framable,
+    fresh_entry_contest,
+    load_contest,
+    page,
+    same_origin,
+)
+from .forms import ResendForm, entry_form_class, entry_input
 from .page_cache import TOKEN_SLOT, contest_pages
 
 log = logging.getLogger(__name__)
@@ -85,50 +95,6 @@ def count_view_after_response(contest_id: int, kind: str, now) -> None:
     def schedule(response):
         response.call_on_close(write)
         return response
-
-
-def _entry_input(form, consent_texts: dict[str, str], source: str, attribution: str) -> EntryInput:
-    answers = {
-        name[2:]: (field.data or "")
-        for name, field in form._fields.items()
-        if name.startswith("q_")
-    }
-    return EntryInput(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        email=form.email.data,
-        phone=getattr(form, "phone", None) and form.phone.data or "",
-        postal_code=getattr(form, "postal_code", None) and form.postal_code.data or "",
-        birth_date=form.birth_date.data if hasattr(form, "birth_date") else None,
-        answers=answers,
-        tie_breaker=form.tie_breaker.data if hasattr(form, "tie_breaker") else None,
-        marketing_opt_in=bool(form.marketing_opt_in.data),
-        consent_texts=consent_texts,
-        ip_address=request.remote_addr or "",
-        user_agent=request.user_agent.string or "",
-        source=source,
-        attribution=attribution,
-        **_work_input(form),
-    )
-
-
-def _work_input(form) -> dict:
-    """A skill contest's work as EntryInput takes it: the text, or the uploaded picture's bytes
-    (read up to the request's size limit)."""
-    data = getattr(form, "work", None) and form.work.data
-    if isinstance(data, str):
-        return {"work_text": data}
-    return {"work_upload": data.read()} if data else {}
-
-
-def _consents_given(form) -> dict[str, str]:
-    """The exact wording of each box the entrant ticked, as shown to them."""
-    given = {"rules": str(form.accept_rules.label.text)}
-    if form.marketing_opt_in.data:
-        given["marketing"] = str(form.marketing_opt_in.label.text)
-    if hasattr(form, "age_confirmed"):
-        given["age"] = str(form.age_confirmed.label.text)
-    return given
 
 
 def _render_contest(
@@ -229,23 +195,31 @@ def _contest_form(slug: str, embed: bool):
         return _render_contest(contest, entry_form_class(contest)(), embed=embed)
 
     now = utcnow()
-    contest, recent = load_contest_for_entry(slug, request.remote_addr or "", now)
+    for _attempt in range(2):
+        response = _take_entry(entry_contest(slug), embed, now)
+        if response is not None:
+            return response
+        # The contest changed since this process read it (here or on another server).
+        forget_entry_contest(slug)
+    contest = load_contest(slug)
+    notice = _("This contest has just been updated. Check your answers and send them again.")
+    return _render_contest(contest, entry_form_class(contest)(), 409, notice, embed)
+
+
+def _take_entry(contest: Contest, embed: bool, now):
+    """The answer to a posted entry, or None if the contest changed since it was read."""
     form = entry_form_class(contest)()
+
+    def refuse(status: int, notice: str | None = None):
+        return _render_contest(fresh_entry_contest(contest), form, status, notice, embed)
+
     if contest.phase(now) != Phase.OPEN:
-        return _render_contest(contest, form, 409, embed=embed)
+        return refuse(409)
     if not same_origin():
-        return _render_contest(
-            contest,
-            form,
-            403,
-            _("This form was sent from another site. Fill it in again here."),
-            embed,
-        )
+        return refuse(403, _("This form was sent from another site. Fill it in again here."))
     host_page = (form.host_page.data or "")[:2000] if embed else ""
     if embed and host_page and not host_allowed(contest, host_page):
-        return _render_contest(
-            contest, form, 403, _("This form cannot be used on that site."), embed
-        )
+        return refuse(403, _("This form cannot be used on that site."))
     config = current_app.config
     try:
         check_token(
@@ -257,7 +231,7 @@ def _contest_form(slug: str, embed: bool):
             config["FORM_TOKEN_MAX_AGE"],
         )
     except FormTokenError as error:
-        return _render_contest(contest, form, 400, _token_notice(error), embed)
+        return refuse(400, _token_notice(error))
     if form.website.data:
         # A bot filled the honeypot: answer like a success, store nothing.
         return page(
@@ -268,14 +242,13 @@ def _contest_form(slug: str, embed: bool):
             ),
         )
     if not form.validate():
-        return _render_contest(contest, form, 400, embed=embed)
+        return refuse(400)
 
     source = clean_source(form.source.data) or (
         clean_source(form.utm_source.data) or "embed" if embed else ""
     )
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
-    data = _entry_input(form, _consents_given(form), source, attribution(host_page, utm))
-    data.recent_from_address = recent
+    data = entry_input(form, source, attribution(host_page, utm))
     with change(show=False) as outcome:
         entry = submit_entry(contest, data, now, public_base())
         # Built before the commit, which expires the objects (reading them after costs two queries).
@@ -287,6 +260,8 @@ def _contest_form(slug: str, embed: bool):
         )
     if outcome.ok:
         return deliver_mail_after_response(page(contest, embed, redirect(thanks_url, 303)))
+    if isinstance(outcome.error, ContestChanged):
+        return None
     if isinstance(outcome.error, AlreadyEntered):
         # For the statistics' "repeat entries refused": in memory, written with the views.
         count_view_after_response(contest.id, "again", now)
@@ -299,9 +274,9 @@ def _contest_form(slug: str, embed: bool):
         return page(contest, embed, html, 409)
     if isinstance(outcome.error, ValidationFailed):
         attach_errors(form, outcome.error)
-        return _render_contest(contest, form, 400, embed=embed)
+        return refuse(400)
     if isinstance(outcome.error, NotOpen):
-        return _render_contest(contest, form, 409, embed=embed)
+        return refuse(409)
     raise outcome.error
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -27,7 +28,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..entries.submission import birth_date_problem, default_region, email_problem, phone_problem
+from ..entries.submission import (
+    EntryInput,
+    birth_date_problem,
+    default_region,
+    email_problem,
+    phone_problem,
+)
 from ..extensions import app_cache
 from ..models import Contest
 from ..models.types import utcnow
@@ -94,6 +101,52 @@ class _EntryFormBase(Form):
         _l("Last name"), validators=[DataRequired(), Length(max=100), _no_control_characters]
     )
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), _usable_email])
+
+
+def entry_input(form, source: str, attribution: str) -> EntryInput:
+    """What a validated entry form submitted, as ``submit_entry`` takes it, with the request's
+    address and browser."""
+    answers = {
+        name[2:]: (field.data or "")
+        for name, field in form._fields.items()
+        if name.startswith("q_")
+    }
+    return EntryInput(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        phone=getattr(form, "phone", None) and form.phone.data or "",
+        postal_code=getattr(form, "postal_code", None) and form.postal_code.data or "",
+        birth_date=form.birth_date.data if hasattr(form, "birth_date") else None,
+        answers=answers,
+        tie_breaker=form.tie_breaker.data if hasattr(form, "tie_breaker") else None,
+        marketing_opt_in=bool(form.marketing_opt_in.data),
+        consent_texts=_consents_given(form),
+        ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+        source=source,
+        attribution=attribution,
+        **_work_input(form),
+    )
+
+
+def _work_input(form) -> dict:
+    """A skill contest's work as EntryInput takes it: the text, or the uploaded picture's bytes
+    (read up to the request's size limit)."""
+    data = getattr(form, "work", None) and form.work.data
+    if isinstance(data, str):
+        return {"work_text": data}
+    return {"work_upload": data.read()} if data else {}
+
+
+def _consents_given(form) -> dict[str, str]:
+    """The exact wording of each box the entrant ticked, as shown to them."""
+    given = {"rules": str(form.accept_rules.label.text)}
+    if form.marketing_opt_in.data:
+        given["marketing"] = str(form.marketing_opt_in.label.text)
+    if hasattr(form, "age_confirmed"):
+        given["age"] = str(form.age_confirmed.label.text)
+    return given
 
 
 def entry_form_class(contest: Contest) -> type[Form]:

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from ..extensions import limiter
 from ..transaction import discard
 
 log = logging.getLogger(__name__)
+
+
+def _retry_after() -> int:
+    """Seconds until the breached limit lets the sender in again (Flask-Limiter's own headers,
+    which read its storage on every limited request, are off: a form needs them only here)."""
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return 900  # refused by our own throttle (sign-in): its window
+    return max(1, int(current.reset_at - time.time()) + 1)
 
 
 def install(app: Flask) -> None:
@@ -42,7 +53,7 @@ def install(app: Flask) -> None:
         response = render_template(
             "errors/error.html", code=429, title=_("Too many attempts"), message=message
         )
-        return response, 429, {"Retry-After": "900"}
+        return response, 429, {"Retry-After": str(_retry_after())}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
