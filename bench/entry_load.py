@@ -4,10 +4,11 @@ Run with `make bench`. For each backend it migrates a fresh database, creates th
 serves the app and the bare reference (bench/bare_app.py) with gunicorn (2 sync workers each),
 and runs wrk on loopback:
 
-  GET  /c/demo    vs  GET  /form   (a bare template render, no database)
-  POST /c/demo    vs  POST /enter  (a bare insert of a row of the same shape)
+  GET  /c/demo    vs  GET  /form           (a bare template render, no database)
+  POST /c/demo    vs  POST /enter-checked  (the libraries an entry must use, and its two rows)
 
-and, as context, POST /enter-same: the bare app doing an entry's database work (contest read,
+and, as context, POST /enter: a bare insert of a row of the same shape; POST /enter-same: the
+bare app doing an entry's database work (contest read,
 address count, entry, consents, outbox) with Core and no validation; POST /enter-min: only the
 entry and its outbox mail, in one transaction; POST /enter-checked: /enter-min behind the
 libraries the issue requires (Flask-WTF + email-validator, Flask-Limiter, itsdangerous token).
@@ -317,8 +318,8 @@ def main() -> int:
         f"{args.workers} sync workers per server"
     )
     header = (
-        f"{'backend':<11}{'request':<12}{'app rps':>9}{'bare rps':>10}{'ratio':>7}{'target':>8}"
-        f"{'app p50':>9}{'app p99':>9}{'bare p99':>9}  verdict"
+        f"{'backend':<11}{'request':<12}{'app rps':>9}{'ref rps':>10}{'ratio':>7}{'target':>8}"
+        f"{'app p50':>9}{'app p99':>9}{'ref p99':>9}  verdict"
     )
     print(header)
     print("-" * len(header))
@@ -337,15 +338,17 @@ def main() -> int:
             args.workers,
             args.prefill,
         )
+        # Issue 19: the entry against the floor of the libraries it must use (POST chk), p99 at
+        # most 40 ms; the bare insert's ratio is printed below as context.
         for label, app_key, bare_key, target, p99_limit in (
             ("GET form", "get_app", "get_bare", 0.9, None),
-            ("POST entry", "post_app", "post_bare", 0.8, 60.0),
+            ("POST entry", "post_app", "post_checked", 0.8, 40.0),
         ):
             a, b = r[app_key], r[bare_key]
             ratio = a["rps"] / b["rps"]
             ok = (
                 ratio >= target
-                and (p99_limit is None or a["p99"] < p99_limit)
+                and (p99_limit is None or a["p99"] <= p99_limit)
                 and a["ok"] == a["requests"]
             )
             failures += not ok
