@@ -141,8 +141,9 @@ class NothingToSend(Exception):
     """A templated message whose subject is gone (its entry erased or withdrawn)."""
 
 
-def _render(message: OutboxMessage) -> None:
-    """Write a templated message's text once; the row then keeps what was sent."""
+def render_queued(message: OutboxMessage) -> None:
+    """Write a templated message's text once (the delivery does, before sending); the row then
+    keeps what was sent. Raises NothingToSend when its renderer finds nothing to send."""
     if not message.template or message.body:
         return
     if not _RENDERERS[message.template](message):
@@ -243,7 +244,7 @@ def deliver_pending(
     with connection:
         for message in due:
             try:
-                _render(message)
+                render_queued(message)
                 email = _build(message, sender)
             except NothingToSend:
                 _failed(message, now, "not sent: its entry no longer exists", final=True)

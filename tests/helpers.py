@@ -155,11 +155,9 @@ def write_queued_mail(db) -> None:
     delivery runs, for tests that read the outbox without an SMTP server."""
     from sqlalchemy import select
 
-    from contests.mail import _render
+    from contests.mail import render_queued
     from contests.models import OutboxMessage
 
-    for message in db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.template != "", OutboxMessage.body == "")
-    ).scalars():
-        _render(message)
+    for message in db.session.execute(select(OutboxMessage)).scalars():
+        render_queued(message)
     db.session.commit()

@@ -5,6 +5,7 @@ every row and flag every burst; and that a contest changed meanwhile (on another
 read again before any entry is taken for it."""
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import create_engine, event, func, select, update
@@ -14,8 +15,9 @@ from contests.models.types import utcnow
 from helpers import enter
 
 
+@contextmanager
 def _statements(db):
-    """Record the statements (first word) and the transaction ends the app's engine sends."""
+    """Record the statements (first word) and the commits the app's engine sends meanwhile."""
     seen: list[str] = []
 
     def executed(conn, cursor, statement, params, context, executemany):
@@ -26,13 +28,14 @@ def _statements(db):
 
     event.listen(db.engine, "before_cursor_execute", executed)
     event.listen(db.engine, "commit", committed)
-    return seen, lambda: (
-        event.remove(db.engine, "before_cursor_execute", executed),
-        event.remove(db.engine, "commit", committed),
-    )
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+        event.remove(db.engine, "commit", committed)
 
 
-def test_an_entry_is_one_read_one_write_and_the_commit(app, client, db, factory, museum, backend):
+def test_a_steady_entry_is_one_statement_and_the_commit(app, client, db, factory, museum, backend):
     factory.contest(museum, publish=True, slug="jeu", min_age=0)
     # The first entries store the consent wordings (and remember them once seen committed), once
     # for all the entries after them.
@@ -41,8 +44,7 @@ def test_an_entry_is_one_read_one_write_and_the_commit(app, client, db, factory,
         assert response.status_code == 303
     page = client.get("/c/jeu").get_data(as_text=True)
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
-    seen, stop = _statements(db)
-    try:
+    with _statements(db) as seen:
         response = client.post(
             "/c/jeu",
             data={
@@ -54,8 +56,6 @@ def test_an_entry_is_one_read_one_write_and_the_commit(app, client, db, factory,
                 "marketing_opt_in": "y",
             },
         )
-    finally:
-        stop()
     assert response.status_code == 303
     if backend == "postgresql":
         # The entry's INSERT carries its consents and its receipt as CTEs: one round trip (and

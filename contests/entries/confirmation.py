@@ -81,15 +81,15 @@ def receipt_text(contest: Contest, entry: Entry) -> tuple[str, str]:
         return subject, render_template("mail/receipt.txt", contest=contest, entry=entry)
 
 
-def receipt_row(contest: Contest, entry: Entry) -> dict:
+def receipt_row(entry: Entry) -> dict:
     """The receipt's outbox row, written with the entry (``entries.writes``): the delivery writes
     its text and headers (``_render_receipt``). Rendering it in the request was a fifth of an
     entry's time (bench/entry_load.py), and the entrant waits for none of it."""
     return outbox_row(entry.email, "", "", entry.id, template="receipt")
 
 
-def queue_receipt(contest: Contest, entry: Entry) -> None:
-    queue_row(receipt_row(contest, entry))
+def queue_receipt(entry: Entry) -> None:
+    queue_row(receipt_row(entry))
 
 
 @renderer("receipt")
@@ -140,7 +140,7 @@ def confirm_entry(contest: Contest, token: str, now: datetime) -> Entry:
     if entry.status == EntryStatus.PENDING:
         entry.status = EntryStatus.CONFIRMED
         entry.confirmed_at = now
-        queue_receipt(contest, entry)
+        queue_receipt(entry)
         db.session.flush()
     return entry
 

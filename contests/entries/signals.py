@@ -53,19 +53,19 @@ def burst_window(contest: Contest, address: str, now: datetime) -> dict:
     }
 
 
-def flag_burst(contest: Contest, entry: Entry, now: datetime, recent: int) -> None:
-    """Flag a burst from one address, once the entry is written; ``recent``: the address's other
-    entries in the window, up to the threshold, as the entry's INSERT counted them."""
-    threshold = current_app.config["IP_BURST_THRESHOLD"]
-    if recent + 1 < threshold or not entry.ip_address or is_trusted(contest, entry.ip_address):
+def flag_burst(entry: Entry, window: dict, recent: int) -> None:
+    """Flag a burst from one address, once the entry is written: ``window`` is the entry's
+    ``burst_window`` and ``recent`` the address's other entries in it, up to the threshold, as
+    the entry's INSERT counted them (nothing for a trusted address)."""
+    threshold = window["limit"]
+    if not threshold or recent + 1 < threshold:
         return
     if recent + 1 == threshold:
         # Crossing the threshold flags the whole burst once...
-        since = burst_window(contest, entry.ip_address, now)["since"]
         in_window = select(Entry).where(
-            Entry.contest_id == contest.id,
-            Entry.ip_address == entry.ip_address,
-            Entry.created_at >= since,
+            Entry.contest_id == entry.contest_id,
+            Entry.ip_address == window["ip"],
+            Entry.created_at >= window["since"],
         )
         for other in [entry, *db.session.execute(in_window).scalars()]:
             _add_flag(other, "ip_burst")

@@ -294,11 +294,10 @@ def submit_entry(
     )
     with db.session.no_autoflush:
         flag_signals(contest, entry)
-    # The receipt is written with the entry, by the delivery (``confirmation.queue_receipt``);
+    # The receipt is queued with the entry and written by the delivery (``confirmation``);
     # the confirmation link of a double opt-in needs the entry's id, so it comes after.
-    receipt = (
-        receipt_row(contest, entry) if confirm_base_url and not contest.double_opt_in else None
-    )
+    receipt = receipt_row(entry) if confirm_base_url and not contest.double_opt_in else None
+    window = burst_window(contest, entry.ip_address, now)
     try:
         # The UNIQUE constraint answers "already entered", races included, so no SELECT is
         # needed beforehand. Core INSERTs of every column (one statement on PostgreSQL), then the
@@ -309,7 +308,7 @@ def submit_entry(
             consent_hashes,
             now,
             contest.updated_at,
-            burst_window(contest, entry.ip_address, now),
+            window,
             receipt,
         )
     except IntegrityError as error:
@@ -321,7 +320,7 @@ def submit_entry(
         raise AlreadyEntered(retry_at) from None
     make_transient_to_detached(entry)
     db.session.add(entry)
-    flag_burst(contest, entry, now, recent)
+    flag_burst(entry, window, recent)
     if work is not None:
         store_work(entry.id, work, now)
     if confirm_base_url and contest.double_opt_in:

@@ -11,7 +11,7 @@ server's own time per statement was smaller than the driver's and the network's
 SQLite: the same rows by four statements, in the process, where a statement costs no trip.
 
 The entry's INSERT selects from the contest's row where ``updated_at`` is still the value the
-request saw: the entry form keeps contests in memory between requests (``public.entry_contests``)
+request saw: the entry form keeps contests in memory between requests (``public.entry_contest``)
 and a contest changed since, on this server or another, inserts nothing (``ContestChanged``).
 Either way the UNIQUE index on (contest, identity, period) refuses a second entry of one person
 (IntegrityError, raised as the INSERT raises it), and the consents and the receipt are written
