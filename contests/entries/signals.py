@@ -14,16 +14,16 @@ from .networks import is_trusted
 
 
 def _add_flag(entry: Entry, flag: str) -> None:
-    flags = entry.flag_list
-    if flag not in flags:
-        entry.flags = ",".join([*flags, flag])
+    flags = with_flag(entry.flags or "", flag)
+    if flags != entry.flags:
+        entry.flags = flags
 
 
 def flag_signals(contest: Contest, entry: Entry) -> None:
     """Mark, never block: the organizer reviews clusters and decides.
 
     The same phone or household as another entry; runs before the new entry is written, so the
-    queries see only the others. (The burst is counted by the entry's INSERT: ``flag_burst``.)
+    queries see only the others. (The burst is counted by the entry's INSERT: ``entries.writes``.)
     """
     for flag, column, value in (
         ("phone", Entry.phone, entry.phone),
@@ -53,32 +53,42 @@ def burst_window(contest: Contest, address: str, now: datetime) -> dict:
     }
 
 
-def flag_burst(entry: Entry, window: dict, recent: int) -> None:
-    """Flag a burst from one address, once the entry is written: ``window`` is the entry's
-    ``burst_window`` and ``recent`` the address's other entries in it, up to the threshold, as
-    the entry's INSERT counted them (nothing for a trusted address)."""
-    threshold = window["limit"]
-    if not threshold or recent + 1 < threshold:
+def in_burst(window: dict, recent: int) -> bool:
+    """Whether an entry is part of a burst: ``recent`` other entries of its address in the
+    ``window`` (``burst_window``), itself making the threshold."""
+    return bool(window["limit"]) and recent + 1 >= window["limit"]
+
+
+def with_flag(flags: str, flag: str) -> str:
+    """``flags`` (comma-separated) with ``flag`` added, once."""
+    present = [f for f in flags.split(",") if f]
+    return flags if flag in present else ",".join([*present, flag])
+
+
+def flag_burst_start(entry: Entry, window: dict, recent: int) -> None:
+    """The entry that makes the threshold flags the earlier entries of the burst, once written.
+
+    The entries of a burst flag themselves as they are written (``entries.writes`` puts
+    ``ip_burst`` in the row from the count its INSERT takes), so only the first ones need a
+    second look: each entry costs no more than its own INSERT, a kiosk's thousands included.
+    """
+    if not in_burst(window, recent) or recent + 1 != window["limit"]:
         return
-    if recent + 1 == threshold:
-        # Crossing the threshold flags the whole burst once...
-        in_window = select(Entry).where(
-            Entry.contest_id == entry.contest_id,
-            Entry.ip_address == window["ip"],
-            Entry.created_at >= window["since"],
-        )
-        for other in [entry, *db.session.execute(in_window).scalars()]:
-            _add_flag(other, "ip_burst")
-    else:
-        # ...after which each new entry of the burst flags only itself (constant work per entry).
-        _add_flag(entry, "ip_burst")
+    in_window = select(Entry).where(
+        Entry.contest_id == entry.contest_id,
+        Entry.ip_address == window["ip"],
+        Entry.created_at >= window["since"],
+        Entry.id != entry.id,
+    )
+    for other in db.session.execute(in_window).scalars():
+        _add_flag(other, "ip_burst")
 
 
 #: Entries from one address in the window, counted up to the threshold only: an office or a
 #: kiosk behind one address may send thousands, and each entry must not count them all again.
 #: Built once, with parameters (``contest`` and ``burst_window``): constructing the statement
 #: cost as much as running it.
-RECENT_ENTRIES = select(func.count()).select_from(
+RECENT_ENTRIES = select(func.count().label("recent")).select_from(
     select(Entry.id)
     .where(
         Entry.contest_id == bindparam("contest"),

@@ -40,7 +40,7 @@ from ..jury.works import prepare_work, store_work
 from ..models import ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import queue_confirmation, receipt_row
-from .signals import burst_window, flag_burst, flag_signals
+from .signals import burst_window, flag_burst_start, flag_signals
 from .writes import ENTRY_COLUMNS, write_entry
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
@@ -303,7 +303,7 @@ def submit_entry(
         # needed beforehand. Core INSERTs of every column (one statement on PostgreSQL), then the
         # object joins the session as the row it now is: the ORM's flush of one new object cost
         # more than the INSERT. Columns left unset take their defaults, and load on first use.
-        entry.id, entry.number, recent = write_entry(
+        entry.id, entry.number, entry.flags, recent = write_entry(
             {k: v for k, v in entry.__dict__.items() if k in ENTRY_COLUMNS},
             consent_hashes,
             now,
@@ -320,7 +320,7 @@ def submit_entry(
         raise AlreadyEntered(retry_at) from None
     make_transient_to_detached(entry)
     db.session.add(entry)
-    flag_burst(entry, window, recent)
+    flag_burst_start(entry, window, recent)
     if work is not None:
         store_work(entry.id, work, now)
     if confirm_base_url and contest.double_opt_in:

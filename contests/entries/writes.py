@@ -3,12 +3,14 @@ backend allows, written only if the contest is still the one the request read.
 
 PostgreSQL: one statement, the entry's INSERT with its consents and its receipt as
 data-modifying CTEs that take the new entry's id, returning as well how many entries the
-address sent in the burst window (the fraud signal). With the commit, and the BEGIN the driver
+address sent in the burst window (the fraud signal), which the INSERT reads too: an entry of a
+burst is written flagged, with no UPDATE after it. With the commit, and the BEGIN the driver
 sends, an entry is three round trips, where it was seven: each statement is a round trip, and the
 server's own time per statement was smaller than the driver's and the network's
 (bench/entry_load.py, issue 19).
 
-SQLite: the same rows by four statements, in the process, where a statement costs no trip.
+SQLite: the same rows by four statements (the burst's count first), in the process, where a
+statement costs no trip.
 
 The entry's INSERT selects from the contest's row where ``updated_at`` is still the value the
 request saw: the entry form keeps contests in memory between requests (``public.entry_contest``)
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, insert, select
+from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..errors import DomainError
@@ -30,7 +32,7 @@ from ..extensions import db, on_postgresql
 from ..mail import outbox_row
 from ..models import Consent, Contest, Entry, OutboxMessage
 from .numbering import next_number_postgresql, next_number_sqlite, sequence_name
-from .signals import RECENT_ENTRIES
+from .signals import RECENT_ENTRIES, in_burst, with_flag
 
 _ENTRIES = Entry.__table__
 _CONTESTS = Contest.__table__
@@ -54,21 +56,37 @@ class ContestChanged(DomainError):
     """The contest's row changed since the request read it: read it again and start over."""
 
 
-def _entry_insert(number):
-    """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged."""
+def _entry_insert(number, burst=None):
+    """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged; with
+    ``burst`` (the count's CTE), ``flags`` gains ``ip_burst`` when the count says so."""
     columns = (*ENTRY_COLUMNS, "number")
     values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
-    source = select(*values, number).where(
-        _CONTESTS.c.id == bindparam("contest_id"),
-        _CONTESTS.c.updated_at == bindparam("version", type_=_CONTESTS.c.updated_at.type),
+    rows = _CONTESTS
+    if burst is not None:
+        limit = bindparam("limit", type_=Integer)
+        flags = columns.index("flags")
+        values[flags] = case(
+            (and_(limit > 0, burst.c.recent + 1 >= limit), bindparam("flags_burst", type_=String)),
+            else_=values[flags],
+        )
+        rows = _CONTESTS.join(burst, true())
+    source = (
+        select(*values, number)
+        .select_from(rows)
+        .where(
+            _CONTESTS.c.id == bindparam("contest_id"),
+            _CONTESTS.c.updated_at == bindparam("version", type_=_CONTESTS.c.updated_at.type),
+        )
     )
-    return insert(_ENTRIES).from_select(columns, source).returning(_ENTRIES.c.id, _ENTRIES.c.number)
+    returning = (_ENTRIES.c.id, _ENTRIES.c.number, _ENTRIES.c.flags)
+    return insert(_ENTRIES).from_select(columns, source).returning(*returning)
 
 
 def _postgresql_statement(with_receipt: bool):
     """The entry, its consents (two arrays unnested side by side), maybe its receipt, and the
     address's recent entries (the statement's snapshot: before this one)."""
-    entry = _entry_insert(next_number_postgresql).cte("new_entry")
+    burst = RECENT_ENTRIES.cte("burst")
+    entry = _entry_insert(next_number_postgresql, burst).cte("new_entry")
     consents = insert(_CONSENTS).from_select(
         _CONSENT_COLUMNS,
         select(
@@ -91,8 +109,11 @@ def _postgresql_statement(with_receipt: bool):
             ),
         )
         ctes.append(receipt.cte("new_receipt"))
-    recent = RECENT_ENTRIES.scalar_subquery()
-    return select(entry.c.id, entry.c.number, recent).add_cte(*ctes)
+    return (
+        select(entry.c.id, entry.c.number, entry.c.flags, burst.c.recent)
+        .select_from(entry.join(burst, true()))
+        .add_cte(*ctes)
+    )
 
 
 _POSTGRESQL = {receipt: _postgresql_statement(receipt) for receipt in (False, True)}
@@ -109,21 +130,26 @@ def write_entry(
     version: datetime,
     burst: dict,
     receipt: dict | None = None,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, str, int]:
     """Write an entry (``values``: its ``ENTRY_COLUMNS``), its consents (kind: text's SHA-256,
     given ``now``) and, if given, its receipt's outbox row (``mail.outbox_row``, without the
     entry's id), if the contest's ``updated_at`` is still ``version``; return the entry's id, its
-    number, and the address's other entries in the window (``burst``: ``signals.burst_window``).
+    number, its flags as written (``ip_burst`` added in a burst: ``signals.in_burst``) and the
+    address's other entries in the window (``burst``: ``signals.burst_window``).
 
     Raises ContestChanged, or IntegrityError as the INSERT does.
     """
     values = {key: values[key] if key in values else _DEFAULTS.get(key) for key in ENTRY_COLUMNS}
     values["version"] = version
     burst = {**burst, "contest": values["contest_id"]}
+    # The session's connection, not the session: an ORM session's execute of these Core
+    # statements cost twice the connection's (bench/entry_load.py, issue 19).
+    connection = db.session.connection()
     if on_postgresql():
         parameters = {
             **values,
             **burst,
+            "flags_burst": with_flag(values["flags"], "ip_burst"),
             "numbering": sequence_name(values["contest_id"]),
             "given_at": now,
             "consent_kinds": list(consents),
@@ -131,17 +157,19 @@ def write_entry(
         }
         if receipt is not None:
             parameters.update({f"mail_{key}": receipt[key] for key in _OUTBOX_COLUMNS})
-        row = db.session.execute(_POSTGRESQL[receipt is not None], parameters).first()
+        row = connection.execute(_POSTGRESQL[receipt is not None], parameters).first()
         if row is None:
             raise ContestChanged
-        return row[0], row[1], row[2]
-    recent = db.session.execute(RECENT_ENTRIES, burst).scalar()
-    row = db.session.execute(_SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}).first()
+        return row[0], row[1], row[2], row[3]
+    recent = connection.execute(RECENT_ENTRIES, burst).scalar()
+    if in_burst(burst, recent):
+        values["flags"] = with_flag(values["flags"], "ip_burst")
+    row = connection.execute(_SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}).first()
     if row is None:
         raise ContestChanged
-    entry_id, number = row
+    entry_id, number, flags = row
     if consents:
-        db.session.execute(
+        connection.execute(
             _SQLITE_CONSENTS,
             [
                 {"entry_id": entry_id, "kind": kind, "text_sha256": digest, "given_at": now}
@@ -149,5 +177,5 @@ def write_entry(
             ],
         )
     if receipt is not None:
-        db.session.execute(_SQLITE_RECEIPT, {**receipt, "entry_id": entry_id})
-    return entry_id, number, recent
+        connection.execute(_SQLITE_RECEIPT, {**receipt, "entry_id": entry_id})
+    return entry_id, number, flags, recent
