@@ -164,7 +164,9 @@ def _store_consent_text(text: str, language: str) -> str:
 
 
 def _receipt_code() -> str:
-    raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
+    # 32 symbols: the low 5 bits of a random byte pick one uniformly (256 = 8 x 32), at a
+    # twelfth of the cost of twelve secrets.choice calls.
+    raw = "".join(_RECEIPT_ALPHABET[byte & 31] for byte in secrets.token_bytes(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 

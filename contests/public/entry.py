@@ -192,7 +192,7 @@ def _contest_form(slug: str, embed: bool):
     """Show the form, or take an entry: one person, one entry, whatever the layout."""
     if request.method == "GET":
         contest = load_contest(slug)
-        return _render_contest(contest, entry_form_class(contest)(), embed=embed)
+        return _render_contest(contest, entry_form_class(contest, embed)(), embed=embed)
 
     now = utcnow()
     for _attempt in range(2):
@@ -203,12 +203,12 @@ def _contest_form(slug: str, embed: bool):
         forget_entry_contest(slug)
     contest = load_contest(slug)
     notice = _("This contest has just been updated. Check your answers and send them again.")
-    return _render_contest(contest, entry_form_class(contest)(), 409, notice, embed)
+    return _render_contest(contest, entry_form_class(contest, embed)(), 409, notice, embed)
 
 
 def _take_entry(contest: Contest, embed: bool, now):
     """The answer to a posted entry, or None if the contest changed since it was read."""
-    form = entry_form_class(contest)()
+    form = entry_form_class(contest, embed)()
 
     def refuse(status: int, notice: str | None = None):
         return _render_contest(fresh_entry_contest(contest), form, status, notice, embed)

@@ -85,13 +85,6 @@ class _EntryFormBase(Form):
     form_token = HiddenField()
     #: The channel from the page's address (?src=poster); checked again before it is stored.
     source = HiddenField()
-    #: Filled by the widget's script in an embedded form: the host page and its utm_* parameters.
-    host_page = HiddenField(validators=[Optional(), Length(max=2000)])
-    utm_source = HiddenField()
-    utm_medium = HiddenField()
-    utm_campaign = HiddenField()
-    utm_term = HiddenField()
-    utm_content = HiddenField()
     #: Honeypot: hidden from people, filled by naive bots.
     website = StringField(_l("Leave this field empty"))
     first_name = StringField(
@@ -101,6 +94,20 @@ class _EntryFormBase(Form):
         _l("Last name"), validators=[DataRequired(), Length(max=100), _no_control_characters]
     )
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), _usable_email])
+
+
+class _EmbeddedEntryFormBase(_EntryFormBase):
+    """Filled by the widget's script in an embedded form: the host page and its utm_* parameters.
+
+    Only the embedded form has them: each field costs every POST its binding and its checks.
+    """
+
+    host_page = HiddenField(validators=[Optional(), Length(max=2000)])
+    utm_source = HiddenField()
+    utm_medium = HiddenField()
+    utm_campaign = HiddenField()
+    utm_term = HiddenField()
+    utm_content = HiddenField()
 
 
 def entry_input(form, source: str, attribution: str) -> EntryInput:
@@ -149,23 +156,24 @@ def _consents_given(form) -> dict[str, str]:
     return given
 
 
-def entry_form_class(contest: Contest) -> type[Form]:
-    """The entry form class for this contest, built once per version of it.
+def entry_form_class(contest: Contest, embed: bool = False) -> type[Form]:
+    """The entry form class for this contest, standalone or embedded, built once per version of
+    it.
 
     Kept by (contest, last change, state) on the app: public contests are frozen, so a class is
     built once per process instead of on every request.
     """
     classes: dict[tuple, type[Form]] = app_cache("contests.entry_form_classes", dict)
-    key = (contest.id, contest.updated_at, contest.state)
+    key = (contest.id, contest.updated_at, contest.state, embed)
     form_class = classes.get(key)
     if form_class is None:
         if len(classes) > 512:
             classes.clear()
-        form_class = classes[key] = _build_form_class(contest)
+        form_class = classes[key] = _build_form_class(contest, embed)
     return form_class
 
 
-def _build_form_class(contest: Contest) -> type[Form]:
+def _build_form_class(contest: Contest, embed: bool) -> type[Form]:
     """Subclass the base form with the fields this contest asks for."""
     fields: dict = {}
     if contest.phone_field != "off":
@@ -247,7 +255,8 @@ def _build_form_class(contest: Contest) -> type[Form]:
             name=contest.legal_name or contest.organization.name,
         ),
     )
-    return type("EntryForm", (_EntryFormBase,), fields)
+    base = _EmbeddedEntryFormBase if embed else _EntryFormBase
+    return type("EntryForm", (base,), fields)
 
 
 class ResendForm(Form):
