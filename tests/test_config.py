@@ -94,3 +94,11 @@ def test_no_secret_in_the_repository():
         name for name in tracked if name.startswith("instance/") and name != "instance/README.md"
     ]
     assert ".env" not in tracked
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_the_wsgi_entry_point_freezes_the_loaded_app_out_of_the_collector(tmp_path):
+    # What ``gunicorn wsgi:app`` imports in each worker: the app's own objects no longer walked
+    # by every full collection (issue 19's p99).
+    frozen = _app_in(tmp_path, {}, "import gc, wsgi\nprint(gc.get_freeze_count())")
+    assert int(frozen) > 100_000
