@@ -38,6 +38,11 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.session_interface = HttpsAwareSessionInterface()
 
     db.init_app(app)
+    with app.app_context():
+        from . import pool_ping
+
+        for engine in db.engines.values():
+            pool_ping.install(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -13,7 +13,10 @@ from flask import Flask
 class Defaults:
     #: Overridden by CONTESTS_DATABASE_URL; empty means the SQLite file in instance/.
     DATABASE_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ``pool_pre_ping``: a connection idle in the pool this long is checked before use
+    #: (``pool_ping``), one used a moment ago is not (a round trip per request on PostgreSQL).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_PING_IDLE_SECONDS = 10
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Force the Secure flag even over plain HTTP requests (it is always set over HTTPS).
