@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, request
 from flask_babel import refresh
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..contest.embedding import frame_ancestors
 from ..extensions import app_cache, db
@@ -35,26 +36,39 @@ def _entry_contests() -> dict[str, Contest]:
     return app_cache("contests.entry_contests", dict)
 
 
+#: The contest an entry form keeps: its columns, its organization, questions and prizes.
+_KEPT_BY_SLUG = _BY_SLUG.options(
+    joinedload(Contest.organization),
+    selectinload(Contest.questions),
+    selectinload(Contest.prizes),
+)
+
+
 def entry_contest(slug: str) -> Contest:
     """The contest a posted entry is for, as this process read it before if it did.
 
     Reading the row was a sixth of an entry's time and a round trip (bench/entry_load.py): a
-    copy is kept detached between requests and put back into the request's session without a
-    query (``merge(load=False)``; relationships still load when used). It may be stale: the
+    copy is kept between requests, read once with its organization, questions and prizes, and
+    used detached, outside any session: taking an entry reads nothing else of it, and putting it
+    into the request's session (``merge``) cost a tenth of the entry. It may be stale: the
     entry's INSERT checks the row's ``updated_at`` (``entries.writes.ContestChanged``) and the
-    view reads the contest again. Pages (GET) always read it: they have no such check.
+    view reads the contest again. Every page shown instead of the thanks page is shown with the
+    contest read afresh (``fresh_entry_contest``). Pages (GET) always read it: they have no such
+    check. One copy per process serves one request at a time (sync workers).
     """
     contests = _entry_contests()
     kept = contests.get(slug)
     if kept is None:
-        kept = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+        kept = db.session.execute(_KEPT_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
         if kept is None:
             abort(404)
-        db.session.expunge(kept)
+        db.session.expunge(kept)  # its questions and prizes with it (cascade)
+        if kept.organization is not None:
+            db.session.expunge(kept.organization)
         if len(contests) >= 1024:
             contests.clear()
         contests[slug] = kept
-    return _loaded(db.session.merge(kept, load=False))
+    return _loaded(kept)
 
 
 def forget_entry_contest(slug: str) -> None:
@@ -62,13 +76,12 @@ def forget_entry_contest(slug: str) -> None:
 
 
 def fresh_entry_contest(contest: Contest) -> Contest:
-    """The contest as the database has it now, to show a page with (an entry refused): the
-    kept copy is forgotten if it is no longer that."""
-    version = contest.updated_at
-    db.session.refresh(contest)
-    if contest.updated_at != version:
+    """The contest as the database has it now, in the request's session, to show a page with (an
+    entry refused): the kept copy is forgotten if it is no longer that."""
+    fresh = load_contest(contest.slug)
+    if fresh.updated_at != contest.updated_at:
         forget_entry_contest(contest.slug)
-    return contest
+    return fresh
 
 
 def _loaded(contest: Contest | None) -> Contest:

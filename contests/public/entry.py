@@ -234,6 +234,7 @@ def _take_entry(contest: Contest, embed: bool, now):
         return refuse(400, _token_notice(error))
     if form.website.data:
         # A bot filled the honeypot: answer like a success, store nothing.
+        contest = fresh_entry_contest(contest)
         return page(
             contest,
             embed,
@@ -265,6 +266,7 @@ def _take_entry(contest: Contest, embed: bool, now):
     if isinstance(outcome.error, AlreadyEntered):
         # For the statistics' "repeat entries refused": in memory, written with the views.
         count_view_after_response(contest.id, "again", now)
+        contest = fresh_entry_contest(contest)
         html = render_template(
             "public/already.html",
             contest=contest,
