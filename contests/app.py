@@ -37,6 +37,15 @@ def build_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.session_interface = HttpsAwareSessionInterface()
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .sqlite_turns import TurnTakingConnection
+
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "factory": TurnTakingConnection,
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     with app.app_context():
         from . import pool_ping

@@ -1,0 +1,123 @@
+"""Writers to one SQLite file take turns on a file lock instead of SQLite's busy handler.
+
+SQLite lets one transaction write at a time. A writer that finds the file locked sleeps and
+tries again after 1 ms, then 2, 5, 10, 15, 20, 25... (its busy handler), however soon the lock
+is free. An entry holds it for well under a millisecond, so with two workers most of those
+sleeps waited for nothing. Two gunicorn servers side by side on one file, wrk in turns (five
+rounds of 5 s, issue 19): 505 entries/s and a p99 of 30.8 ms without the turn, 582 entries/s
+and 22.8 ms with it (medians).
+
+Each connection takes the turn (``flock`` on ``<database>-turn``, its own descriptor, so two
+connections of one process take turns too) before its transaction's first write, and gives it
+back when the transaction ends (commit, rollback, close). Reads never wait: WAL lets them run
+during a write. The wait is bounded by the busy timeout: past it the write goes ahead and
+SQLite's own lock decides, so a transaction left open (a test holding one) never blocks the
+others for good. Another program writing to the file without the turn is still protected by
+SQLite's lock, as before.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+
+#: The first word of a statement that writes (lower-case), and so needs the turn. (A ``WITH``
+#: that writes, which the app does not send to SQLite, would be left to SQLite's lock.)
+_WRITES = frozenset(("insert", "update", "delete", "replace", "create", "drop", "alter"))
+#: How long a writer waits for its turn at most, as SQLite's busy timeout (``app._sqlite_pragmas``).
+WAIT_SECONDS = 5.0
+
+
+def _writes(sql: str) -> bool:
+    words = sql.lstrip().split(None, 1)
+    return bool(words) and words[0].lower() in _WRITES
+
+
+def _wait(turn: int, seconds: float) -> bool:
+    """Try for the turn again and again, a little longer apart each time (50 us, doubling up to
+    half a millisecond, where SQLite's handler starts at 1 ms and grows to 100): True once it is
+    ours, False after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    pause = 0.00005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.0005)
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            continue
+    return False
+
+
+class _TurnTakingCursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=(), /):
+        if _writes(sql):
+            self.connection.take_turn()
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql, parameters, /):
+        if _writes(sql):
+            self.connection.take_turn()
+        return super().executemany(sql, parameters)
+
+
+class TurnTakingConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection (``sqlite3.connect(factory=...)``) that takes the writers' turn
+    before it writes and gives it back when its transaction ends."""
+
+    def __init__(self, database, *args, **kwargs):
+        super().__init__(database, *args, **kwargs)
+        path = os.fspath(database)
+        in_memory = path in ("", ":memory:") or "mode=memory" in path
+        self._turn = None if in_memory else os.open(f"{path}-turn", os.O_CREAT | os.O_RDWR, 0o600)
+        self._holding = False
+
+    def cursor(self, factory=_TurnTakingCursor):
+        return super().cursor(factory)
+
+    # sqlite3's shortcuts make their cursor without calling ``cursor()``.
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters, /):
+        return self.cursor().executemany(sql, parameters)
+
+    def take_turn(self) -> None:
+        """Wait until no other writer holds the turn (at most ``WAIT_SECONDS``), then hold it."""
+        if self._turn is None or self._holding:
+            return
+        try:
+            fcntl.flock(self._turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not _wait(self._turn, WAIT_SECONDS):
+                return  # SQLite's own lock decides from here
+        self._holding = True
+
+    def _give_back(self) -> None:
+        if self._holding:
+            self._holding = False
+            fcntl.flock(self._turn, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()
+            if self._turn is not None:
+                os.close(self._turn)
+                self._turn = None

@@ -1,0 +1,124 @@
+"""Writers to one SQLite file take turns on a file lock (``contests.sqlite_turns``): a writer
+waits for the one writing to finish instead of sleeping in SQLite's busy handler (1, 2, 5, 10...
+ms between tries), which cost two workers a quarter of their entries (bench/entry_load.py)."""
+
+import fcntl
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from contests.sqlite_turns import TurnTakingConnection
+
+
+@pytest.fixture
+def database(tmp_path):
+    path = tmp_path / "turns.sqlite3"
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (n INTEGER)")
+    return path
+
+
+def _second_writer(path, factory, outcome: dict, done: threading.Event) -> None:
+    # No busy timeout at all: without the turn, a locked file is an error at once.
+    connection = sqlite3.connect(path, timeout=0, factory=factory, check_same_thread=False)
+    try:
+        connection.execute("INSERT INTO t VALUES (2)")
+        connection.commit()
+        outcome["ok"] = True
+    except sqlite3.OperationalError as error:
+        outcome["error"] = str(error)
+    finally:
+        connection.close()
+        done.set()
+
+
+@pytest.mark.parametrize("factory", [TurnTakingConnection, sqlite3.Connection])
+def test_a_second_writer_waits_for_its_turn_instead_of_finding_the_file_locked(database, factory):
+    first = sqlite3.connect(database, factory=TurnTakingConnection, check_same_thread=False)
+    first.execute("INSERT INTO t VALUES (1)")  # holds the turn and SQLite's write lock
+    outcome, done = {}, threading.Event()
+    writer = threading.Thread(target=_second_writer, args=(database, factory, outcome, done))
+    writer.start()
+    if factory is TurnTakingConnection:
+        assert not done.wait(0.3), outcome  # waiting for the turn, not failing
+        first.commit()
+        writer.join(5)
+        assert outcome == {"ok": True}
+        rows = sorted(n for (n,) in first.execute("SELECT n FROM t"))
+        assert rows == [1, 2]
+    else:
+        # A plain connection meets SQLite's lock: what the busy handler's sleeps retry.
+        writer.join(5)
+        assert outcome == {"error": "database is locked"}
+        first.commit()
+    first.close()
+
+
+def test_the_turn_is_given_back_by_a_rollback_and_reads_never_take_it(database):
+    connection = sqlite3.connect(database, factory=TurnTakingConnection)
+    other = os.open(f"{database}-turn", os.O_RDWR)
+    try:
+        connection.execute("SELECT count(*) FROM t").fetchone()
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a read left it free
+        fcntl.flock(other, fcntl.LOCK_UN)
+        connection.execute("UPDATE t SET n = n + 1")
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        connection.rollback()
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+        connection.close()
+
+
+def test_the_app_s_sqlite_connections_take_turns(app, db, backend):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no file to take turns on")
+    with db.engine.connect() as connection:
+        assert isinstance(connection.connection.dbapi_connection, TurnTakingConnection)
+
+
+_WAITER = """
+import sqlite3, sys
+import contests.sqlite_turns as turns
+turns.WAIT_SECONDS = float(sys.argv[2])
+connection = sqlite3.connect(sys.argv[1], timeout=0, factory=turns.TurnTakingConnection)
+try:
+    connection.execute("INSERT INTO t VALUES (2)")
+    connection.commit()
+    print("ok")
+except sqlite3.OperationalError as error:
+    print(error)
+"""
+
+
+@pytest.mark.slow  # fresh interpreters
+@pytest.mark.parametrize("holder_commits", [True, False])
+def test_a_process_s_main_thread_sleeps_until_the_turn_is_free_or_its_wait_ends(
+    database, holder_commits
+):
+    """What a gunicorn worker does: wait in ``flock`` itself, woken when the writer before it
+    commits, or after ``WAIT_SECONDS`` (a timer's signal), then left to SQLite's lock."""
+    import subprocess
+    import sys
+
+    holder = sqlite3.connect(database, factory=TurnTakingConnection, check_same_thread=False)
+    holder.execute("INSERT INTO t VALUES (1)")
+    waiter = subprocess.Popen(
+        [sys.executable, "-c", _WAITER, str(database), "1.0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiter.wait(0.4)  # blocked on the turn: no "database is locked" without a timeout
+        if holder_commits:
+            holder.commit()
+        output = waiter.communicate(timeout=10)[0].strip()
+    finally:
+        waiter.kill()
+        holder.close()
+    assert output == ("ok" if holder_commits else "database is locked")
