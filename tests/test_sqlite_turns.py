@@ -97,11 +97,11 @@ except sqlite3.OperationalError as error:
 
 @pytest.mark.slow  # fresh interpreters
 @pytest.mark.parametrize("holder_commits", [True, False])
-def test_a_process_s_main_thread_sleeps_until_the_turn_is_free_or_its_wait_ends(
+def test_another_process_waits_until_the_turn_is_free_or_its_wait_ends(
     database, holder_commits
 ):
-    """What a gunicorn worker does: wait in ``flock`` itself, woken when the writer before it
-    commits, or after ``WAIT_SECONDS`` (a timer's signal), then left to SQLite's lock."""
+    """What a gunicorn worker does: wait for the turn until the writer before it commits, or
+    for ``WAIT_SECONDS`` at most, then leave it to SQLite's lock."""
     import subprocess
     import sys
 
