@@ -97,9 +97,7 @@ except sqlite3.OperationalError as error:
 
 @pytest.mark.slow  # fresh interpreters
 @pytest.mark.parametrize("holder_commits", [True, False])
-def test_another_process_waits_until_the_turn_is_free_or_its_wait_ends(
-    database, holder_commits
-):
+def test_another_process_waits_until_the_turn_is_free_or_its_wait_ends(database, holder_commits):
     """What a gunicorn worker does: wait for the turn until the writer before it commits, or
     for ``WAIT_SECONDS`` at most, then leave it to SQLite's lock."""
     import subprocess
