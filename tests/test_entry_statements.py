@@ -137,3 +137,18 @@ def test_a_contest_changed_elsewhere_is_read_again_before_an_entry_is_taken(
     assert late.status_code == 409 and "Ce jeu a pris fin le" in late.get_data(as_text=True)
     emails = db.session.execute(select(Entry.email).order_by(Entry.number)).scalars().all()
     assert emails == ["first@example.org", "second@example.org"]
+
+
+def test_the_entry_statement_stays_within_what_psycopg_parses_once():
+    """psycopg parses a statement anew on every execution past 50 parameters or 4,096 bytes
+    (a tenth of an entry's time on PostgreSQL): a column added to entries or to the outbox must
+    not push the entry's statement over either."""
+    from psycopg import _queries
+    from sqlalchemy.dialects import postgresql
+
+    from contests.entries.writes import _POSTGRESQL
+
+    for with_receipt, statement in _POSTGRESQL.items():
+        compiled = statement.compile(dialect=postgresql.psycopg.dialect())
+        assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, with_receipt
+        assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, with_receipt
