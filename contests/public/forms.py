@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -38,16 +37,16 @@ from ..entries.submission import (
 from ..extensions import app_cache
 from ..models import Contest
 from ..models.types import utcnow
-from ..web.forms import Form
+from ..web.forms import CONTROL_CHARACTERS, Form, has_control_characters
 
 
 def _no_control_characters(form, field):
     """Refuse invisible characters (NUL, bidi overrides...) that make names unreadable or
-    spoofable."""
-    if field.data and any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in field.data if ch not in "\t"
+    spoofable (line breaks too: a name is one line)."""
+    if field.data and (
+        "\n" in field.data or "\r" in field.data or has_control_characters(field.data)
     ):
-        raise ValidationError(_l("Remove the invisible control characters from this field."))
+        raise ValidationError(CONTROL_CHARACTERS)
 
 
 def _usable_email(form, field):
@@ -148,12 +147,31 @@ def _work_input(form) -> dict:
 
 def _consents_given(form) -> dict[str, str]:
     """The exact wording of each box the entrant ticked, as shown to them."""
-    given = {"rules": str(form.accept_rules.label.text)}
+    wordings = _consent_wordings(form)
+    given = {"rules": wordings["rules"]}
     if form.marketing_opt_in.data:
-        given["marketing"] = str(form.marketing_opt_in.label.text)
-    if hasattr(form, "age_confirmed"):
-        given["age"] = str(form.age_confirmed.label.text)
+        given["marketing"] = wordings["marketing"]
+    if "age" in wordings:
+        given["age"] = wordings["age"]
     return given
+
+
+def _consent_wordings(form) -> dict[str, str]:
+    """The boxes' wordings of this form class in this language, translated once: a form class is
+    one version of one contest (``entry_form_class``), so its labels never change."""
+    wordings: dict = app_cache("contests.consent_wordings", dict)
+    key = (type(form), str(get_locale()))
+    found = wordings.get(key)
+    if found is None:
+        if len(wordings) > 1024:
+            wordings.clear()
+        found = wordings[key] = {
+            "rules": str(form.accept_rules.label.text),
+            "marketing": str(form.marketing_opt_in.label.text),
+        }
+        if hasattr(form, "age_confirmed"):
+            found["age"] = str(form.age_confirmed.label.text)
+    return found
 
 
 def entry_form_class(contest: Contest, embed: bool = False) -> type[Form]:

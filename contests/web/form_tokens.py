@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -24,10 +25,14 @@ class FormTokenError(Exception):
         self.reason = reason
 
 
+@lru_cache(maxsize=8)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    """One per secret: building one derives its key again (every page and every entry)."""
+    return URLSafeTimedSerializer(secret, salt=SALT)
+
+
 def issue_token(secret: str, contest_id: int) -> str:
-    return URLSafeTimedSerializer(secret, salt=SALT).dumps(
-        {"c": contest_id, "n": secrets.token_hex(8)}
-    )
+    return _serializer(secret).dumps({"c": contest_id, "n": secrets.token_hex(8)})
 
 
 def issue_shared_token(secret: str, contest_id: int, issued_at: int) -> str:
@@ -49,9 +54,10 @@ def check_token(
 ) -> None:
     """Accept a token issued for this contest at least ``min_seconds`` and at most ``max_age``
     ago."""
-    serializer = URLSafeTimedSerializer(secret, salt=SALT)
     try:
-        payload, issued = serializer.loads(token or "", max_age=max_age, return_timestamp=True)
+        payload, issued = _serializer(secret).loads(
+            token or "", max_age=max_age, return_timestamp=True
+        )
     except SignatureExpired:
         raise FormTokenError("expired") from None
     except BadSignature:

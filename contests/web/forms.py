@@ -42,8 +42,14 @@ _INVISIBLE = ("Cc", "Cf", "Cs", "Co")
 
 
 def has_control_characters(text: str) -> bool:
-    """Whether ``text`` holds a character no person types (tabs and line breaks excepted)."""
-    return any(unicodedata.category(ch) in _INVISIBLE for ch in text if ch not in "\t\r\n")
+    """Whether ``text`` holds a character no person types (tabs and line breaks excepted).
+
+    Printable text (``str.isprintable``, in C) has none of them: only the rest is looked at
+    character by character.
+    """
+    return not text.isprintable() and any(
+        unicodedata.category(ch) in _INVISIBLE for ch in text if ch not in "\t\r\n"
+    )
 
 
 class Form(FlaskForm):
