@@ -71,8 +71,10 @@ class TurnTakingConnection(sqlite3.Connection):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         path = os.fspath(database)
-        in_memory = path in ("", ":memory:") or "mode=memory" in path
-        self._turn = None if in_memory else os.open(f"{path}-turn", os.O_CREAT | os.O_RDWR, 0o600)
+        # A database in memory has one connection, so no one to take turns with; a "file:" URI
+        # (never the app's) is left to SQLite's lock rather than parsed here.
+        plain_file = path not in ("", ":memory:") and not kwargs.get("uri")
+        self._turn = os.open(f"{path}-turn", os.O_CREAT | os.O_RDWR, 0o600) if plain_file else None
         self._holding = False
 
     def cursor(self, factory=_TurnTakingCursor):
