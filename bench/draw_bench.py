@@ -26,6 +26,36 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def settle_loaded_entries(app) -> None:
+    """Settle a million rows written a second ago as weeks of entries would have been.
+
+    On PostgreSQL they have no statistics and no hint bits (the first scan would write every page
+    back), on SQLite they sit in a write-ahead log as large as the database. Autovacuum and
+    checkpoints would have settled them; a benchmark settles them before it measures (without
+    it, the checkpoint they trigger lands in the middle of the measured draw or entries).
+    """
+    from sqlalchemy import text
+
+    from contests.extensions import db
+
+    with (
+        app.app_context(),
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+    ):
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("VACUUM (ANALYZE) entries"))
+            try:
+                # The load and the vacuum left about a gigabyte of WAL.
+                connection.execute(text("CHECKPOINT"))
+            except Exception as error:  # noqa: BLE001 - needs superuser or pg_checkpoint; the figure is then noisier
+                print(
+                    f"(no CHECKPOINT after the load: {error.__class__.__name__})", file=sys.stderr
+                )
+        else:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("ANALYZE"))
+
+
 def load_entries(app, contest_id: int, count: int, first: int = 1) -> None:
     """Insert entries in bulk (Core, executemany): the draw is measured, not the loading.
     Numbered from ``first``; on PostgreSQL the contest's number sequence is moved past them."""
@@ -241,29 +271,7 @@ def bench_backend(name: str, url: str, entries: int) -> dict:
     started = time.perf_counter()
     load_entries(app, contest_id, entries)
     load_seconds = time.perf_counter() - started
-    # A million rows written a second ago are not what a draw meets after weeks of entries: on
-    # PostgreSQL they have no statistics and no hint bits (the first scan would write every page
-    # back), on SQLite they sit in a write-ahead log as large as the database. Autovacuum and
-    # checkpoints would have settled them; the benchmark settles them before it measures.
-    from sqlalchemy import text
-
-    with (
-        app.app_context(),
-        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-    ):
-        if name == "postgresql":
-            connection.execute(text("VACUUM (ANALYZE) entries"))
-            try:
-                # The load and the vacuum left about a gigabyte of WAL: without a checkpoint now,
-                # the one they trigger lands in the middle of the measured draw.
-                connection.execute(text("CHECKPOINT"))
-            except Exception as error:  # noqa: BLE001 - needs superuser or pg_checkpoint; the figure is then noisier
-                print(
-                    f"(no CHECKPOINT before the draw: {error.__class__.__name__})", file=sys.stderr
-                )
-        else:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            connection.execute(text("ANALYZE"))
+    settle_loaded_entries(app)
 
     rss = draw_rss_in_fresh_process(contest_id, now)
     # Timed without tracemalloc (it slows allocation several times); memory from a traced run.
