@@ -152,3 +152,19 @@ def test_the_entry_statement_stays_within_what_psycopg_parses_once():
         compiled = statement.compile(dialect=postgresql.psycopg.dialect())
         assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, with_receipt
         assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, with_receipt
+
+
+def test_a_double_opt_in_entry_mails_from_the_organization_as_it_is_now(
+    app, client, db, factory, museum
+):
+    # The form keeps its contest between entries; a double opt-in entry's confirmation mail is
+    # written with the entry, so it reads the contest (and its organization) afresh.
+    factory.contest(museum, publish=True, slug="jeu", min_age=0, double_opt_in=True)
+    assert enter(client, "jeu", email="avant@example.org").status_code == 303
+    museum.name = "Musée renommé"
+    db.session.commit()
+    assert enter(client, "jeu", email="apres@example.org").status_code == 303
+    mails = db.session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.sender_name).order_by(OutboxMessage.id)
+    ).all()
+    assert mails[-1] == ("apres@example.org", "Musée renommé")
