@@ -98,10 +98,9 @@ def _render_receipt(message: OutboxMessage) -> bool:
     if entry is None or entry.erased_at is not None:
         return False
     contest = db.session.get(Contest, entry.contest_id)
-    message.subject, message.body = receipt_text(contest, entry)
-    row = entrant_row(contest, entry, message.subject, message.body)
-    for header in ("subject", "sender_name", "reply_to", "list_unsubscribe"):
-        setattr(message, header, row[header])
+    row = entrant_row(contest, entry, *receipt_text(contest, entry))
+    for column in ("subject", "body", "sender_name", "reply_to", "list_unsubscribe"):
+        setattr(message, column, row[column])
     return True
 
 

@@ -49,7 +49,8 @@ def entry_contest(slug: str) -> Contest:
 
     Reading the row was a sixth of an entry's time and a round trip (bench/entry_load.py): a
     copy is kept between requests, read once with its organization, questions and prizes, and
-    used detached, outside any session: taking an entry reads nothing else of it, and putting it
+    used detached, outside any session: taking an entry reads nothing else of it (except in a
+    double opt-in or skill contest, whose contest is read afresh), and putting it
     into the request's session (``merge``) cost a tenth of the entry. It may be stale: the
     entry's INSERT checks the row's ``updated_at`` (``entries.writes.ContestChanged``) and the
     view reads the contest again. Every page shown instead of the thanks page is shown with the
@@ -68,6 +69,10 @@ def entry_contest(slug: str) -> Contest:
         if len(contests) >= 1024:
             contests.clear()
         contests[slug] = kept
+    if kept.double_opt_in or kept.work_asked:
+        # Their entries write more than the entry's rows (the confirmation mail, from the
+        # organization's name as it is now; the work): with the contest as the database has it.
+        return fresh_entry_contest(kept)
     return _loaded(kept)
 
 

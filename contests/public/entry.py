@@ -250,10 +250,6 @@ def _take_entry(contest: Contest, embed: bool, now):
     )
     utm = {key: getattr(form, key).data for key in UTM_KEYS} if embed else {}
     data = entry_input(form, source, attribution(host_page, utm))
-    if contest.double_opt_in or contest.work_asked:
-        # Their entries write more than the entry's statement (the confirmation mail, from the
-        # organization's name as it is now; the work): with the contest as the database has it.
-        contest = fresh_entry_contest(contest)
     with change(show=False) as outcome:
         entry = submit_entry(contest, data, now, public_base())
         # Built before the commit, which expires the objects (reading them after costs two queries).
