@@ -23,11 +23,11 @@ with the entry or not at all.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     Integer,
     String,
-    and_,
     bindparam,
     case,
     func,
@@ -43,7 +43,7 @@ from ..extensions import db, on_postgresql
 from ..mail import outbox_row
 from ..models import Consent, Contest, Entry, OutboxMessage
 from .numbering import next_number_postgresql, next_number_sqlite, sequence_name
-from .signals import RECENT_ENTRIES, in_burst, with_flag
+from .signals import in_burst, recent_entries, with_flag
 
 _ENTRIES = Entry.__table__
 _CONTESTS = Contest.__table__
@@ -80,24 +80,24 @@ class ContestChanged(DomainError):
     """The contest's row changed since the request read it: read it again and start over."""
 
 
-def _entry_insert(number, burst=None):
+def _entry_insert(number, burst=None, limit=0):
     """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged; with
-    ``burst`` (the count's CTE), ``flags`` gains ``ip_burst`` when the count says so."""
+    ``burst`` (the count's CTE, up to ``limit``), ``flags`` gains ``ip_burst`` when the count
+    makes the threshold (``signals.in_burst``)."""
     columns = (*ENTRY_COLUMNS, "number")
     values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
     rows = _CONTESTS
     if burst is not None:
-        limit = bindparam("limit", type_=Integer)
+        rows = _CONTESTS.join(burst, true())
+    if burst is not None and limit > 0:
         flags = columns.index("flags")
-        zero, one = literal_column("0", Integer), literal_column("1", Integer)
         values[flags] = case(
             (
-                and_(limit > zero, burst.c.recent + one >= limit),
+                burst.c.recent >= literal_column(str(int(limit) - 1), Integer),
                 bindparam("flags_burst", type_=String),
             ),
             else_=values[flags],
         )
-        rows = _CONTESTS.join(burst, true())
     source = (
         select(*values, number)
         .select_from(rows)
@@ -110,11 +110,15 @@ def _entry_insert(number, burst=None):
     return insert(_ENTRIES).from_select(columns, source).returning(*returning)
 
 
-def _postgresql_statement(with_receipt: bool):
+@lru_cache(maxsize=8)
+def _postgresql_statement(with_receipt: bool, limit: int):
     """The entry, its consents (two arrays unnested side by side), maybe its receipt, and the
-    address's recent entries (the statement's snapshot: before this one)."""
-    burst = RECENT_ENTRIES.cte("burst")
-    entry = _entry_insert(next_number_postgresql, burst).cte("new_entry")
+    address's recent entries up to ``limit`` (the statement's snapshot: before this one).
+
+    One statement per limit (the threshold, or 0 for an address not counted), the limit written
+    in: see ``signals.recent_entries``, which PostgreSQL re-planned on every entry otherwise."""
+    burst = recent_entries(limit).cte("burst")
+    entry = _entry_insert(next_number_postgresql, burst, limit).cte("new_entry")
     consents = insert(_CONSENTS).from_select(
         _CONSENT_COLUMNS,
         select(
@@ -143,8 +147,6 @@ def _postgresql_statement(with_receipt: bool):
         .add_cte(*ctes)
     )
 
-
-_POSTGRESQL = {receipt: _postgresql_statement(receipt) for receipt in (False, True)}
 
 _SQLITE_ENTRY = _entry_insert(next_number_sqlite)
 _SQLITE_CONSENTS = insert(_CONSENTS)
@@ -185,11 +187,12 @@ def write_entry(
         }
         if receipt is not None:
             parameters.update({f"mail_{key}": receipt[key] for key in _OUTBOX_COLUMNS})
-        row = connection.execute(_POSTGRESQL[receipt is not None], parameters).first()
+        statement = _postgresql_statement(receipt is not None, burst["limit"])
+        row = connection.execute(statement, parameters).first()
         if row is None:
             raise ContestChanged
         return row[0], row[1], row[2], row[3]
-    recent = connection.execute(RECENT_ENTRIES, burst).scalar()
+    recent = connection.execute(recent_entries(burst["limit"]), burst).scalar()
     if in_burst(burst, recent):
         values["flags"] = with_flag(values["flags"], "ip_burst")
     row = connection.execute(_SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}).first()
