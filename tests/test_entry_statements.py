@@ -36,6 +36,25 @@ def _statements(db):
         event.remove(db.engine, "commit", committed)
 
 
+def _form_token(client, slug: str = "jeu") -> str:
+    """The token of the form as a browser got it; valid for every entry until it expires."""
+    page = client.get(f"/c/{slug}").get_data(as_text=True)
+    return re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _send(client, token: str, email: str, slug: str = "jeu", **fields):
+    """POST the form with ``token``, as a browser that kept the page open sends it."""
+    data = {
+        "form_token": token,
+        "first_name": "Zoé",
+        "last_name": "Durand",
+        "email": email,
+        "accept_rules": "y",
+        **fields,
+    }
+    return client.post(f"/c/{slug}", data=data)
+
+
 def test_a_steady_entry_is_one_statement_and_the_commit(app, client, db, factory, museum, backend):
     factory.contest(museum, publish=True, slug="jeu", min_age=0)
     # The first entries store the consent wordings (and remember them once seen committed), once
@@ -43,20 +62,9 @@ def test_a_steady_entry_is_one_statement_and_the_commit(app, client, db, factory
     for n in range(2):
         response = enter(client, "jeu", email=f"first{n}@example.org", marketing_opt_in="y")
         assert response.status_code == 303
-    page = client.get("/c/jeu").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = _form_token(client)
     with _statements(db) as seen:
-        response = client.post(
-            "/c/jeu",
-            data={
-                "form_token": token,
-                "first_name": "Zoé",
-                "last_name": "Durand",
-                "email": "zoe@example.org",
-                "accept_rules": "y",
-                "marketing_opt_in": "y",
-            },
-        )
+        response = _send(client, token, "zoe@example.org", marketing_opt_in="y")
     assert response.status_code == 303
     if backend == "postgresql":
         # The entry's INSERT carries its consents and its receipt as CTEs: one round trip (and
@@ -116,8 +124,7 @@ def test_a_contest_changed_elsewhere_is_read_again_before_an_entry_is_taken(
         )
     assert enter(client, "jeu", email="second@example.org").status_code == 303
     # A third entrant opens the form before the close and sends it after.
-    page = client.get("/c/jeu").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = _form_token(client)
     with other.begin() as connection:
         connection.execute(
             update(Contest.__table__)
@@ -125,16 +132,7 @@ def test_a_contest_changed_elsewhere_is_read_again_before_an_entry_is_taken(
             .values(ends_at=utcnow() - timedelta(minutes=1), updated_at=utcnow())
         )
     other.dispose()
-    late = client.post(
-        "/c/jeu",
-        data={
-            "form_token": token,
-            "first_name": "Léa",
-            "last_name": "Tardive",
-            "email": "late@example.org",
-            "accept_rules": "y",
-        },
-    )
+    late = _send(client, token, "late@example.org", first_name="Léa", last_name="Tardive")
     assert late.status_code == 409 and "Ce jeu a pris fin le" in late.get_data(as_text=True)
     emails = db.session.execute(select(Entry.email).order_by(Entry.number)).scalars().all()
     assert emails == ["first@example.org", "second@example.org"]
@@ -233,22 +231,11 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
         if statement.startswith("WITH burst"):
             used.add(conn.connection.dbapi_connection)
 
-    page = client.get("/c/jeu").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = _form_token(client)
     event.listen(db.engine, "before_cursor_execute", executed)
     try:
         for n in range(20):
-            response = client.post(
-                "/c/jeu",
-                data={
-                    "form_token": token,
-                    "first_name": "Zoé",
-                    "last_name": "Durand",
-                    "email": f"e{n}@example.org",
-                    "accept_rules": "y",
-                },
-            )
-            assert response.status_code == 303
+            assert _send(client, token, f"e{n}@example.org").status_code == 303
     finally:
         event.remove(db.engine, "before_cursor_execute", executed)
     plans = [0, 0]
