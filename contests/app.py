@@ -12,7 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import models  # noqa: F401  (register the tables before Migrate looks at them)
+from . import (
+    models,  # noqa: F401  (register the tables before Migrate looks at them)
+    sqlite_turns,
+)
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -38,11 +41,9 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.session_interface = HttpsAwareSessionInterface()
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .sqlite_turns import TurnTakingConnection
-
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {
-            "factory": TurnTakingConnection,
+            "factory": sqlite_turns.TurnTakingConnection,
             **options.get("connect_args", {}),
         }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
@@ -120,5 +121,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # As long as a writer waits for its turn: past both, the write fails as "locked".
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_turns.WAIT_SECONDS * 1000)}")
         cursor.close()

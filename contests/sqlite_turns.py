@@ -26,7 +26,8 @@ import time
 #: The first word of a statement that writes (lower-case), and so needs the turn. (A ``WITH``
 #: that writes, which the app does not send to SQLite, would be left to SQLite's lock.)
 _WRITES = frozenset(("insert", "update", "delete", "replace", "create", "drop", "alter"))
-#: How long a writer waits for its turn at most, as SQLite's busy timeout (``app._sqlite_pragmas``).
+#: How long a writer waits for its turn at most; SQLite's busy timeout is set from it
+#: (``app._sqlite_pragmas``).
 WAIT_SECONDS = 5.0
 
 

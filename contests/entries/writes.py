@@ -86,10 +86,8 @@ def _entry_insert(number, burst=None, limit=0):
     makes the threshold (``signals.in_burst``)."""
     columns = (*ENTRY_COLUMNS, "number")
     values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
-    rows = _CONTESTS
-    if burst is not None:
-        rows = _CONTESTS.join(burst, true())
-    if burst is not None and limit > 0:
+    rows = _CONTESTS if burst is None else _CONTESTS.join(burst, true())
+    if limit > 0:  # only with ``burst``: an address not counted is never flagged
         flags = columns.index("flags")
         values[flags] = case(
             (
