@@ -7,9 +7,10 @@ and runs wrk on loopback:
   GET  /c/demo    vs  GET  /form           (a bare template render, no database)
   POST /c/demo    vs  POST /enter-checked  (the libraries an entry must use, and its two rows)
 
-and, as context, POST /enter: a bare insert of a row of the same shape; POST /enter-same: the
-bare app doing an entry's database work (contest read,
-address count, entry, consents, outbox) with Core and no validation; POST /enter-min: only the
+and, as context, GET+POST+GET: a browser's entry (the form, the POST, the thanks page;
+bench/entry_flow.lua); POST /enter: a bare insert of a row of the same shape; POST /enter-same:
+the bare app doing an entry's database work (contest read, address count, entry, consents,
+outbox) with Core and no validation; POST /enter-min: only the
 entry and its outbox mail, in one transaction; POST /enter-checked: /enter-min behind the
 libraries the issue requires (Flask-WTF + email-validator, Flask-Limiter, itsdangerous token).
 
@@ -303,6 +304,17 @@ def bench_backend(
             entered.append(post_app())
         results["post_checked"], results["post_app"] = combined(checked), combined(entered)
         results["rows"], results["dupes"] = count_rows(url)
+        # What a browser does for each entry, as context: GET the form, POST it, GET the thanks
+        # page. The POST-only runs never read a page, so never met what a page's transaction
+        # does to the entry's prepared statement on PostgreSQL (``web.boundary``).
+        results["flow"] = wrk(
+            app_url + "/c/demo",
+            seconds,
+            connections,
+            threads,
+            str(ROOT / "bench" / "entry_flow.lua"),
+            {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"},
+        )
         if prefilled:
             # The same POST with a million entries already in the contest: the unique identity
             # index, the numbering and the statistics' indexes are that much larger.
@@ -423,6 +435,13 @@ def main() -> int:
             f"{r['post_app']['requests'] - answered}; socket errors: "
             f"{r['post_app']['socket_errors']}  "
             f"{'ok' if rows_ok else 'MISMATCH'}"
+        )
+        flow = r["flow"]
+        print(
+            f"{backend:<11}{'GET+POST+GET':<12}{flow['rps']:>9.0f}{'':>10}{'':>7}{'':>8}"
+            f"{flow['p50']:>8.1f}ms{flow['p99']:>7.1f}ms{'':>9}  context: a browser's entry (form,"
+            f" POST, thanks page), {flow['rps'] / 3:.0f} entries/s; non-2xx/3xx: "
+            f"{flow['requests'] - flow['ok']}"
         )
         if "post_app_full" in r:
             full, empty = r["post_app_full"], r["post_app"]

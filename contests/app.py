@@ -53,6 +53,9 @@ def build_app(test_config: dict | None = None) -> Flask:
 
         for engine in db.engines.values():
             pool_ping.install(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
+        from .web.boundary import install_read_only_end
+
+        install_read_only_end(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -4,6 +4,7 @@ memory is still the one in the database, then the commit; that the fewer stateme
 every row and flag every burst; and that a contest changed meanwhile (on another server, say) is
 read again before any entry is taken for it."""
 
+import contextvars
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -249,3 +250,83 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
     # psycopg prepares a statement at its sixth execution; PostgreSQL plans it five times for
     # the values at hand before it weighs the generic plan, and keeps that one from then on.
     assert len(used) == 1 and plans == [10, 5], plans
+
+
+def test_a_visitors_pages_between_entries_keep_the_entry_statement_prepared(
+    app, client, db, factory, museum, backend
+):
+    """A browser GETs the form, POSTs it, GETs the thanks page. Each page read in a transaction
+    that Flask-SQLAlchemy rolled back, and psycopg forgets its prepared statements at every
+    ROLLBACK: the entry's statement, prepared at its sixth run on a connection, never was, and
+    each entry was parsed and planned afresh. A transaction that only read now ends in COMMIT."""
+    if backend != "postgresql":
+        pytest.skip("psycopg's prepared statements: PostgreSQL only")
+    factory.contest(museum, publish=True, slug="jeu", min_age=0)
+    used, ended = set(), []
+
+    def executed(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("WITH burst"):
+            used.add(conn.connection.dbapi_connection)
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
+    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
+    for n in range(8):
+        token = _form_token(client)
+        answer = _send(client, token, f"visitor{n}@example.org")
+        assert answer.status_code == 303
+        assert client.get(answer.headers["Location"]).status_code == 200
+    assert "ROLLBACK" not in ended and ended.count("COMMIT") == 24, ended
+    (dbapi_connection,) = used
+    # Prepared at its sixth run on the connection (before, the pages' ROLLBACKs undid it first).
+    prepared = dbapi_connection.execute(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH burst%%'"
+    ).fetchone()[0]
+    assert prepared == 1
+
+
+def test_a_transaction_that_wrote_is_never_committed_by_the_end_of_its_request(
+    app, db, factory, museum, backend
+):
+    """The COMMIT at the end of a request is for transactions that only read: one that wrote
+    without reaching its boundary's commit still ends in ROLLBACK, its rows gone."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL ends read-only transactions with COMMIT")
+    contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
+    db.session.commit()
+    ended = []
+    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
+    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
+
+    def request(work):
+        """``work`` in a request's own app context and session, as the server runs one."""
+
+        def run():
+            with app.test_request_context("/"):
+                work(db.session)
+
+        contextvars.Context().run(run)
+
+    title = select(Contest.title).where(Contest.id == contest.id)
+    request(lambda session: session.execute(title))
+    assert ended == ["COMMIT"]
+    request(
+        lambda session: session.execute(
+            update(Contest).where(Contest.id == contest.id).values(title="Jamais enregistré")
+        )
+    )
+    # A SELECT that locks (or holds a DML CTE, or draws from a sequence) counts as a write.
+    request(
+        lambda session: session.execute(
+            text("SELECT id FROM contests WHERE id = :id FOR UPDATE"), {"id": contest.id}
+        )
+    )
+
+    def unsaved_change(session):
+        session.execute(title)
+        session.get(Contest, contest.id).title = "Pas enregistré non plus"
+
+    request(unsaved_change)
+    assert ended == ["COMMIT", "ROLLBACK", "ROLLBACK", "ROLLBACK"], ended
+    db.session.expire_all()
+    assert db.session.get(Contest, contest.id).title == contest.title

@@ -16,11 +16,13 @@ back and propagates (a 500 page, nothing saved). Views never call ``commit()`` o
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from types import TracebackType
 
-from flask import flash
+from flask import Flask, flash
 from flask_babel import gettext as _
+from sqlalchemy import event
 
 from ..errors import DomainError, PublishRefused, ValidationFailed
 from ..extensions import db
@@ -110,3 +112,55 @@ def freeze_if_closed(contest: Contest, now: datetime) -> None:
             freeze_entrants(contest, now)
     except RACED:
         pass
+
+
+#: A statement that may change a row: anything but a plain SELECT, or a SELECT with a DML CTE
+#: (the entry's), a lock (``FOR UPDATE``) or a sequence's ``nextval`` in it. Erring towards "wrote"
+#: only costs the ROLLBACK a read-only request would have had anyway.
+_MAY_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b", re.IGNORECASE)
+_WROTE = "contests.wrote"
+
+
+def _may_write(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() != "SELECT" or bool(_MAY_WRITE.search(statement))
+
+
+def install_read_only_end(app: Flask) -> None:
+    """End a request's transaction that only read with COMMIT, not ROLLBACK (PostgreSQL).
+
+    psycopg drops every prepared statement of its connection at each ROLLBACK (and sends
+    DEALLOCATE ALL, one more round trip). Flask-SQLAlchemy's teardown rolls back whatever is
+    open, and every page that reads (the entry form, the thanks page after each entry) left a
+    transaction open: so on a live site the entry's statement, prepared only at its fifth run on
+    a connection, was parsed and planned afresh for nearly every entry, a cost the benchmark's
+    POST-only load never saw (``bench/entry_load.py``, "GET + POST + GET"). A transaction in
+    which any statement may have written still ends in ROLLBACK: nothing unsaved is ever
+    committed here, the boundary above (``change``) stays the only place a write is kept.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite's driver opens no transaction for a read; a ROLLBACK costs nothing
+
+    @event.listens_for(db.engine, "begin")
+    def _began(connection) -> None:
+        connection.info[_WROTE] = False
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _note_write(connection, cursor, statement, parameters, context, executemany) -> None:
+        if not connection.info.get(_WROTE) and _may_write(statement):
+            connection.info[_WROTE] = True
+
+    @app.teardown_appcontext
+    def _end_read_only(error: BaseException | None) -> None:
+        # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs
+        # teardowns last registered first): the session is still open here.
+        if error is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if not session.in_transaction():
+            return
+        if session.new or session.dirty or session.deleted:
+            return  # unsaved changes: the ROLLBACK that follows discards them, as before
+        connection = session.connection()
+        if connection.info.get(_WROTE, True) or connection.invalidated:
+            return
+        session.commit()
