@@ -16,6 +16,7 @@ back and propagates (a 500 page, nothing saved). Views never call ``commit()`` o
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from types import TracebackType
@@ -23,11 +24,14 @@ from types import TracebackType
 from flask import Flask, flash
 from flask_babel import gettext as _
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DomainError, PublishRefused, ValidationFailed
 from ..extensions import db
 from ..models import Contest
 from ..winners.freezing import RACED, freeze_due, freeze_entrants
+
+log = logging.getLogger(__name__)
 
 
 class Outcome:
@@ -128,14 +132,14 @@ def _may_write(statement: str) -> bool:
 def install_read_only_end(app: Flask) -> None:
     """End a request's transaction that only read with COMMIT, not ROLLBACK (PostgreSQL).
 
-    psycopg drops every prepared statement of its connection at each ROLLBACK (and sends
-    DEALLOCATE ALL, one more round trip). Flask-SQLAlchemy's teardown rolls back whatever is
-    open, and every page that reads (the entry form, the thanks page after each entry) left a
-    transaction open: so on a live site the entry's statement, prepared only at its fifth run on
-    a connection, was parsed and planned afresh for nearly every entry, a cost the benchmark's
-    POST-only load never saw (``bench/entry_load.py``, "GET + POST + GET"). A transaction in
-    which any statement may have written still ends in ROLLBACK: nothing unsaved is ever
-    committed here, the boundary above (``change``) stays the only place a write is kept.
+    psycopg drops every prepared statement of its connection at each ROLLBACK (with a DEALLOCATE
+    ALL, one more round trip, when it had prepared any). Flask-SQLAlchemy's teardown rolls back
+    whatever is open, and every page that reads (the entry form, the thanks page after each
+    entry) left a transaction open: so on a live site the entry's statement, prepared only at its
+    sixth run on a connection, was parsed and planned afresh for nearly every entry, a cost the
+    benchmark's POST-only load never saw (``bench/entry_load.py``, its ``GET+POST+GET`` line).
+    A transaction in which any statement may have written still ends in ROLLBACK: nothing unsaved
+    is ever committed here, the boundary above (``change``) stays the only place a write is kept.
     """
     if db.engine.dialect.name != "postgresql":
         return  # SQLite's driver opens no transaction for a read; a ROLLBACK costs nothing
@@ -163,4 +167,7 @@ def install_read_only_end(app: Flask) -> None:
         connection = session.connection()
         if connection.info.get(_WROTE, True) or connection.invalidated:
             return
-        session.commit()
+        try:
+            session.commit()
+        except SQLAlchemyError:  # the page is served; the ROLLBACK that follows cleans up
+            log.warning("ending a read-only transaction failed", exc_info=True)
