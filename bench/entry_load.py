@@ -8,9 +8,9 @@ and runs wrk on loopback:
   POST /c/demo    vs  POST /enter-checked  (the libraries an entry must use, and its two rows)
 
 and, as context, GET+POST+GET: a browser's entry (the form, the POST, the thanks page;
-bench/entry_flow.lua); POST /enter: a bare insert of a row of the same shape; POST /enter-same:
-the bare app doing an entry's database work (contest read, address count, entry, consents,
-outbox) with Core and no validation; POST /enter-min: only the
+bench/post_entry.lua with FLOW=1); POST /enter: a bare insert of a row of the same shape;
+POST /enter-same: the bare app doing an entry's database work (contest read, address count,
+entry, consents, outbox) with Core and no validation; POST /enter-min: only the
 entry and its outbox mail, in one transaction; POST /enter-checked: /enter-min behind the
 libraries the issue requires (Flask-WTF + email-validator, Flask-Limiter, itsdangerous token).
 
@@ -312,8 +312,8 @@ def bench_backend(
             seconds,
             connections,
             threads,
-            str(ROOT / "bench" / "entry_flow.lua"),
-            {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y"},
+            script,
+            {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": token + "&age_confirmed=y", "FLOW": "1"},
         )
         if prefilled:
             # The same POST with a million entries already in the contest: the unique identity
