@@ -37,6 +37,38 @@ def _statements(db):
         event.remove(db.engine, "commit", committed)
 
 
+@contextmanager
+def _entry_statement_runs(db):
+    """The driver connections that ran the entry's statement (PostgreSQL) meanwhile."""
+    used = set()
+
+    def executed(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("WITH burst"):
+            used.add(conn.connection.dbapi_connection)
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    try:
+        yield used
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+
+
+def _prepared_entry_statement(dbapi_connection) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of the entry's statement prepared on that connection."""
+    return dbapi_connection.execute(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+        " WHERE statement LIKE 'WITH burst%%'"
+    ).fetchall()
+
+
+def _transaction_ends(db) -> list[str]:
+    """COMMIT or ROLLBACK, for each transaction the app's engine ends from now on."""
+    ended: list[str] = []
+    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
+    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
+    return ended
+
+
 def _form_token(client, slug: str = "jeu") -> str:
     """The token of the form as a browser got it; valid for every entry until it expires."""
     page = client.get(f"/c/{slug}").get_data(as_text=True)
@@ -223,28 +255,14 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
     counted = _generic_plan(db, recent_entries(limit), window)["Plans"][0]
     assert counted["Node Type"] == "Limit" and counted["Plan Rows"] <= limit, counted
 
-    # Through the form, entry after entry (psycopg forgets its prepared statements at a
-    # rollback: a GET between them would start it over), the statement is prepared and its
-    # generic plan kept.
-    used = set()
-
-    def executed(conn, cursor, statement, params, context, executemany):
-        if statement.startswith("WITH burst"):
-            used.add(conn.connection.dbapi_connection)
-
+    # Through the form, entry after entry, the statement is prepared and its generic plan kept.
     token = _form_token(client)
-    event.listen(db.engine, "before_cursor_execute", executed)
-    try:
+    with _entry_statement_runs(db) as used:
         for n in range(20):
             assert _send(client, token, f"e{n}@example.org").status_code == 303
-    finally:
-        event.remove(db.engine, "before_cursor_execute", executed)
     plans = [0, 0]
     for dbapi_connection in used:
-        for generic, custom in dbapi_connection.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
-            " WHERE statement LIKE 'WITH burst%%'"
-        ):
+        for generic, custom in _prepared_entry_statement(dbapi_connection):
             plans[0] += generic
             plans[1] += custom
     # psycopg prepares a statement at its sixth execution; PostgreSQL plans it five times for
@@ -262,26 +280,17 @@ def test_a_visitors_pages_between_entries_keep_the_entry_statement_prepared(
     if backend != "postgresql":
         pytest.skip("psycopg's prepared statements: PostgreSQL only")
     factory.contest(museum, publish=True, slug="jeu", min_age=0)
-    used, ended = set(), []
-
-    def executed(conn, cursor, statement, params, context, executemany):
-        if statement.startswith("WITH burst"):
-            used.add(conn.connection.dbapi_connection)
-
-    event.listen(db.engine, "before_cursor_execute", executed)
-    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
-    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
-    for n in range(8):
-        token = _form_token(client)
-        answer = _send(client, token, f"visitor{n}@example.org")
-        assert answer.status_code == 303
-        assert client.get(answer.headers["Location"]).status_code == 200
+    ended = _transaction_ends(db)
+    with _entry_statement_runs(db) as used:
+        for n in range(8):
+            token = _form_token(client)
+            answer = _send(client, token, f"visitor{n}@example.org")
+            assert answer.status_code == 303
+            assert client.get(answer.headers["Location"]).status_code == 200
     assert "ROLLBACK" not in ended and ended.count("COMMIT") == 24, ended
     (dbapi_connection,) = used
     # Prepared at its sixth run on the connection (before, the pages' ROLLBACKs undid it first).
-    prepared = dbapi_connection.execute(
-        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH burst%%'"
-    ).fetchone()[0]
+    prepared = len(_prepared_entry_statement(dbapi_connection))
     assert prepared == 1
 
 
@@ -294,9 +303,7 @@ def test_a_transaction_that_wrote_is_never_committed_by_the_end_of_its_request(
         pytest.skip("only PostgreSQL ends read-only transactions with COMMIT")
     contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
     db.session.commit()
-    ended = []
-    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
-    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
+    ended = _transaction_ends(db)
 
     def request(work):
         """``work`` in a request's own app context and session, as the server runs one."""
