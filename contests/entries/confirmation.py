@@ -17,9 +17,10 @@ from sqlalchemy import select
 from ..errors import DomainError, WrongState
 from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
-from ..mail import outbox_row, queue_row, renderer
+from ..mail import queue_row, renderer
 from ..models import Contest, Entry, EntryStatus, OutboxMessage
 from .rights import entrant_row, mail_entrant
+from .writes import receipt_row
 
 CONFIRM_SALT = "entry-confirm"
 
@@ -81,18 +82,18 @@ def receipt_text(contest: Contest, entry: Entry) -> tuple[str, str]:
         return subject, render_template("mail/receipt.txt", contest=contest, entry=entry)
 
 
-def receipt_row(entry: Entry) -> dict:
-    """The receipt's outbox row, written with the entry (``entries.writes``): the delivery writes
-    its text and headers (``_render_receipt``). Rendering it in the request was a fifth of an
-    entry's time (bench/entry_load.py), and the entrant waits for none of it."""
-    return outbox_row(entry.email, "", "", entry.id, template="receipt")
+#: The receipt's template: its row is written with the entry (``entries.writes``), or when a
+#: double opt-in entry is confirmed, and the delivery writes its text and headers
+#: (``_render_receipt``). Rendering it in the request was a fifth of an entry's time
+#: (bench/entry_load.py), and the entrant waits for none of it.
+RECEIPT = "receipt"
 
 
-def queue_receipt(entry: Entry) -> None:
-    queue_row(receipt_row(entry))
+def queue_receipt(entry: Entry, now: datetime) -> None:
+    queue_row({**receipt_row(entry.email, RECEIPT, now), "entry_id": entry.id})
 
 
-@renderer("receipt")
+@renderer(RECEIPT)
 def _render_receipt(message: OutboxMessage) -> bool:
     entry = db.session.get(Entry, message.entry_id) if message.entry_id else None
     if entry is None or entry.erased_at is not None:
@@ -139,7 +140,7 @@ def confirm_entry(contest: Contest, token: str, now: datetime) -> Entry:
     if entry.status == EntryStatus.PENDING:
         entry.status = EntryStatus.CONFIRMED
         entry.confirmed_at = now
-        queue_receipt(entry)
+        queue_receipt(entry, now)
         db.session.flush()
     return entry
 

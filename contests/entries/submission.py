@@ -39,7 +39,7 @@ from ..identity import (
 from ..jury.works import prepare_work, store_work
 from ..models import ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
-from .confirmation import queue_confirmation, receipt_row
+from .confirmation import RECEIPT, queue_confirmation
 from .signals import burst_window, flag_burst_start, flag_signals
 from .writes import ENTRY_COLUMNS, write_entry
 
@@ -298,7 +298,7 @@ def submit_entry(
         flag_signals(contest, entry)
     # The receipt is queued with the entry and written by the delivery (``confirmation``);
     # the confirmation link of a double opt-in needs the entry's id, so it comes after.
-    receipt = receipt_row(entry) if confirm_base_url and not contest.double_opt_in else None
+    receipt = RECEIPT if confirm_base_url and not contest.double_opt_in else None
     window = burst_window(contest, entry.ip_address, now)
     try:
         # The UNIQUE constraint answers "already entered", races included, so no SELECT is
