@@ -95,8 +95,10 @@ def outbox_row(
     reply_to: str = "",
     list_unsubscribe: str = "",
     template: str = "",
+    now: datetime | None = None,
 ) -> dict:
-    """The outbox row of a message, due now.
+    """The outbox row of a message, due ``now`` (the present unless given: an entry's receipt is
+    due when the entry is made).
 
     ``sender_name`` and ``reply_to`` make the mail speak for the organization (its name before our
     address, answers going to it); ``list_unsubscribe`` is the entrant's one-click address to stop
@@ -104,7 +106,7 @@ def outbox_row(
     delivery (they may then be empty). The entry form writes its receipt's row in the same
     statement as the entry (``entries.writes``).
     """
-    now = utcnow()
+    now = now or utcnow()
     return {
         "recipient": one_line(recipient),
         "subject": one_line(subject),

@@ -61,12 +61,24 @@ def _prepared_entry_statement(dbapi_connection) -> list[tuple[int, int]]:
     ).fetchall()
 
 
-def _transaction_ends(db) -> list[str]:
-    """COMMIT or ROLLBACK, for each transaction the app's engine ends from now on."""
+@contextmanager
+def _transaction_ends(db):
+    """COMMIT or ROLLBACK, for each transaction the app's engine ends meanwhile."""
     ended: list[str] = []
-    event.listen(db.engine, "rollback", lambda conn: ended.append("ROLLBACK"))
-    event.listen(db.engine, "commit", lambda conn: ended.append("COMMIT"))
-    return ended
+
+    def rolled_back(conn):
+        ended.append("ROLLBACK")
+
+    def committed(conn):
+        ended.append("COMMIT")
+
+    event.listen(db.engine, "rollback", rolled_back)
+    event.listen(db.engine, "commit", committed)
+    try:
+        yield ended
+    finally:
+        event.remove(db.engine, "rollback", rolled_back)
+        event.remove(db.engine, "commit", committed)
 
 
 def _form_token(client, slug: str = "jeu") -> str:
@@ -281,8 +293,7 @@ def test_a_visitors_pages_between_entries_keep_the_entry_statement_prepared(
     if backend != "postgresql":
         pytest.skip("psycopg's prepared statements: PostgreSQL only")
     factory.contest(museum, publish=True, slug="jeu", min_age=0)
-    ended = _transaction_ends(db)
-    with _entry_statement_runs(db) as used:
+    with _transaction_ends(db) as ended, _entry_statement_runs(db) as used:
         for n in range(8):
             token = _form_token(client)
             answer = _send(client, token, f"visitor{n}@example.org")
@@ -304,37 +315,44 @@ def test_a_transaction_that_wrote_is_never_committed_by_the_end_of_its_request(
         pytest.skip("only PostgreSQL ends read-only transactions with COMMIT")
     contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
     db.session.commit()
-    ended = _transaction_ends(db)
+    with _transaction_ends(db) as ended:
 
-    def request(work):
-        """``work`` in a request's own app context and session, as the server runs one."""
+        def request(work):
+            """``work`` in a request's own app context and session, as the server runs one."""
 
-        def run():
-            with app.test_request_context("/"):
-                work(db.session)
+            def run():
+                with app.test_request_context("/"):
+                    work(db.session)
 
-        contextvars.Context().run(run)
+            contextvars.Context().run(run)
 
-    title = select(Contest.title).where(Contest.id == contest.id)
-    request(lambda session: session.execute(title))
-    assert ended == ["COMMIT"]
-    request(
-        lambda session: session.execute(
-            update(Contest).where(Contest.id == contest.id).values(title="Jamais enregistré")
+        title = select(Contest.title).where(Contest.id == contest.id)
+        request(lambda session: session.execute(title))
+        assert ended == ["COMMIT"]
+        request(
+            lambda session: session.execute(
+                update(Contest).where(Contest.id == contest.id).values(title="Jamais enregistré")
+            )
         )
-    )
-    # A SELECT that locks (or holds a DML CTE, or draws from a sequence) counts as a write.
-    request(
-        lambda session: session.execute(
-            text("SELECT id FROM contests WHERE id = :id FOR UPDATE"), {"id": contest.id}
+        # A SELECT that locks (or holds a DML CTE, or draws from a sequence) counts as a write.
+        request(
+            lambda session: session.execute(
+                text("SELECT id FROM contests WHERE id = :id FOR UPDATE"), {"id": contest.id}
+            )
         )
-    )
 
-    def unsaved_change(session):
-        session.execute(title)
-        session.get(Contest, contest.id).title = "Pas enregistré non plus"
+        def unsaved_change(session):
+            session.execute(title)
+            session.get(Contest, contest.id).title = "Pas enregistré non plus"
 
-    request(unsaved_change)
-    assert ended == ["COMMIT", "ROLLBACK", "ROLLBACK", "ROLLBACK"], ended
+        request(unsaved_change)
+        assert ended == ["COMMIT", "ROLLBACK", "ROLLBACK", "ROLLBACK"], ended
+        # A shared row lock too (the foreign keys' kind).
+        request(
+            lambda session: session.execute(
+                text("SELECT id FROM contests WHERE id = :id FOR KEY SHARE"), {"id": contest.id}
+            )
+        )
+        assert ended[-1] == "ROLLBACK", ended
     db.session.expire_all()
     assert db.session.get(Contest, contest.id).title == contest.title

@@ -79,8 +79,7 @@ _CONSENT_COLUMNS = ("entry_id", "kind", "text_sha256", "given_at")
 def receipt_row(email: str, template: str, now: datetime) -> dict:
     """The outbox row of an entry's receipt: a mail to the entry's address whose text the
     delivery writes from ``template`` (``mail.renderer``), due when the entry is made."""
-    row = outbox_row(email, "", "", template=template)
-    return {**row, "created_at": now, "next_attempt_at": now}
+    return outbox_row(email, "", "", template=template, now=now)
 
 
 class ContestChanged(DomainError):

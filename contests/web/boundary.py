@@ -119,9 +119,10 @@ def freeze_if_closed(contest: Contest, now: datetime) -> None:
 
 
 #: A statement that may change a row: anything but a plain SELECT, or a SELECT with a DML CTE
-#: (the entry's), a lock (``FOR UPDATE``) or a sequence's ``nextval`` in it. Erring towards "wrote"
-#: only costs the ROLLBACK a read-only request would have had anyway.
-_MAY_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b", re.IGNORECASE)
+#: (the entry's), a row lock (``FOR [NO KEY] UPDATE``, ``FOR [KEY] SHARE``) or a sequence's
+#: ``nextval`` in it. Erring towards "wrote" only costs the ROLLBACK a read-only request would
+#: have had anyway.
+_MAY_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE|NEXTVAL|SETVAL)\b", re.IGNORECASE)
 _WROTE = "contests.wrote"
 
 
