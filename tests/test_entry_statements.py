@@ -18,6 +18,18 @@ from helpers import enter
 
 
 @contextmanager
+def _listening(db, **listeners):
+    """The app's engine calls ``listeners`` (event name: function) meanwhile."""
+    for name, listener in listeners.items():
+        event.listen(db.engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners.items():
+            event.remove(db.engine, name, listener)
+
+
+@contextmanager
 def _statements(db):
     """Record the statements (first word) and the commits the app's engine sends meanwhile."""
     seen: list[str] = []
@@ -25,16 +37,8 @@ def _statements(db):
     def executed(conn, cursor, statement, params, context, executemany):
         seen.append(statement.split()[0].upper())
 
-    def committed(conn):
-        seen.append("COMMIT")
-
-    event.listen(db.engine, "before_cursor_execute", executed)
-    event.listen(db.engine, "commit", committed)
-    try:
+    with _listening(db, before_cursor_execute=executed, commit=lambda conn: seen.append("COMMIT")):
         yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", executed)
-        event.remove(db.engine, "commit", committed)
 
 
 @contextmanager
@@ -46,11 +50,8 @@ def _entry_statement_runs(db):
         if statement.startswith("WITH burst"):
             used.add(conn.connection.dbapi_connection)
 
-    event.listen(db.engine, "before_cursor_execute", executed)
-    try:
+    with _listening(db, before_cursor_execute=executed):
         yield used
-    finally:
-        event.remove(db.engine, "before_cursor_execute", executed)
 
 
 def _prepared_entry_statement(dbapi_connection) -> list[tuple[int, int]]:
@@ -65,20 +66,12 @@ def _prepared_entry_statement(dbapi_connection) -> list[tuple[int, int]]:
 def _transaction_ends(db):
     """COMMIT or ROLLBACK, for each transaction the app's engine ends meanwhile."""
     ended: list[str] = []
-
-    def rolled_back(conn):
-        ended.append("ROLLBACK")
-
-    def committed(conn):
-        ended.append("COMMIT")
-
-    event.listen(db.engine, "rollback", rolled_back)
-    event.listen(db.engine, "commit", committed)
-    try:
+    with _listening(
+        db,
+        rollback=lambda conn: ended.append("ROLLBACK"),
+        commit=lambda conn: ended.append("COMMIT"),
+    ):
         yield ended
-    finally:
-        event.remove(db.engine, "rollback", rolled_back)
-        event.remove(db.engine, "commit", committed)
 
 
 def _form_token(client, slug: str = "jeu") -> str:
