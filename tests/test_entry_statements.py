@@ -185,11 +185,101 @@ def test_the_entry_statement_stays_within_what_psycopg_parses_once():
 
     from contests.entries.writes import _postgresql_statement
 
-    # Up to three consents on the form today (rules, age, marketing); room is left for more.
-    for variant in ((False, 0, 0), (False, 5, 1), (True, 0, 2), (True, 5, 3), (True, 5, 6)):
+    # An entry gives each kind of consent at most once (four kinds: ``uq_consents_entry_id_kind``
+    # and the kind's CHECK); a form asking for a phone and a postal code raises both twin signals.
+    twins = ("phone", "household")
+    for variant in (
+        (False, 0, 0),
+        (False, 5, 1),
+        (True, 0, 2),
+        (True, 5, 3),
+        (True, 5, 4),
+        (True, 5, 4, ("phone",)),
+        (True, 5, 4, twins),
+        (False, 0, 4, twins),
+    ):
         compiled = _postgresql_statement(*variant).compile(dialect=postgresql.psycopg.dialect())
         assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, variant
         assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, variant
+
+
+def _row(db, email: str) -> dict:
+    row = db.session.execute(select(Entry.__table__).where(Entry.email == email)).one()
+    return dict(row._mapping)
+
+
+def test_an_entry_sharing_a_phone_or_a_household_marks_both_within_its_own_statement(
+    app, client, db, factory, museum, backend
+):
+    """The twin signals (same phone, same household as another entry of the contest) are raised
+    by the entry's own statement: on PostgreSQL an entry from a form asking for a phone and a
+    postal code is still one statement and the commit. The other entry gains the flag and
+    nothing else of its row changes; one already flagged is not written again; an entry not
+    taken marks no one."""
+    factory.contest(
+        museum,
+        publish=True,
+        slug="jeu",
+        min_age=0,
+        phone_field="optional",
+        postal_code_field="optional",
+    )
+    # Four entries, under the burst's threshold of five from one address.
+    first = {"phone": "0612345678", "postal_code": "75011"}
+    assert enter(client, "jeu", email="zoe@example.org", **first).status_code == 303
+    zoe = _row(db, "zoe@example.org")
+    token = _form_token(client)
+    paul = _send(client, token, "paul@example.org", first_name="Paul", phone="06 12 34 56 78")
+    assert paul.status_code == 303
+    household = {"first_name": "Zoe", "last_name": "DURAND", "postal_code": "75 011"}
+    assert _send(client, token, "zoe.durand@example.org", **household).status_code == 303
+    flags = dict(db.session.execute(select(Entry.email, Entry.flags)).all())
+    assert flags == {
+        "zoe@example.org": "phone,household",
+        "paul@example.org": "phone",
+        "zoe.durand@example.org": "household",
+    }
+    db.session.expire_all()
+    after = _row(db, "zoe@example.org")
+    assert {k: v for k, v in after.items() if k != "flags"} == {
+        k: v for k, v in zoe.items() if k != "flags"
+    }
+    # A third entry with that phone: flagged itself; Zoé and Paul have the flag already.
+    versions = "SELECT email, xmin::text FROM entries ORDER BY id"
+    if backend == "postgresql":
+        before = db.session.execute(text(versions)).all()
+    updated = []
+
+    def rowcount(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("UPDATE"):
+            updated.append(cursor.rowcount)
+
+    with _listening(db, after_cursor_execute=rowcount), _statements(db) as seen:
+        lea = _send(client, token, "lea@example.org", first_name="Léa", phone="+33612345678")
+    assert lea.status_code == 303
+    assert _row(db, "lea@example.org")["flags"] == "phone"
+    if backend == "postgresql":
+        assert seen == ["WITH", "COMMIT"]  # the consent wordings were remembered by now
+        assert db.session.execute(text(versions)).all()[:3] == before
+    else:
+        assert updated == [0]
+    # The contest closes on another server; an entry sent on the form kept open is refused, and
+    # its twins are not marked.
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.begin() as connection:
+        connection.execute(
+            update(Contest.__table__)
+            .where(Contest.slug == "jeu")
+            .values(ends_at=utcnow() - timedelta(minutes=1), updated_at=utcnow())
+        )
+    other.dispose()
+    late = _send(client, token, "late@example.org", **household)
+    assert late.status_code == 409
+    db.session.expire_all()
+    assert dict(db.session.execute(select(Entry.email, Entry.flags)).all()) == {
+        **flags,
+        "lea@example.org": "phone",
+    }
 
 
 def test_a_double_opt_in_entry_mails_from_the_organization_as_it_is_now(

@@ -40,7 +40,7 @@ from ..jury.works import prepare_work, store_work
 from ..models import ConsentText, Contest, Entry, EntryStatus, Phase
 from ..models.types import utcnow
 from .confirmation import RECEIPT, queue_confirmation
-from .signals import burst_window, flag_burst_start, flag_signals
+from .signals import burst_window, flag_burst_start
 from .writes import ENTRY_COLUMNS, write_entry
 
 #: Crockford's base32 without look-alikes: codes people can read out over the phone.
@@ -294,8 +294,6 @@ def submit_entry(
         flag_cleared_by_id=None,
         created_at=now,
     )
-    with db.session.no_autoflush:
-        flag_signals(contest, entry)
     # The receipt is queued with the entry and written by the delivery (``confirmation``);
     # the confirmation link of a double opt-in needs the entry's id, so it comes after.
     receipt = RECEIPT if confirm_base_url and not contest.double_opt_in else None

@@ -4,13 +4,15 @@ backend allows, written only if the contest is still the one the request read.
 PostgreSQL: one statement, the entry's INSERT with its consents and its receipt as
 data-modifying CTEs that take the new entry's id, returning as well how many entries the
 address sent in the burst window (the fraud signal), which the INSERT reads too: an entry of a
-burst is written flagged, with no UPDATE after it. With the commit, and the BEGIN the driver
-sends, an entry is three round trips, where it was seven: each statement is a round trip, and the
-server's own time per statement was smaller than the driver's and the network's
+burst is written flagged, with no UPDATE after it. The twin signals (the same phone or household
+as another entry of the contest) are EXISTS in the INSERT, and one more CTE, an UPDATE joined to
+the new entry, marks those other entries. With the commit, and the BEGIN the driver sends, an
+entry is three round trips, where it was seven, whatever the form asks: each statement is a round
+trip, and the server's own time per statement was smaller than the driver's and the network's
 (bench/entry_load.py, issue 19).
 
-SQLite: the same rows by four statements (the burst's count first), in the process, where a
-statement costs no trip.
+SQLite: the same rows by four statements (the burst's count first), one more per twin signal
+asked and one per signal raised, in the process, where a statement costs no trip.
 
 The entry's INSERT selects from the contest's row where ``updated_at`` is still the value the
 request saw: the entry form keeps contests in memory between requests (``public.entry_contest``)
@@ -26,16 +28,25 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
+    Column,
     Integer,
+    MetaData,
     String,
+    Table,
+    and_,
     bindparam,
     case,
+    exists,
+    func,
     insert,
     literal_column,
+    not_,
     null,
+    or_,
     select,
     true,
     union_all,
+    update,
 )
 
 from ..errors import DomainError
@@ -43,7 +54,17 @@ from ..extensions import db, on_postgresql
 from ..mail import outbox_row
 from ..models import Consent, Contest, Entry, OutboxMessage
 from .numbering import next_number_postgresql, next_number_sqlite, sequence_name
-from .signals import in_burst, recent_entries, with_flag
+from .signals import (
+    TWIN_SIGNALS,
+    flag_appended,
+    has_flag,
+    in_burst,
+    recent_entries,
+    sql_text,
+    twin_condition,
+    twin_flags,
+    with_flag,
+)
 
 _ENTRIES = Entry.__table__
 _CONTESTS = Contest.__table__
@@ -86,21 +107,35 @@ class ContestChanged(DomainError):
     """The contest's row changed since the request read it: read it again and start over."""
 
 
-def _entry_insert(number, burst=None, limit=0):
-    """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged; with
-    ``burst`` (the count's CTE, up to ``limit``), ``flags`` gains ``ip_burst`` when the count
-    makes the threshold (``signals.in_burst``)."""
+def _entry_insert(number, burst=None, limit=0, twins=()):
+    """INSERT INTO entries SELECT the values FROM the contest's row, if unchanged.
+
+    With ``burst`` (the count's CTE, up to ``limit``; PostgreSQL), ``flags`` gains each of
+    ``twins`` (``signals.TWIN_SIGNALS``) that another entry of the contest shares, then
+    ``ip_burst`` when the count makes the threshold (``signals.in_burst``): the order
+    ``with_flag`` gives them on SQLite, where they are added before the INSERT."""
     columns = (*ENTRY_COLUMNS, "number")
     values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
     rows = _CONTESTS if burst is None else _CONTESTS.join(burst, true())
-    if limit > 0:  # only with ``burst``: an address not counted is never flagged
+    if burst is not None and (twins or limit > 0):
         flags = columns.index("flags")
-        values[flags] = case(
-            (
-                burst.c.recent >= literal_column(str(int(limit) - 1), Integer),
-                bindparam("flags_burst", type_=String),
-            ),
-            else_=values[flags],
+        twin = _ENTRIES.alias("t")
+        raised = [
+            case(
+                (
+                    exists().where(
+                        twin_condition(twin, flag, _CONTESTS.c.id, values[columns.index(column)])
+                    ),
+                    sql_text(flag),
+                )
+            )
+            for flag, column in _twin_columns(twins)
+        ]
+        if limit > 0:  # an address not counted is never flagged
+            recent = burst.c.recent >= literal_column(str(int(limit) - 1), Integer)
+            raised.append(case((recent, sql_text("ip_burst"))))
+        values[flags] = func.concat_ws(
+            sql_text(","), func.nullif(values[flags], sql_text("")), *raised
         )
     source = (
         select(*values, number)
@@ -110,8 +145,54 @@ def _entry_insert(number, burst=None, limit=0):
             _CONTESTS.c.updated_at == bindparam("version", type_=_CONTESTS.c.updated_at.type),
         )
     )
-    returning = (_ENTRIES.c.id, _ENTRIES.c.number, _ENTRIES.c.flags)
+    returning = [_ENTRIES.c.id, _ENTRIES.c.number, _ENTRIES.c.flags]
+    if twins:  # what ``_twins_marked`` compares
+        returning.append(_ENTRIES.c.contest_id)
+        returning += [_ENTRIES.c[column] for _flag, column in _twin_columns(twins)]
     return insert(_ENTRIES).from_select(columns, source).returning(*returning)
+
+
+def _twin_columns(twins):
+    """(flag, column) of each of ``twins``."""
+    return [(flag, column) for flag, column in TWIN_SIGNALS if flag in twins]
+
+
+#: The entries an UPDATE in the entry's statement marks, as a table whose columns' keys are not
+#: the names of the entry's parameters: SQLAlchemy makes each parameter named after a column of
+#: an UPDATE's table a SET of that column, the twins' whole rows overwritten with the entry's.
+_MARKED = Table(
+    "entries",
+    MetaData(),
+    *(
+        Column(name, _ENTRIES.c[name].type, key=f"marked_{name}")
+        for name in ("id", "contest_id", "phone", "household_key", "flags")
+    ),
+).alias("o")
+
+
+def _twins_marked(entry, twins):
+    """The UPDATE that marks the contest's other entries sharing one of ``twins`` with the new
+    ``entry`` (the INSERT's CTE, which returns the columns compared): each gains the flags it
+    lacks. It runs only if the entry was written (it joins the CTE), and sees the table as the
+    statement found it, so not the new entry."""
+    others = {name: _MARKED.c[f"marked_{name}"] for name in ("id", "contest_id", "flags")}
+    marks = {
+        flag: and_(
+            _MARKED.c[f"marked_{column}"] == entry.c[column], not_(has_flag(others["flags"], flag))
+        )
+        for flag, column in _twin_columns(twins)
+    }
+    raised = [case((mark, sql_text(flag))) for flag, mark in marks.items()]
+    flags = func.concat_ws(sql_text(","), func.nullif(others["flags"], sql_text("")), *raised)
+    return (
+        update(_MARKED)
+        .values(marked_flags=flags)
+        .where(
+            others["contest_id"] == entry.c.contest_id,
+            others["id"] != entry.c.id,
+            or_(*marks.values()),
+        )
+    )
 
 
 def _receipt_values():
@@ -159,15 +240,16 @@ def _consent_rows(count: int):
 
 
 @lru_cache(maxsize=32)
-def _postgresql_statement(receipt: bool, limit: int, consents: int):
-    """The entry, its ``consents`` (how many), maybe its receipt, and the address's recent
-    entries up to ``limit`` (the statement's snapshot: before this one).
+def _postgresql_statement(receipt: bool, limit: int, consents: int, twins: tuple[str, ...] = ()):
+    """The entry, its ``consents`` (how many), maybe its receipt, the address's recent entries
+    up to ``limit`` and the entry's ``twins`` signals (all as the statement's snapshot has them:
+    before this one), the other entries they mark included.
 
     One statement per limit (the threshold, or 0 for an address not counted), the limit written
     in: see ``signals.recent_entries``, which PostgreSQL re-planned on every entry otherwise."""
     burst = recent_entries(limit).cte("burst")
-    entry = _entry_insert(next_number_postgresql, burst, limit).cte("new_entry")
-    ctes = []
+    entry = _entry_insert(next_number_postgresql, burst, limit, twins).cte("entry")
+    ctes = [_twins_marked(entry, twins).cte("twins")] if twins else []
     if consents:
         given = _consent_rows(consents)
         rows = insert(_CONSENTS).from_select(
@@ -179,12 +261,12 @@ def _postgresql_statement(receipt: bool, limit: int, consents: int):
                 bindparam("given_at", type_=_CONSENTS.c.given_at.type),
             ).select_from(entry.join(given, true())),
         )
-        ctes.append(rows.cte("new_consents"))
+        ctes.append(rows.cte("consents"))
     if receipt:
         mail = insert(_OUTBOX).from_select(
             (*_OUTBOX_COLUMNS, "entry_id"), select(*_receipt_values(), entry.c.id)
         )
-        ctes.append(mail.cte("new_receipt"))
+        ctes.append(mail.cte("receipt"))
     return (
         select(entry.c.id, entry.c.number, entry.c.flags, burst.c.recent)
         .select_from(entry.join(burst, true()))
@@ -195,6 +277,36 @@ def _postgresql_statement(receipt: bool, limit: int, consents: int):
 _SQLITE_ENTRY = _entry_insert(next_number_sqlite)
 _SQLITE_CONSENTS = insert(_CONSENTS)
 _SQLITE_RECEIPT = insert(_OUTBOX)
+#: Per twin signal: whether another entry of the contest shares the value, and the UPDATE that
+#: marks those that do once the entry is written (SQLite: each statement costs no trip).
+_TWIN = bindparam("twin_contest", type_=Integer), bindparam("twin_value", type_=String)
+_SQLITE_TWIN_SEEN = {
+    flag: select(exists().where(twin_condition(_ENTRIES, flag, *_TWIN)))
+    for flag, _column in TWIN_SIGNALS
+}
+_SQLITE_TWIN_MARKED = {
+    flag: update(_ENTRIES)
+    .values(flags=flag_appended(_ENTRIES.c.flags, flag))
+    .where(
+        twin_condition(_ENTRIES, flag, *_TWIN),
+        not_(has_flag(_ENTRIES.c.flags, flag)),
+        _ENTRIES.c.id != bindparam("new_id", type_=Integer),
+    )
+    for flag, _column in TWIN_SIGNALS
+}
+
+
+def _sqlite_twins(connection, values: dict) -> list[tuple[str, dict]]:
+    """The twin signals the entry raises (its ``flags`` gain them) and the parameters of the
+    UPDATE marking the other entries of each, to run once the entry is written."""
+    raised = []
+    for flag in twin_flags(values):
+        value = values[dict(TWIN_SIGNALS)[flag]]
+        twin = {"twin_contest": values["contest_id"], "twin_value": value}
+        if connection.execute(_SQLITE_TWIN_SEEN[flag], twin).scalar():
+            values["flags"] = with_flag(values["flags"], flag)
+            raised.append((flag, twin))
+    return raised
 
 
 def write_entry(
@@ -208,8 +320,13 @@ def write_entry(
     """Write an entry (``values``: its ``ENTRY_COLUMNS``), its consents (kind: text's SHA-256,
     given ``now``) and, if given the template of its receipt, the receipt's outbox row
     (``receipt_row``), if the contest's ``updated_at`` is still ``version``; return the entry's
-    id, its number, its flags as written (``ip_burst`` added in a burst: ``signals.in_burst``)
-    and the address's other entries in the window (``burst``: ``signals.burst_window``).
+    id, its number, its flags as written and the address's other entries in the window
+    (``burst``: ``signals.burst_window``).
+
+    The signals are raised here: ``flags`` (the entry's before them: none for a new entry) gains
+    ``phone`` or ``household`` when another entry of the contest shares that value, which marks
+    that entry too (``signals.TWIN_SIGNALS``), then ``ip_burst`` in a burst
+    (``signals.in_burst``).
 
     Raises ContestChanged, or IntegrityError as the INSERT does.
     """
@@ -223,7 +340,6 @@ def write_entry(
         parameters = {
             **values,
             **burst,
-            "flags_burst": with_flag(values["flags"], "ip_burst"),
             "numbering": sequence_name(values["contest_id"]),
             "given_at": now,
             "receipt_template": receipt,
@@ -231,11 +347,14 @@ def write_entry(
         for i, (kind, digest) in enumerate(consents.items()):
             parameters[f"consent_kind_{i}"] = kind
             parameters[f"consent_hash_{i}"] = digest
-        statement = _postgresql_statement(receipt is not None, burst["limit"], len(consents))
+        statement = _postgresql_statement(
+            receipt is not None, burst["limit"], len(consents), twin_flags(values)
+        )
         row = connection.execute(statement, parameters).first()
         if row is None:
             raise ContestChanged
         return row[0], row[1], row[2], row[3]
+    twins = _sqlite_twins(connection, values)
     recent = connection.execute(recent_entries(burst["limit"]), burst).scalar()
     if in_burst(burst, recent):
         values["flags"] = with_flag(values["flags"], "ip_burst")
@@ -243,6 +362,8 @@ def write_entry(
     if row is None:
         raise ContestChanged
     entry_id, number, flags = row
+    for flag, twin in twins:
+        connection.execute(_SQLITE_TWIN_MARKED[flag], {**twin, "new_id": entry_id})
     if consents:
         connection.execute(
             _SQLITE_CONSENTS,
