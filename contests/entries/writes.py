@@ -165,7 +165,7 @@ _MARKED = Table(
     MetaData(),
     *(
         Column(name, _ENTRIES.c[name].type, key=f"marked_{name}")
-        for name in ("id", "contest_id", "phone", "household_key", "flags")
+        for name in ("id", "contest_id", "flags", *(column for _flag, column in TWIN_SIGNALS))
     ),
 ).alias("o")
 
