@@ -175,6 +175,14 @@ def postgres_schema_url(base: str, schema: str) -> str:
     return f"{base}{separator}options=-csearch_path%3D{schema}"
 
 
+def bench_database(backend: str, name: str, postgres_url: str) -> str:
+    """A new, empty database for the bench: a SQLite file in a temporary folder, or the
+    PostgreSQL schema ``contests_<name>``, dropped and created again."""
+    if backend == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='contests-bench-db-')}/{name}.sqlite3"
+    return postgres_schema_url(postgres_url, f"contests_{name}")
+
+
 def count_rows(url: str) -> tuple[int, int]:
     """Entries of the demo contest, and identities that appear more than once."""
     from sqlalchemy import create_engine, text
@@ -424,12 +432,8 @@ def main() -> int:
     print("-" * len(header))
     failures = 0
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-bench-db-')}/bench.sqlite3"
-            full_url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-bench-db-')}/full.sqlite3"
-        else:
-            url = postgres_schema_url(args.postgres_url, "contests_bench")
-            full_url = postgres_schema_url(args.postgres_url, "contests_bench_full")
+        url = bench_database(backend, "bench", args.postgres_url)
+        full_url = bench_database(backend, "bench_full", args.postgres_url) if args.prefill else ""
         r = bench_backend(
             backend,
             url,

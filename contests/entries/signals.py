@@ -62,10 +62,15 @@ def has_flag(flags, flag: str):
     return flags.like(sql_text(f"%{flag}%"))
 
 
-def twin_condition(table, flag: str, contest, value):
-    """SQL: a row of ``table`` (entries) in ``contest`` whose column for ``flag`` holds
-    ``value`` (expressions: the new entry's parameters, or its row)."""
-    return and_(table.c.contest_id == contest, table.c[dict(TWIN_SIGNALS)[flag]] == value)
+def twin_columns(flags) -> list[tuple[str, str]]:
+    """(flag, column compared) of each twin signal among ``flags``."""
+    return [(flag, column) for flag, column in TWIN_SIGNALS if flag in flags]
+
+
+def twin_condition(table, column: str, contest, value):
+    """SQL: a row of ``table`` (entries) in ``contest`` whose ``column`` holds ``value``
+    (expressions: the new entry's parameters, or its row)."""
+    return and_(table.c.contest_id == contest, table.c[column] == value)
 
 
 def flag_appended(flags, flag: str):

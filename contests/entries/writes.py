@@ -61,6 +61,7 @@ from .signals import (
     in_burst,
     recent_entries,
     sql_text,
+    twin_columns,
     twin_condition,
     twin_flags,
     with_flag,
@@ -124,12 +125,12 @@ def _entry_insert(number, burst=None, limit=0, twins=()):
             case(
                 (
                     exists().where(
-                        twin_condition(twin, flag, _CONTESTS.c.id, values[columns.index(column)])
+                        twin_condition(twin, column, _CONTESTS.c.id, values[columns.index(column)])
                     ),
                     sql_text(flag),
                 )
             )
-            for flag, column in _twin_columns(twins)
+            for flag, column in twin_columns(twins)
         ]
         if limit > 0:  # an address not counted is never flagged
             recent = burst.c.recent >= literal_column(str(int(limit) - 1), Integer)
@@ -148,13 +149,8 @@ def _entry_insert(number, burst=None, limit=0, twins=()):
     returning = [_ENTRIES.c.id, _ENTRIES.c.number, _ENTRIES.c.flags]
     if twins:  # what ``_twins_marked`` compares
         returning.append(_ENTRIES.c.contest_id)
-        returning += [_ENTRIES.c[column] for _flag, column in _twin_columns(twins)]
+        returning += [_ENTRIES.c[column] for _flag, column in twin_columns(twins)]
     return insert(_ENTRIES).from_select(columns, source).returning(*returning)
-
-
-def _twin_columns(twins):
-    """(flag, column) of each of ``twins``."""
-    return [(flag, column) for flag, column in TWIN_SIGNALS if flag in twins]
 
 
 #: The entries an UPDATE in the entry's statement marks, as a table whose columns' keys are not
@@ -180,7 +176,7 @@ def _twins_marked(entry, twins):
         flag: and_(
             _MARKED.c[f"marked_{column}"] == entry.c[column], not_(has_flag(others["flags"], flag))
         )
-        for flag, column in _twin_columns(twins)
+        for flag, column in twin_columns(twins)
     }
     raised = [case((mark, sql_text(flag))) for flag, mark in marks.items()]
     flags = func.concat_ws(sql_text(","), func.nullif(others["flags"], sql_text("")), *raised)
@@ -217,7 +213,7 @@ def _receipt_values():
         elif value is None:
             values.append(null().label(key))
         elif value == "":
-            values.append(literal_column("''", String).label(key))
+            values.append(sql_text("").label(key))
         elif type(value) is int:
             values.append(literal_column(str(value), Integer).label(key))
         else:  # a new constant of outbox_row: say how to write it here
@@ -283,18 +279,18 @@ _SQLITE_RECEIPT = insert(_OUTBOX)
 #: marks those that do once the entry is written (SQLite: each statement costs no trip).
 _TWIN = bindparam("twin_contest", type_=Integer), bindparam("twin_value", type_=String)
 _SQLITE_TWIN_SEEN = {
-    flag: select(exists().where(twin_condition(_ENTRIES, flag, *_TWIN)))
-    for flag, _column in TWIN_SIGNALS
+    flag: select(exists().where(twin_condition(_ENTRIES, column, *_TWIN)))
+    for flag, column in TWIN_SIGNALS
 }
 _SQLITE_TWIN_MARKED = {
     flag: update(_ENTRIES)
     .values(flags=flag_appended(_ENTRIES.c.flags, flag))
     .where(
-        twin_condition(_ENTRIES, flag, *_TWIN),
+        twin_condition(_ENTRIES, column, *_TWIN),
         not_(has_flag(_ENTRIES.c.flags, flag)),
         _ENTRIES.c.id != bindparam("new_id", type_=Integer),
     )
-    for flag, _column in TWIN_SIGNALS
+    for flag, column in TWIN_SIGNALS
 }
 
 
@@ -302,9 +298,8 @@ def _sqlite_twins(connection, values: dict) -> list[tuple[str, dict]]:
     """The twin signals the entry raises (its ``flags`` gain them) and the parameters of the
     UPDATE marking the other entries of each, to run once the entry is written."""
     raised = []
-    for flag in twin_flags(values):
-        value = values[dict(TWIN_SIGNALS)[flag]]
-        twin = {"twin_contest": values["contest_id"], "twin_value": value}
+    for flag, column in twin_columns(twin_flags(values)):
+        twin = {"twin_contest": values["contest_id"], "twin_value": values[column]}
         if connection.execute(_SQLITE_TWIN_SEEN[flag], twin).scalar():
             values["flags"] = with_flag(values["flags"], flag)
             raised.append((flag, twin))
