@@ -294,6 +294,8 @@ def factory(app):
 
         def entry(self, contest, email="entrant@example.org", now=None, **fields):
             """An entry through the real submission path (dedup, consents, signals)."""
+            from sqlalchemy.orm import make_transient_to_detached
+
             from contests.entries.submission import EntryInput, submit_entry
 
             data = {
@@ -306,6 +308,9 @@ def factory(app):
             if now is None:  # while it is open, also for a contest that has closed since
                 now = min(datetime.now(UTC), contest.ends_at - timedelta(minutes=5))
             entry = submit_entry(contest, EntryInput(**data), now)
+            # Kept in the session, as tests change it and read it after their commits.
+            make_transient_to_detached(entry)
+            _db.session.add(entry)
             _db.session.commit()
             return entry
 

@@ -198,7 +198,8 @@ def test_the_entry_statement_stays_within_what_psycopg_parses_once():
         (True, 5, 4, twins),
         (False, 0, 4, twins),
     ):
-        compiled = _postgresql_statement(*variant).compile(dialect=postgresql.psycopg.dialect())
+        statement = _postgresql_statement(*variant).statement
+        compiled = statement.compile(dialect=postgresql.psycopg.dialect())
         assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, variant
         assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, variant
 

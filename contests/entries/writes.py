@@ -14,6 +14,9 @@ trip, and the server's own time per statement was smaller than the driver's and 
 SQLite: the same rows by four statements (the burst's count first), one more per twin signal
 asked and one per signal raised, in the process, where a statement costs no trip.
 
+On both, the statements run on the driver's cursor (``driver_statements``): SQLAlchemy's
+execution of them cost more Python than the rest of the entry's database work.
+
 The entry's INSERT selects from the contest's row where ``updated_at`` is still the value the
 request saw: the entry form keeps contests in memory between requests (``public.entry_contest``)
 and a contest changed since, on this server or another, inserts nothing (``ContestChanged``).
@@ -49,6 +52,7 @@ from sqlalchemy import (
     update,
 )
 
+from ..driver_statements import DriverStatement
 from ..errors import DomainError
 from ..extensions import db, on_postgresql
 from ..mail import outbox_row
@@ -265,30 +269,48 @@ def _postgresql_statement(receipt: bool, limit: int, consents: int, twins: tuple
             (*_OUTBOX_COLUMNS, "entry_id"), select(*_receipt_values(), entry.c.id)
         )
         ctes.append(mail.cte("receipt"))
-    return (
+    return DriverStatement(
         select(entry.c.id, entry.c.number, entry.c.flags, burst.c.recent)
         .select_from(entry.join(burst, true()))
         .add_cte(*ctes)
     )
 
 
-_SQLITE_ENTRY = _entry_insert(next_number_sqlite)
-_SQLITE_CONSENTS = insert(_CONSENTS)
-_SQLITE_RECEIPT = insert(_OUTBOX)
+_SQLITE_ENTRY = DriverStatement(_entry_insert(next_number_sqlite))
+_SQLITE_CONSENTS = DriverStatement(
+    insert(_CONSENTS).values(
+        {key: bindparam(key, type_=_CONSENTS.c[key].type) for key in _CONSENT_COLUMNS}
+    )
+)
+_SQLITE_RECEIPT = DriverStatement(
+    insert(_OUTBOX).values(
+        {key: bindparam(key, type_=_OUTBOX.c[key].type) for key in (*_OUTBOX_COLUMNS, "entry_id")}
+    )
+)
+
+
+@lru_cache(maxsize=8)
+def _sqlite_recent(limit: int) -> DriverStatement:
+    """``signals.recent_entries`` on the driver's cursor."""
+    return DriverStatement(recent_entries(limit))
+
+
 #: Per twin signal: whether another entry of the contest shares the value, and the UPDATE that
 #: marks those that do once the entry is written (SQLite: each statement costs no trip).
 _TWIN = bindparam("twin_contest", type_=Integer), bindparam("twin_value", type_=String)
 _SQLITE_TWIN_SEEN = {
-    flag: select(exists().where(twin_condition(_ENTRIES, column, *_TWIN)))
+    flag: DriverStatement(select(exists().where(twin_condition(_ENTRIES, column, *_TWIN))))
     for flag, column in TWIN_SIGNALS
 }
 _SQLITE_TWIN_MARKED = {
-    flag: update(_ENTRIES)
-    .values(flags=flag_appended(_ENTRIES.c.flags, flag))
-    .where(
-        twin_condition(_ENTRIES, column, *_TWIN),
-        not_(has_flag(_ENTRIES.c.flags, flag)),
-        _ENTRIES.c.id != bindparam("new_id", type_=Integer),
+    flag: DriverStatement(
+        update(_ENTRIES)
+        .values(flags=flag_appended(_ENTRIES.c.flags, flag))
+        .where(
+            twin_condition(_ENTRIES, column, *_TWIN),
+            not_(has_flag(_ENTRIES.c.flags, flag)),
+            _ENTRIES.c.id != bindparam("new_id", type_=Integer),
+        )
     )
     for flag, column in TWIN_SIGNALS
 }
@@ -300,7 +322,7 @@ def _sqlite_twins(connection, values: dict) -> list[tuple[str, dict]]:
     raised = []
     for flag, column in twin_columns(twin_flags(values)):
         twin = {"twin_contest": values["contest_id"], "twin_value": values[column]}
-        if connection.execute(_SQLITE_TWIN_SEEN[flag], twin).scalar():
+        if _SQLITE_TWIN_SEEN[flag].first(connection, twin)[0]:
             values["flags"] = with_flag(values["flags"], flag)
             raised.append((flag, twin))
     return raised
@@ -347,23 +369,23 @@ def write_entry(
         statement = _postgresql_statement(
             receipt is not None, burst["limit"], len(consents), twin_flags(values)
         )
-        row = connection.execute(statement, parameters).first()
+        row = statement.first(connection, parameters)
         if row is None:
             raise ContestChanged
         return row[0], row[1], row[2], row[3]
     twins = _sqlite_twins(connection, values)
-    recent = connection.execute(recent_entries(burst["limit"]), burst).scalar()
+    recent = _sqlite_recent(burst["limit"]).first(connection, burst)[0]
     if in_burst(burst, recent):
         values["flags"] = with_flag(values["flags"], "ip_burst")
-    row = connection.execute(_SQLITE_ENTRY, {**values, "numbering": values["contest_id"]}).first()
+    row = _SQLITE_ENTRY.first(connection, {**values, "numbering": values["contest_id"]})
     if row is None:
         raise ContestChanged
     entry_id, number, flags = row
     for flag, twin in twins:
-        connection.execute(_SQLITE_TWIN_MARKED[flag], {**twin, "new_id": entry_id})
+        _SQLITE_TWIN_MARKED[flag].run(connection, {**twin, "new_id": entry_id})
     if consents:
-        connection.execute(
-            _SQLITE_CONSENTS,
+        _SQLITE_CONSENTS.many(
+            connection,
             [
                 {"entry_id": entry_id, "kind": kind, "text_sha256": digest, "given_at": now}
                 for kind, digest in consents.items()
@@ -371,5 +393,5 @@ def write_entry(
         )
     if receipt is not None:
         row = receipt_row(values["email"], receipt, values["created_at"])
-        connection.execute(_SQLITE_RECEIPT, {**row, "entry_id": entry_id})
+        _SQLITE_RECEIPT.run(connection, {**row, "entry_id": entry_id})
     return entry_id, number, flags, recent
