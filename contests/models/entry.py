@@ -46,7 +46,16 @@ class Entry(db.Model):
         UniqueConstraint("contest_id", "identity_key", "period", name="uq_entries_identity_period"),
         #: Entry numbers count from 1 in each contest, whatever the other clients' contests hold.
         Index("uq_entries_contest_number", "contest_id", "number", unique=True),
-        Index("ix_entries_contest_phone", "contest_id", "phone"),
+        # Partial: only what is looked up (a phone, a postal code) is indexed, so an entry
+        # without one writes no page of these indexes (issue 19). A query's ``phone = x``
+        # implies the first predicate; the statistics write the second one out.
+        Index(
+            "ix_entries_contest_phone",
+            "contest_id",
+            "phone",
+            postgresql_where=text("phone IS NOT NULL"),
+            sqlite_where=text("phone IS NOT NULL"),
+        ),
         Index("ix_entries_contest_household", "contest_id", "household_key"),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
         # The statistics' aggregates, each read from an index that holds what it counts, in the
@@ -55,7 +64,13 @@ class Entry(db.Model):
         Index("ix_entries_contest_status", "contest_id", "status", "marketing_opt_in", "flags"),
         Index("ix_entries_contest_created", "contest_id", "created_at"),
         Index("ix_entries_contest_source", "contest_id", "source"),
-        Index("ix_entries_contest_postal", "contest_id", "postal_code"),
+        Index(
+            "ix_entries_contest_postal",
+            "contest_id",
+            "postal_code",
+            postgresql_where=text("postal_code <> ''"),
+            sqlite_where=text("postal_code <> ''"),
+        ),
         Index(
             "ix_entries_contest_attribution",
             "contest_id",
@@ -157,7 +172,8 @@ class Consent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    #: Found by ``uq_consents_entry_id_kind``, which leads with it: no index of its own.
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     text_sha256: Mapped[str] = mapped_column(ForeignKey("consent_texts.sha256"))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -172,6 +188,17 @@ class OutboxMessage(db.Model):
     """Mail written in the same transaction as what caused it, delivered afterwards with retries."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # What the delivery looks for (``mail._claim``): only unsent mail, so a message enters
+        # this one index when queued (not one for its due time and one for its NULL ``sent_at``)
+        # and leaves it when sent, and the index stays the size of the queue (issue 19).
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -192,9 +219,9 @@ class OutboxMessage(db.Model):
         ForeignKey("entries.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: The worker sending it now, and until when its claim holds (a crashed worker's claim lapses).
     locked_by: Mapped[str | None] = mapped_column(String(32))
