@@ -34,7 +34,11 @@ class _Compiled:
         self.dialect = dialect
         self.sql = compiled.string
         self.positional = compiled.positiontup is not None
-        names = compiled.positiontup if self.positional else list(compiled.binds)
+        names = (
+            compiled.positiontup
+            if self.positional
+            else [name for name in compiled.binds if f"%({name})s" in self.sql]
+        )
         # A constant of the statement (SQLite's OFFSET of a LIMIT, say) is a parameter too.
         self.binds = tuple(
             (
