@@ -249,6 +249,15 @@ def app_env(url: str, instance: Path) -> dict:
     return env
 
 
+def demo_database(url: str, instance: Path) -> dict:
+    """Migrate the database at ``url`` and create the demo contest in it; the servers'
+    environment for it (``app_env``)."""
+    env = app_env(url, instance)
+    run([str(BIN / "contests"), "db", "upgrade"], env)
+    run([str(BIN / "contests"), "demo"], env)
+    return env
+
+
 def form_token(app_url: str) -> str:
     page = urllib.request.urlopen(app_url + "/c/demo").read().decode()
     return re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -281,9 +290,7 @@ def bench_backend(
     with POST entry on the fresh database, so that ratio compares two databases in the same
     minutes, after the load, rather than a run before it with a run after."""
     instance = Path(tempfile.mkdtemp(prefix=f"contests-bench-{name}-"))
-    env = app_env(url, instance)
-    run([str(BIN / "contests"), "db", "upgrade"], env)
-    run([str(BIN / "contests"), "demo"], env)
+    env = demo_database(url, instance)
     app_port, bare_port = free_port(), free_port()
     # The bare app creates its tables on import: once here, not by two workers racing each other.
     run([sys.executable, "-c", "import bench.bare_app"], env)
@@ -362,9 +369,7 @@ def _at_a_million(url: str, instance: Path, count: int, workers: int, rounds: in
     """POST entry on a database whose demo contest holds ``count`` more entries (loaded in
     bulk, then settled), in turns with ``post_app`` on the fresh one. The prefilled database gets
     its own server; the entries the runs added are counted and checked for duplicates."""
-    env = app_env(url, instance)
-    run([str(BIN / "contests"), "db", "upgrade"], env)
-    run([str(BIN / "contests"), "demo"], env)
+    env = demo_database(url, instance)
     results = {"prefill_seconds": prefill(url, instance, count)}
     before = count_rows(url)[0]
     port = free_port()

@@ -73,6 +73,12 @@ def twin_condition(table, column: str, contest, value):
     return and_(table.c.contest_id == contest, table.c[column] == value)
 
 
+def flags_raised(flags, raised):
+    """SQL: the comma-separated ``flags`` followed by each of ``raised`` (expressions giving a
+    flag's name, or NULL for a flag not raised), as ``with_flag`` writes them."""
+    return func.concat_ws(sql_text(","), func.nullif(flags, sql_text("")), *raised)
+
+
 def flag_appended(flags, flag: str):
     """SQL: ``with_flag(flags, flag)`` for flags that lack it."""
     return func.coalesce(func.nullif(flags, sql_text("")) + sql_text("," + flag), sql_text(flag))

@@ -40,7 +40,6 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
-    func,
     insert,
     literal_column,
     not_,
@@ -61,6 +60,7 @@ from .numbering import next_number_postgresql, next_number_sqlite, sequence_name
 from .signals import (
     TWIN_SIGNALS,
     flag_appended,
+    flags_raised,
     has_flag,
     in_burst,
     recent_entries,
@@ -139,9 +139,7 @@ def _entry_insert(number, burst=None, limit=0, twins=()):
         if limit > 0:  # an address not counted is never flagged
             recent = burst.c.recent >= literal_column(str(int(limit) - 1), Integer)
             raised.append(case((recent, sql_text("ip_burst"))))
-        values[flags] = func.concat_ws(
-            sql_text(","), func.nullif(values[flags], sql_text("")), *raised
-        )
+        values[flags] = flags_raised(values[flags], raised)
     source = (
         select(*values, number)
         .select_from(rows)
@@ -183,10 +181,9 @@ def _twins_marked(entry, twins):
         for flag, column in twin_columns(twins)
     }
     raised = [case((mark, sql_text(flag))) for flag, mark in marks.items()]
-    flags = func.concat_ws(sql_text(","), func.nullif(others["flags"], sql_text("")), *raised)
     return (
         update(_MARKED)
-        .values(marked_flags=flags)
+        .values(marked_flags=flags_raised(others["flags"], raised))
         .where(
             others["contest_id"] == entry.c.contest_id,
             others["id"] != entry.c.id,
@@ -276,17 +273,18 @@ def _postgresql_statement(receipt: bool, limit: int, consents: int, twins: tuple
     )
 
 
+def _insert_of(table, columns) -> DriverStatement:
+    """INSERT of ``columns``, a parameter each, named after it. A driver statement is compiled
+    without the values it will run with, so its columns are named here; a column left out is
+    NULL (or the server's default), never the model's Python default."""
+    return DriverStatement(
+        insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in columns})
+    )
+
+
 _SQLITE_ENTRY = DriverStatement(_entry_insert(next_number_sqlite))
-_SQLITE_CONSENTS = DriverStatement(
-    insert(_CONSENTS).values(
-        {key: bindparam(key, type_=_CONSENTS.c[key].type) for key in _CONSENT_COLUMNS}
-    )
-)
-_SQLITE_RECEIPT = DriverStatement(
-    insert(_OUTBOX).values(
-        {key: bindparam(key, type_=_OUTBOX.c[key].type) for key in (*_OUTBOX_COLUMNS, "entry_id")}
-    )
-)
+_SQLITE_CONSENTS = _insert_of(_CONSENTS, _CONSENT_COLUMNS)
+_SQLITE_RECEIPT = _insert_of(_OUTBOX, (*_OUTBOX_COLUMNS, "entry_id"))
 
 
 @lru_cache(maxsize=8)

@@ -17,18 +17,16 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
-    Index,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
     select,
-    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db, on_postgresql
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, partial_index, utcnow
 
 
 class DrawState(StrEnum):
@@ -48,13 +46,12 @@ class Draw(db.Model):
         #: One current commitment per contest and sequence, never replaced once published (only
         #: superseded, before its list is frozen); of two commitments made at once, the database
         #: keeps one.
-        Index(
+        partial_index(
             "uq_draws_contest_id_sequence_current",
             "contest_id",
             "sequence",
             unique=True,
-            sqlite_where=text("superseded_at IS NULL"),
-            postgresql_where=text("superseded_at IS NULL"),
+            where="superseded_at IS NULL",
         ),
         CheckConstraint("(sequence = 1) = (parent_id IS NULL) AND sequence >= 1", name="sequence"),
         #: Each drawn draw of an organization has its own number, 1, 2, 3...: a draw made again

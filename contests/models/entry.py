@@ -18,12 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, partial_index, utcnow
 
 
 class EntryStatus(StrEnum):
@@ -49,13 +48,7 @@ class Entry(db.Model):
         # Partial: only what is looked up (a phone, a postal code) is indexed, so an entry
         # without one writes no page of these indexes (issue 19). A query's ``phone = x``
         # implies the first predicate; the statistics write the second one out.
-        Index(
-            "ix_entries_contest_phone",
-            "contest_id",
-            "phone",
-            postgresql_where=text("phone IS NOT NULL"),
-            sqlite_where=text("phone IS NOT NULL"),
-        ),
+        partial_index("ix_entries_contest_phone", "contest_id", "phone", where="phone IS NOT NULL"),
         Index("ix_entries_contest_household", "contest_id", "household_key"),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
         # The statistics' aggregates, each read from an index that holds what it counts, in the
@@ -64,19 +57,11 @@ class Entry(db.Model):
         Index("ix_entries_contest_status", "contest_id", "status", "marketing_opt_in", "flags"),
         Index("ix_entries_contest_created", "contest_id", "created_at"),
         Index("ix_entries_contest_source", "contest_id", "source"),
-        Index(
-            "ix_entries_contest_postal",
-            "contest_id",
-            "postal_code",
-            postgresql_where=text("postal_code <> ''"),
-            sqlite_where=text("postal_code <> ''"),
+        partial_index(
+            "ix_entries_contest_postal", "contest_id", "postal_code", where="postal_code <> ''"
         ),
-        Index(
-            "ix_entries_contest_attribution",
-            "contest_id",
-            "attribution",
-            postgresql_where=text("attribution <> ''"),
-            sqlite_where=text("attribution <> ''"),
+        partial_index(
+            "ix_entries_contest_attribution", "contest_id", "attribution", where="attribution <> ''"
         ),
         Index("ix_entries_contest_person", "contest_id", "identity_key", "created_at", "status"),
         CheckConstraint("weight >= 1", name="weight"),
@@ -192,12 +177,7 @@ class OutboxMessage(db.Model):
         # What the delivery looks for (``mail._claim``): only unsent mail, so a message enters
         # this one index when queued (not one for its due time and one for its NULL ``sent_at``)
         # and leaves it when sent, and the index stays the size of the queue (issue 19).
-        Index(
-            "ix_outbox_due",
-            "next_attempt_at",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
+        partial_index("ix_outbox_due", "next_attempt_at", where="sent_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -33,3 +33,12 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """Return the current instant, aware, in UTC (the only clock the app reads)."""
     return datetime.now(UTC)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows ``where`` (SQL) holds for, the same on both backends. A query
+    uses it only when its own WHERE shows it asks no more than that: written out, or implied
+    (``x = :v`` implies ``x IS NOT NULL``)."""
+    return Index(
+        name, *columns, unique=unique, postgresql_where=text(where), sqlite_where=text(where)
+    )
