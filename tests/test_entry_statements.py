@@ -367,6 +367,47 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
     assert len(used) == 1 and plans == [10, 5], plans
 
 
+def test_a_household_is_looked_up_in_the_household_index(app, db, factory, museum, backend):
+    """The household index holds only the entries that have a household (the others wrote the
+    key '' into it, issue 19): the twin lookup says so in its SQL, or neither SQLite nor a
+    PostgreSQL generic plan would read that index, and each entry with a postal code would read
+    the whole contest."""
+    import json
+
+    from contests.entries.writes import _SQLITE_TWIN_SEEN
+
+    contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
+    statement = _SQLITE_TWIN_SEEN["household"].statement
+    values = {"twin_contest": contest.id, "twin_value": "durand zoe 75011"}
+    if backend == "postgresql":
+        # Enough entries, half of them with a household, that reading them all costs more.
+        db.session.execute(
+            text(
+                "INSERT INTO entries (contest_id, number, status, first_name, last_name, email,"
+                " email_key, identity_key, period, postal_code, answers, marketing_opt_in,"
+                " household_key, source, attribution, ip_address, user_agent, salt, weight,"
+                " entrant_commit, receipt_code, flags, disqualified_reason, created_at)"
+                " SELECT :contest, n, 'confirmed', 'B', n::text, 'b' || n || '@example.org',"
+                " 'b' || n || '@example.org', md5(n::text), 'all', '', '{}', false,"
+                " CASE WHEN n % 2 = 0 THEN 'h' || n ELSE '' END, '', '', '', '', '\\x00', 1,"
+                " '', 'B' || n, '', '', now() FROM generate_series(1, 30000) AS n"
+            ),
+            {"contest": contest.id},
+        )
+        db.session.execute(text("ANALYZE entries"))
+        db.session.commit()
+        plan = json.dumps(_generic_plan(db, statement, values))
+    else:
+        compiled = statement.compile(dialect=db.engine.dialect)
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}",
+                tuple(values[name] for name in compiled.positiontup),
+            ).all()
+        plan = " ".join(str(row) for row in rows)
+    assert "ix_entries_contest_household" in plan, plan
+
+
 def test_a_visitors_pages_between_entries_keep_the_entry_statement_prepared(
     app, client, db, factory, museum, backend
 ):

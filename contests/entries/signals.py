@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    true,
 )
 
 from ..extensions import db
@@ -70,7 +71,17 @@ def twin_columns(flags) -> list[tuple[str, str]]:
 def twin_condition(table, column: str, contest, value):
     """SQL: a row of ``table`` (entries) in ``contest`` whose ``column`` holds ``value``
     (expressions: the new entry's parameters, or its row)."""
-    return and_(table.c.contest_id == contest, table.c[column] == value)
+    return and_(table.c.contest_id == contest, table.c[column] == value, indexed(table.c[column]))
+
+
+def indexed(column):
+    """SQL: what the partial index of a twin ``column`` holds (``models.entry``), said in the
+    query: ``household_key = :value`` implies ``household_key <> ''`` for neither SQLite's
+    planner nor PostgreSQL's generic plan, which would then read the whole contest
+    (``phone = :value`` does imply ``phone IS NOT NULL``)."""
+    if column.name == "household_key":
+        return column != sql_text("")
+    return true()
 
 
 def flags_raised(flags, raised):

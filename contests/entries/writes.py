@@ -63,6 +63,7 @@ from .signals import (
     flags_raised,
     has_flag,
     in_burst,
+    indexed,
     recent_entries,
     sql_text,
     twin_columns,
@@ -180,15 +181,16 @@ def _twins_marked(entry, twins):
         )
         for flag, column in twin_columns(twins)
     }
+    # The WHERE's, not the SET's: what the partial indexes hold (``signals.indexed``).
+    found = [
+        and_(marks[flag], indexed(_MARKED.c[f"marked_{column}"]))
+        for flag, column in twin_columns(twins)
+    ]
     raised = [case((mark, sql_text(flag))) for flag, mark in marks.items()]
     return (
         update(_MARKED)
         .values(marked_flags=flags_raised(others["flags"], raised))
-        .where(
-            others["contest_id"] == entry.c.contest_id,
-            others["id"] != entry.c.id,
-            or_(*marks.values()),
-        )
+        .where(others["contest_id"] == entry.c.contest_id, others["id"] != entry.c.id, or_(*found))
     )
 
 

@@ -47,9 +47,15 @@ class Entry(db.Model):
         Index("uq_entries_contest_number", "contest_id", "number", unique=True),
         # Partial: only what is looked up (a phone, a postal code) is indexed, so an entry
         # without one writes no page of these indexes (issue 19). A query's ``phone = x``
-        # implies the first predicate; the statistics write the second one out.
+        # implies the first predicate; the others' queries write theirs out
+        # (``entries.signals.twin_condition``, the statistics).
         partial_index("ix_entries_contest_phone", "contest_id", "phone", where="phone IS NOT NULL"),
-        Index("ix_entries_contest_household", "contest_id", "household_key"),
+        partial_index(
+            "ix_entries_contest_household",
+            "contest_id",
+            "household_key",
+            where="household_key <> ''",
+        ),
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
         # The statistics' aggregates, each read from an index that holds what it counts, in the
         # order it groups by (a million entries in well under a second: bench/stats_bench.py).
