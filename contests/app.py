@@ -30,6 +30,15 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session and not session.modified:
+            # Nothing to write or delete, as for every entrant: what Flask's own save does then,
+            # without first working out each attribute of a cookie it will not set.
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         known, serializer = self._signing

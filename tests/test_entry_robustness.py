@@ -116,6 +116,15 @@ def test_invalid_utf8_and_control_bytes_are_handled(app, client, db, factory):
     assert entry.first_name == "Zo%E9" and entry.last_name == "%FF%FEDurand"
 
 
+def test_a_nul_byte_in_the_address_is_refused_before_any_view(app, client, db, factory):
+    """A NUL in the path or in a query parameter's name or value is a 400 (PostgreSQL refuses
+    it in any text); the text "%00", encoded as "%2500", is no NUL."""
+    factory.contest(factory.organization("Musée"), publish=True, slug="octets", min_age=0)
+    for url in ("/c/oct%00ets", "/c/octets?src=a%00b", "/c/octets?a%00=b", "/c/octets?x=1&%00"):
+        assert client.get(url).status_code == 400, url
+    assert client.get("/c/octets?src=a%2500b").status_code == 200
+
+
 REDIS_PREFIX = f"contests-test-{uuid.uuid4().hex[:8]}"
 
 

@@ -76,10 +76,45 @@ def _old_enough(min_age: int | None, tz_name: str):
     return check
 
 
+#: Fields of the entry forms bound once, by unbound field, name and language: each form gets
+#: copies (``_EntryFormBase.Meta.bind_field``).
+_BOUND: dict = {}
+
+
 class _EntryFormBase(Form):
     class Meta:
         # The embed-safe token below replaces the session-bound CSRF token (see public/views.py).
         csrf = False
+
+        def bind_field(self, form, unbound_field, options):
+            """A copy of the field as bound once for this form class and language, the form's
+            own from then on (WTForms' hook for binding).
+
+            Binding builds the field anew (its label, its flags from its validators...): on the
+            entry POST the nine fields of the demo form cost 7% of the request's instructions
+            (callgrind, issue 19). Entry form classes never change (``entry_form_class``), and
+            what a request changes on a field (its data, raw data, errors) it assigns, never
+            mutates in place, so the copies share only what no request writes. Not for forms whose
+            fields are changed per request, as ``claim_form`` does."""
+            key = (
+                unbound_field,
+                options["name"],
+                options.get("prefix", ""),
+                options.get("translations"),
+            )
+            bound = _BOUND.get(key)
+            if bound is None:
+                if len(_BOUND) > 4096:
+                    _BOUND.clear()
+                bound = unbound_field.bind(form=form, **options)
+                # Kept without the form that bound it first, nor its entrant's data.
+                bound.meta = bound._form = None
+                _BOUND[key] = bound
+            field = object.__new__(type(bound))
+            field.__dict__.update(bound.__dict__)
+            field.meta = self
+            field._form = form
+            return field
 
     form_token = HiddenField()
     #: The channel from the page's address (?src=poster); checked again before it is stored.
