@@ -317,6 +317,24 @@ def _generic_plan(db, statement, parameters: dict) -> dict:
         ).scalar()[0]["Plan"]
 
 
+def _many_entries(db, contest_id: int, number="n", household="''", created_at="now()") -> None:
+    """30,000 entries of ``contest_id`` in one INSERT (PostgreSQL), with no address, as an import
+    or a kiosk leaves them; ``number``, ``household`` and ``created_at`` are SQL of ``n``."""
+    db.session.execute(
+        text(
+            "INSERT INTO entries (contest_id, number, status, first_name, last_name, email,"
+            " email_key, identity_key, period, postal_code, answers, marketing_opt_in,"
+            " household_key, source, attribution, ip_address, user_agent, salt, weight,"
+            " entrant_commit, receipt_code, flags, disqualified_reason, created_at)"
+            f" SELECT :contest, {number}, 'confirmed', 'B', n::text, 'b' || n || '@example.org',"
+            f" 'b' || n || '@example.org', md5(n::text), 'all', '', '{{}}', false, {household},"
+            " '', '', '', '', '\\x00', 1, '', 'B' || n, '', '',"
+            f" {created_at} FROM generate_series(1, 30000) AS n"
+        ),
+        {"contest": contest_id},
+    )
+
+
 def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
     app, client, db, factory, museum, backend
 ):
@@ -332,19 +350,7 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
     contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
     # Entries from a day ago, with no address, as an import or a kiosk leaves them, the
     # statistics gathered on them (autovacuum would).
-    db.session.execute(
-        text(
-            "INSERT INTO entries (contest_id, number, status, first_name, last_name, email,"
-            " email_key, identity_key, period, postal_code, answers, marketing_opt_in,"
-            " household_key, source, attribution, ip_address, user_agent, salt, weight,"
-            " entrant_commit, receipt_code, flags, disqualified_reason, created_at)"
-            " SELECT :contest, 1000000 + n, 'confirmed', 'B', n::text, 'b' || n || '@example.org',"
-            " 'b' || n || '@example.org', md5(n::text), 'all', '', '{}', false, '', '', '', '',"
-            " '', '\\x00', 1, '', 'B' || n, '', '', now() - interval '1 day'"
-            " FROM generate_series(1, 30000) AS n"
-        ),
-        {"contest": contest.id},
-    )
+    _many_entries(db, contest.id, number="1000000 + n", created_at="now() - interval '1 day'")
     db.session.execute(text("ANALYZE entries"))
     db.session.commit()
     window = {"contest": contest.id, "ip": "203.0.113.9", "since": utcnow().isoformat()}
@@ -381,19 +387,7 @@ def test_a_household_is_looked_up_in_the_household_index(app, db, factory, museu
     values = {"twin_contest": contest.id, "twin_value": "durand zoe 75011"}
     if backend == "postgresql":
         # Enough entries, half of them with a household, that reading them all costs more.
-        db.session.execute(
-            text(
-                "INSERT INTO entries (contest_id, number, status, first_name, last_name, email,"
-                " email_key, identity_key, period, postal_code, answers, marketing_opt_in,"
-                " household_key, source, attribution, ip_address, user_agent, salt, weight,"
-                " entrant_commit, receipt_code, flags, disqualified_reason, created_at)"
-                " SELECT :contest, n, 'confirmed', 'B', n::text, 'b' || n || '@example.org',"
-                " 'b' || n || '@example.org', md5(n::text), 'all', '', '{}', false,"
-                " CASE WHEN n % 2 = 0 THEN 'h' || n ELSE '' END, '', '', '', '', '\\x00', 1,"
-                " '', 'B' || n, '', '', now() FROM generate_series(1, 30000) AS n"
-            ),
-            {"contest": contest.id},
-        )
+        _many_entries(db, contest.id, household="CASE WHEN n % 2 = 0 THEN 'h' || n ELSE '' END")
         db.session.execute(text("ANALYZE entries"))
         db.session.commit()
         plan = json.dumps(_generic_plan(db, statement, values))
