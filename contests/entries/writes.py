@@ -92,12 +92,6 @@ _NULL_AT_FIRST = (
 ENTRY_COLUMNS = tuple(
     c.key for c in _ENTRIES.columns if c.key not in ("id", "number", *_NULL_AT_FIRST)
 )
-#: What a column left out of ``values`` gets: its scalar default (the CTE names every column).
-_DEFAULTS = {
-    c.key: c.default.arg
-    for c in _ENTRIES.columns
-    if c.key in ENTRY_COLUMNS and c.default is not None and c.default.is_scalar
-}
 #: The receipt's columns: those ``mail.outbox_row`` gives, the entry's id aside.
 _OUTBOX_COLUMNS = tuple(key for key in outbox_row("", "", "") if key != "entry_id")
 _CONSENT_COLUMNS = ("entry_id", "kind", "text_sha256", "given_at")
@@ -349,7 +343,9 @@ def write_entry(
 
     Raises ContestChanged, or IntegrityError as the INSERT does.
     """
-    values = {key: values[key] if key in values else _DEFAULTS.get(key) for key in ENTRY_COLUMNS}
+    # Every column named: a column added to entries must be given a value by ``submit_entry``
+    # (a KeyError here), not take one the statements never wrote.
+    values = {key: values[key] for key in ENTRY_COLUMNS}
     values["version"] = version
     burst = {**burst, "contest": values["contest_id"]}
     # The session's connection, not the session: an ORM session's execute of these Core
