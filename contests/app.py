@@ -97,7 +97,9 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
 
-    from .web import error_pages, formatting, security_headers
+    from .web import error_pages, formatting, rate_limits, security_headers
+
+    rate_limits.drop_idle_check(app, limiter)
 
     security_headers.install(app)
     error_pages.install(app)
