@@ -23,6 +23,15 @@ from sqlalchemy.exc import DBAPIError
 _REQUIRED = object()
 
 
+def idle(connection) -> bool:
+    """Whether nothing has run yet in the transaction of ``connection``, a SQLAlchemy Connection
+    on PostgreSQL: psycopg sends its BEGIN with the first statement."""
+    from psycopg.pq import TransactionStatus
+
+    status = connection.connection.dbapi_connection.info.transaction_status
+    return status == TransactionStatus.IDLE
+
+
 class _Compiled:
     """A statement as one dialect runs it: its SQL, and for each parameter its name, its
     bind processor and, for a constant of the statement, its value."""
@@ -118,3 +127,21 @@ class DriverStatement:
         compiled = self._for(connection.dialect)
         parameters = [compiled.parameters(row) for row in rows]
         self._run(connection, parameters, lambda cursor: None, many=True)
+
+    def own_transaction(self, connection, values: dict) -> tuple | None:
+        """``first``, the statement run as a transaction of its own (PostgreSQL, nothing run yet
+        in the unit of work: ``idle``): what it writes is committed, or nothing is, by the
+        server as the statement ends.
+
+        For a statement that is all its unit of work writes: the driver's BEGIN before it and
+        the COMMIT after it were two more round trips to the server (an entry's, issue 19). The
+        commit of the boundary that follows finds no transaction open and sends nothing; so does
+        its ROLLBACK after an error, which keeps the connection's prepared statements (psycopg
+        drops them all at a ROLLBACK). The driver's autocommit is set back at once."""
+        driver = connection.connection.dbapi_connection
+        driver.autocommit = True
+        try:
+            return self.first(connection, values)
+        finally:
+            if not driver.closed:
+                driver.autocommit = False

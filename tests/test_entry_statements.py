@@ -56,10 +56,14 @@ def _entry_statement_runs(db):
 
 def _prepared_entry_statement(dbapi_connection) -> list[tuple[int, int]]:
     """(generic plans, custom plans) of the entry's statement prepared on that connection."""
-    return dbapi_connection.execute(
+    plans = dbapi_connection.execute(
         "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
         " WHERE statement LIKE 'WITH burst%%'"
     ).fetchall()
+    # Not left in a transaction, as the pool hands out connections (a ROLLBACK would make psycopg
+    # forget its prepared statements).
+    dbapi_connection.commit()
+    return plans
 
 
 @contextmanager
@@ -183,7 +187,7 @@ def test_the_entry_statement_stays_within_what_psycopg_parses_once():
     from psycopg import _queries
     from sqlalchemy.dialects import postgresql
 
-    from contests.entries.writes import _postgresql_statement
+    from contests.entries.entry_statements import postgresql_statement
 
     # An entry gives each kind of consent at most once (four kinds: ``uq_consents_entry_id_kind``
     # and the kind's CHECK); a form asking for a phone and a postal code raises both twin signals.
@@ -198,7 +202,7 @@ def test_the_entry_statement_stays_within_what_psycopg_parses_once():
         (True, 5, 4, twins),
         (False, 0, 4, twins),
     ):
-        statement = _postgresql_statement(*variant).statement
+        statement = postgresql_statement(*variant).statement
         compiled = statement.compile(dialect=postgresql.psycopg.dialect())
         assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, variant
         assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH, variant
@@ -360,17 +364,23 @@ def test_the_entry_statement_keeps_one_plan_in_a_contest_of_many_entries(
 
     # Through the form, entry after entry, the statement is prepared and its generic plan kept.
     token = _form_token(client)
-    with _entry_statement_runs(db) as used:
-        for n in range(20):
-            assert _send(client, token, f"e{n}@example.org").status_code == 303
-    plans = [0, 0]
-    for dbapi_connection in used:
-        for generic, custom in _prepared_entry_statement(dbapi_connection):
+
+    def plans_after(entries: range) -> list[int]:
+        with _entry_statement_runs(db) as used:
+            for n in entries:
+                assert _send(client, token, f"e{n}@example.org").status_code == 303
+        assert len(used) == 1
+        plans = [0, 0]
+        for generic, custom in _prepared_entry_statement(used.pop()):
             plans[0] += generic
             plans[1] += custom
+        return plans
+
+    before = plans_after(range(20))
     # psycopg prepares a statement at its sixth execution; PostgreSQL plans it five times for
     # the values at hand before it weighs the generic plan, and keeps that one from then on.
-    assert len(used) == 1 and plans == [10, 5], plans
+    assert before[0] >= 5 and before[1] == 5, before
+    assert plans_after(range(20, 25)) == [before[0] + 5, 5]
 
 
 def test_a_household_is_looked_up_in_the_household_index(app, db, factory, museum, backend):
@@ -380,10 +390,10 @@ def test_a_household_is_looked_up_in_the_household_index(app, db, factory, museu
     the whole contest."""
     import json
 
-    from contests.entries.writes import _SQLITE_TWIN_SEEN
+    from contests.entries.entry_statements import SQLITE_TWIN_SEEN
 
     contest = factory.contest(museum, publish=True, slug="jeu", min_age=0)
-    statement = _SQLITE_TWIN_SEEN["household"].statement
+    statement = SQLITE_TWIN_SEEN["household"].statement
     values = {"twin_contest": contest.id, "twin_value": "durand zoe 75011"}
     if backend == "postgresql":
         # Enough entries, half of them with a household, that reading them all costs more.

@@ -19,8 +19,8 @@ from ..extensions import db
 from ..identity import DisposableEmail, InvalidEmail, identity_key, normalize_email
 from ..mail import queue_row, renderer
 from ..models import Contest, Entry, EntryStatus, OutboxMessage
+from .entry_statements import receipt_row
 from .rights import entrant_row, mail_entrant
-from .writes import receipt_row
 
 CONFIRM_SALT = "entry-confirm"
 

@@ -38,8 +38,8 @@ TWIN_SIGNALS = (("phone", "phone"), ("household", "household_key"))
 
 
 def twin_flags(values: dict) -> tuple[str, ...]:
-    """The twin signals an entry's row (``writes.ENTRY_COLUMNS``) can raise: those whose column
-    it has a value in (a phone, a postal code for the household)."""
+    """The twin signals an entry's row (``entry_statements.ENTRY_COLUMNS``) can raise: those
+    whose column it has a value in (a phone, a postal code for the household)."""
     return tuple(flag for flag, column in TWIN_SIGNALS if values.get(column))
 
 

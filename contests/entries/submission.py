@@ -320,6 +320,8 @@ def submit_entry(
             contest.updated_at,
             window,
             receipt,
+            # Nothing follows the entry's own rows but a work or a confirmation mail (below).
+            last=work is None and not (confirm_base_url and contest.double_opt_in),
         )
     except IntegrityError as error:
         if FROZEN in str(error.orig):
