@@ -149,4 +149,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         # As long as a writer waits for its turn: past both, the write fails as "locked".
         cursor.execute(f"PRAGMA busy_timeout={int(sqlite_turns.WAIT_SECONDS * 1000)}")
+        # Checkpoints out of the writers' turn (``sqlite_turns.CHECKPOINT_EVERY``); SQLite's own
+        # only past this many frames.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_turns.AUTOCHECKPOINT_FRAMES}")
         cursor.close()

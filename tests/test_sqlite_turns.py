@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from contests.sqlite_turns import TurnTakingConnection
+from contests.sqlite_turns import AUTOCHECKPOINT_FRAMES, CHECKPOINT_EVERY, TurnTakingConnection
 
 
 @pytest.fixture
@@ -79,6 +79,44 @@ def test_the_app_s_sqlite_connections_take_turns(app, db, backend):
         pytest.skip("PostgreSQL has no file to take turns on")
     with db.engine.connect() as connection:
         assert isinstance(connection.connection.dbapi_connection, TurnTakingConnection)
+        # SQLite's own checkpoint, inside a COMMIT and so within the turn, is the safety net.
+        frames = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert frames == AUTOCHECKPOINT_FRAMES
+
+
+def test_a_writer_checkpoints_the_wal_every_so_many_commits_once_the_turn_is_free(database):
+    """SQLite's own checkpoint ran inside the COMMIT, the writer still holding the turn: every
+    other writer waited for it. The connection now copies the WAL back itself, every
+    ``CHECKPOINT_EVERY`` commits that wrote, with the turn given back."""
+    writer = sqlite3.connect(database, factory=TurnTakingConnection)
+    writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_FRAMES}")
+    turn = os.open(f"{database}-turn", os.O_RDWR)
+    turn_free_at_checkpoint = []
+
+    def traced(statement: str) -> None:
+        if "wal_checkpoint" in statement:
+            try:
+                fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(turn, fcntl.LOCK_UN)
+                turn_free_at_checkpoint.append(True)
+            except BlockingIOError:
+                turn_free_at_checkpoint.append(False)
+
+    writer.set_trace_callback(traced)
+    size = database.stat().st_size
+    for n in range(CHECKPOINT_EVERY - 1):
+        writer.execute("INSERT INTO t VALUES (?)", (n,))
+        writer.commit()
+        writer.execute("SELECT count(*) FROM t").fetchone()  # reads count for nothing
+        writer.commit()
+    # Everything is still in the WAL: the database file has not grown.
+    assert turn_free_at_checkpoint == [] and database.stat().st_size == size
+    writer.execute("INSERT INTO t VALUES (-1)")
+    writer.commit()
+    assert turn_free_at_checkpoint == [True]
+    assert database.stat().st_size > size
+    os.close(turn)
+    writer.close()
 
 
 _WAITER = """
