@@ -54,6 +54,11 @@ def _protocol(db, tmp_path):
         finally:
             event.remove(db.engine, "checkout", checkout)
             event.remove(db.engine, "checkin", checkin)
+            # One still checked out must not write to the file once closed (or to whatever file
+            # gets its descriptor next).
+            for connection in connections:
+                if not connection.closed:
+                    connection.pgconn.untrace()
     lines += path.read_text().splitlines()
 
 
