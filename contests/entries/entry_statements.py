@@ -95,8 +95,8 @@ def _entry_insert(number, burst=None, limit=0, twins=(), alone=False):
     ``twins`` (``signals.TWIN_SIGNALS``) that another entry of the contest shares, then
     ``ip_burst`` when the count makes the threshold (``signals.in_burst``): the order
     ``with_flag`` gives them on SQLite, where they are added before the INSERT. ``alone``: not
-    the entry that starts a burst, which flags the earlier ones by another statement
-    (``signals.flag_burst_start``) and so must share their transaction."""
+    the entry that starts a burst (``signals.starts_burst``), which flags the earlier ones by
+    another statement (``signals.flag_burst_start``) and so must share their transaction."""
     columns = (*ENTRY_COLUMNS, "number")
     values = [bindparam(key, type_=_ENTRIES.c[key].type) for key in ENTRY_COLUMNS]
     rows = _CONTESTS if burst is None else _CONTESTS.join(burst, true())

@@ -113,6 +113,12 @@ def in_burst(window: dict, recent: int) -> bool:
     return bool(window["limit"]) and recent + 1 >= window["limit"]
 
 
+def starts_burst(window: dict, recent: int) -> bool:
+    """Whether an entry is the one that makes the threshold (``in_burst``, ``recent`` others
+    before it): it flags the earlier entries of the burst too (``flag_burst_start``)."""
+    return bool(window["limit"]) and recent + 1 == window["limit"]
+
+
 def with_flag(flags: str, flag: str) -> str:
     """``flags`` (comma-separated) with ``flag`` added, once."""
     present = [f for f in flags.split(",") if f]
@@ -126,7 +132,7 @@ def flag_burst_start(entry: Entry, window: dict, recent: int) -> None:
     ``ip_burst`` in the row from the count its INSERT takes), so only the first ones need a
     second look: each entry costs no more than its own INSERT, a kiosk's thousands included.
     """
-    if not in_burst(window, recent) or recent + 1 != window["limit"]:
+    if not starts_burst(window, recent):
         return
     in_window = select(Entry).where(
         Entry.contest_id == entry.contest_id,

@@ -40,7 +40,7 @@ from .entry_statements import (
     sqlite_recent,
 )
 from .numbering import sequence_name
-from .signals import in_burst, twin_columns, twin_flags, with_flag
+from .signals import in_burst, starts_burst, twin_columns, twin_flags, with_flag
 
 
 class ContestChanged(DomainError):
@@ -109,7 +109,7 @@ def write_entry(
         if last and idle(connection):
             alone = postgresql_statement(*variant, alone=True)
             row = alone.own_transaction(connection, parameters)
-            if row[0] is None and row[3] + 1 == burst["limit"]:
+            if row[0] is None and starts_burst(burst, row[3]):
                 row = None  # the burst's first entry: it flags the others, in one transaction
         if row is None:
             row = postgresql_statement(*variant).first(connection, parameters)
