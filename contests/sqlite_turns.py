@@ -15,18 +15,22 @@ SQLite's own lock decides, so a transaction left open (a test holding one) never
 others for good. Another program writing to the file without the turn is still protected by
 SQLite's lock, as before.
 
-A connection also copies the WAL back into the database itself, every ``CHECKPOINT_EVERY``
-commits that wrote, once it has given back the turn: SQLite's own checkpoint ran inside a
-COMMIT, within the turn, and every other writer waited for it (``AUTOCHECKPOINT_FRAMES`` keeps
-it as a safety net).
+Every ``CHECKPOINT_EVERY`` commits that wrote, a connection has the WAL copied back into the
+database, once it has given back the turn, by a thread of its process (``checkpoint_later``):
+SQLite's own checkpoint ran inside a COMMIT, within the turn, and every other writer waited for
+it (``AUTOCHECKPOINT_FRAMES`` keeps it as a safety net); run in the request, it made the entry
+that triggered it wait for the database file's fsync.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import queue
 import sqlite3
+import threading
 import time
+import urllib.parse
 
 #: The first word of a statement that writes (lower-case), and so needs the turn. (A ``WITH``
 #: that writes, which the app does not send to SQLite, would be left to SQLite's lock.)
@@ -34,8 +38,8 @@ _WRITES = frozenset(("insert", "update", "delete", "replace", "create", "drop", 
 #: How long a writer waits for its turn at most; SQLite's busy timeout is set from it
 #: (``app._sqlite_pragmas``).
 WAIT_SECONDS = 5.0
-#: A connection copies the WAL back into the database (a PASSIVE checkpoint) after every this
-#: many of its commits that wrote, once it has given back the turn (``TurnTakingConnection``).
+#: A connection has the WAL copied back into the database (a PASSIVE checkpoint) after every
+#: this many of its commits that wrote, once it has given back the turn (``checkpoint_later``).
 CHECKPOINT_EVERY = 50
 #: SQLite's own checkpoint, which runs inside the COMMIT that takes the WAL past this many
 #: frames, while the committing connection still holds the turn: only a safety net now, for
@@ -88,6 +92,7 @@ class TurnTakingConnection(sqlite3.Connection):
         # (never the app's) is left to SQLite's lock rather than parsed here.
         plain_file = path not in ("", ":memory:") and not kwargs.get("uri")
         self._turn = os.open(f"{path}-turn", os.O_CREAT | os.O_RDWR, 0o600) if plain_file else None
+        self._path = path
         self._holding = False
         self._commits_since_checkpoint = 0
 
@@ -127,23 +132,13 @@ class TurnTakingConnection(sqlite3.Connection):
             self._checkpoint_now_and_then()
 
     def _checkpoint_now_and_then(self) -> None:
-        """Copy the WAL back into the database every ``CHECKPOINT_EVERY`` commits that wrote,
-        after the turn is given back.
-
-        SQLite's own checkpoint runs inside the COMMIT that fills the WAL past its threshold,
-        and so while this connection still held the turn: every writer of every worker waited
-        for it. With a million entries in the contest it copied scattered pages into a large file
-        and took 8 ms where it took 4 on a fresh one (one in 55 entries; issue 19). A PASSIVE
-        checkpoint waits for no one and lets the next writer in meanwhile; one that cannot finish
-        (a reader still on old frames) leaves the rest to the next."""
+        """Have the WAL copied back into the database every ``CHECKPOINT_EVERY`` commits that
+        wrote, after the turn is given back, and outside the request (``checkpoint_later``)."""
         self._commits_since_checkpoint += 1
-        if self._commits_since_checkpoint < CHECKPOINT_EVERY:
+        if self._commits_since_checkpoint < CHECKPOINT_EVERY or self._turn is None:
             return
         self._commits_since_checkpoint = 0
-        try:
-            self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:
-            pass  # the commit is done; SQLite's own checkpoint is the safety net
+        checkpoint_later(self._path)
 
     def rollback(self) -> None:
         try:
@@ -159,3 +154,72 @@ class TurnTakingConnection(sqlite3.Connection):
             if self._turn is not None:
                 os.close(self._turn)
                 self._turn = None
+
+
+#: The checkpoints this process has yet to run (database paths), and the process that made the
+#: thread running them: a forked worker starts its own (``checkpoint_later``).
+_pending: queue.SimpleQueue | None = None
+_pending_pid: int | None = None
+_starting = threading.Lock()
+
+
+def checkpoint_later(path: str) -> None:
+    """Copy the WAL of the database at ``path`` back into it (a PASSIVE checkpoint) in a thread
+    of this process, soon, rather than in the caller's request.
+
+    With a million entries in the contest a checkpoint copied scattered pages into a large file
+    and took 6.7 ms where it took 1.6 on a fresh one, most of it waiting for the fsync (issue
+    19); in the request, every fiftieth entry waited for it. ``sqlite3`` lets other threads run
+    while SQLite works, so the worker serves the next request meanwhile. A PASSIVE checkpoint
+    waits for no one and lets the next writer in; one that cannot finish (a reader still on old
+    frames) leaves the rest to the next."""
+    global _pending, _pending_pid
+    if _pending_pid != os.getpid():
+        with _starting:
+            if _pending_pid != os.getpid():
+                _pending = queue.SimpleQueue()
+                threading.Thread(
+                    target=_run_checkpoints,
+                    args=(_pending,),
+                    name="sqlite-checkpoints",
+                    daemon=True,
+                ).start()
+                _pending_pid = os.getpid()
+    _pending.put(path)
+
+
+def checkpoints_done(seconds: float = 5.0) -> bool:
+    """Wait until the checkpoints asked for so far have run: True, or False after ``seconds``."""
+    if _pending is None or _pending_pid != os.getpid():
+        return True
+    done = threading.Event()
+    _pending.put(done)
+    return done.wait(seconds)
+
+
+def _run_checkpoints(pending: queue.SimpleQueue) -> None:
+    while True:
+        asked = [pending.get()]
+        while not pending.empty():
+            asked.append(pending.get())
+        paths = dict.fromkeys(p for p in asked if isinstance(p, str))  # one each, in order
+        for path in paths:
+            _checkpoint(path)
+        for job in asked:
+            if isinstance(job, threading.Event):
+                job.set()
+
+
+def _checkpoint(path: str) -> None:
+    # "mode=rw": a database removed meanwhile is not created again, empty, by the checkpoint.
+    uri = f"file:{urllib.parse.quote(path)}?mode=rw"
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=0)
+    except sqlite3.Error:
+        return
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        pass  # the commits are done; SQLite's own checkpoint is the safety net
+    finally:
+        connection.close()

@@ -9,7 +9,13 @@ import threading
 
 import pytest
 
-from contests.sqlite_turns import AUTOCHECKPOINT_FRAMES, CHECKPOINT_EVERY, TurnTakingConnection
+from contests.sqlite_turns import (
+    AUTOCHECKPOINT_FRAMES,
+    CHECKPOINT_EVERY,
+    TurnTakingConnection,
+    checkpoint_later,
+    checkpoints_done,
+)
 
 
 @pytest.fixture
@@ -84,23 +90,17 @@ def test_the_app_s_sqlite_connections_take_turns(app, db, backend):
         assert frames == AUTOCHECKPOINT_FRAMES
 
 
-def test_a_writer_checkpoints_the_wal_every_so_many_commits_once_the_turn_is_free(database):
+def test_a_writer_has_the_wal_checkpointed_every_so_many_commits_out_of_its_turn(database):
     """SQLite's own checkpoint ran inside the COMMIT, the writer still holding the turn: every
-    other writer waited for it. The connection now copies the WAL back itself, every
-    ``CHECKPOINT_EVERY`` commits that wrote, with the turn given back."""
+    other writer waited for it, and the entry that triggered it waited for the fsync. Every
+    ``CHECKPOINT_EVERY`` commits that wrote, a thread of the process copies the WAL back instead,
+    on its own connection, with the turn given back."""
     writer = sqlite3.connect(database, factory=TurnTakingConnection)
     writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_FRAMES}")
-    turn = os.open(f"{database}-turn", os.O_RDWR)
-    turn_free_at_checkpoint = []
+    seen = []
 
     def traced(statement: str) -> None:
-        if "wal_checkpoint" in statement:
-            try:
-                fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(turn, fcntl.LOCK_UN)
-                turn_free_at_checkpoint.append(True)
-            except BlockingIOError:
-                turn_free_at_checkpoint.append(False)
+        seen.append(statement)
 
     writer.set_trace_callback(traced)
     size = database.stat().st_size
@@ -109,14 +109,23 @@ def test_a_writer_checkpoints_the_wal_every_so_many_commits_once_the_turn_is_fre
         writer.commit()
         writer.execute("SELECT count(*) FROM t").fetchone()  # reads count for nothing
         writer.commit()
+    assert checkpoints_done()
     # Everything is still in the WAL: the database file has not grown.
-    assert turn_free_at_checkpoint == [] and database.stat().st_size == size
+    assert database.stat().st_size == size
     writer.execute("INSERT INTO t VALUES (-1)")
     writer.commit()
-    assert turn_free_at_checkpoint == [True]
+    assert checkpoints_done()
     assert database.stat().st_size > size
-    os.close(turn)
+    # Not on the writer's connection, and so not in its request.
+    assert not any("wal_checkpoint" in statement for statement in seen)
     writer.close()
+
+
+def test_a_checkpoint_asked_for_a_removed_database_does_not_create_it(tmp_path):
+    path = tmp_path / "gone.sqlite3"
+    checkpoint_later(str(path))
+    assert checkpoints_done()
+    assert not path.exists()
 
 
 _WAITER = """
