@@ -409,13 +409,18 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
+    from bench.entry_load import drop_bench_database
+
     if args.backend == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-drawbench-db-')}/bench.sqlite3"
     else:
         from bench.entry_load import postgres_schema_url
 
         url = postgres_schema_url(args.postgres_url, "contests_drawbench")
-    r = bench_backend(args.backend, url, args.entries)
+    try:
+        r = bench_backend(args.backend, url, args.entries)
+    finally:
+        drop_bench_database(url)
     ok = (
         r["draw"] <= 3
         and r["peak_mb"] <= 300

@@ -185,6 +185,13 @@ def bench_database(backend: str, name: str, postgres_url: str) -> str:
     return postgres_schema_url(postgres_url, f"contests_{name}")
 
 
+def drop_bench_database(url: str) -> None:
+    """Remove a SQLite bench database's folder (a million entries weigh 700 MB); PostgreSQL's
+    schemas are dropped when the next run creates them again."""
+    if url.startswith("sqlite:///"):
+        shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
+
+
 def count_rows(url: str) -> tuple[int, int]:
     """Entries of the demo contest, and identities that appear more than once."""
     from sqlalchemy import create_engine, text
@@ -449,18 +456,22 @@ def main() -> int:
     for backend in args.backends.split(","):
         url = bench_database(backend, "bench", args.postgres_url)
         full_url = bench_database(backend, "bench_full", args.postgres_url) if args.prefill else ""
-        r = bench_backend(
-            backend,
-            url,
-            args.seconds,
-            args.connections,
-            args.threads,
-            args.workers,
-            args.prefill,
-            args.rounds,
-            full_url,
-            args.rounds_1m,
-        )
+        try:
+            r = bench_backend(
+                backend,
+                url,
+                args.seconds,
+                args.connections,
+                args.threads,
+                args.workers,
+                args.prefill,
+                args.rounds,
+                full_url,
+                args.rounds_1m,
+            )
+        finally:
+            for used in (url, full_url):
+                drop_bench_database(used)
         # Issue 19: the entry against the floor of the libraries it must use (POST chk), p99 at
         # most 40 ms; the bare insert's ratio is printed below as context.
         for label, app_key, bare_key, target, p99_limit in (

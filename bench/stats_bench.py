@@ -204,13 +204,18 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
+    from bench.entry_load import drop_bench_database
+
     if args.backend == "sqlite":
         url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-statsbench-db-')}/bench.sqlite3"
     else:
         from bench.entry_load import postgres_schema_url
 
         url = postgres_schema_url(args.postgres_url, "contests_statsbench")
-    r = bench(args.backend, url, args.entries)
+    try:
+        r = bench(args.backend, url, args.entries)
+    finally:
+        drop_bench_database(url)
     verdict = "PASS" if r["slowest"] <= 1.0 else "BELOW TARGET"
     print(
         f"{args.backend:<11} {r['total']} entries (loaded in {r['loaded']:.1f} s): statistics "

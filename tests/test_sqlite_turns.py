@@ -3,6 +3,7 @@ waits for the one writing to finish instead of sleeping in SQLite's busy handler
 ms between tries), which cost two workers a quarter of their entries (bench/entry_load.py)."""
 
 import fcntl
+import multiprocessing
 import os
 import sqlite3
 import threading
@@ -167,3 +168,22 @@ def test_another_process_waits_until_the_turn_is_free_or_its_wait_ends(database,
         waiter.kill()
         holder.close()
     assert output == ("ok" if holder_commits else "database is locked")
+
+
+def _checkpoint_in_a_forked_worker(path: str, result) -> None:
+    with sqlite3.connect(path) as writer:
+        writer.execute("INSERT INTO t VALUES (7)")
+    result.put(checkpoint_later(path) or checkpoints_done(2))
+
+
+def test_a_forked_worker_runs_its_checkpoints_in_its_own_thread(database):
+    """gunicorn forks its workers from a master that may have written (and so started the thread)
+    already: a thread does not survive a fork, so a worker starts its own."""
+    checkpoint_later(str(database))
+    assert checkpoints_done()
+    context = multiprocessing.get_context("fork")
+    result = context.Queue()
+    worker = context.Process(target=_checkpoint_in_a_forked_worker, args=(str(database), result))
+    worker.start()
+    assert result.get(timeout=10) is True
+    worker.join(10)
