@@ -25,6 +25,7 @@ that triggered it wait for the database file's fsync.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import queue
 import sqlite3
@@ -204,7 +205,10 @@ def _run_checkpoints(pending: queue.SimpleQueue) -> None:
             asked.append(pending.get())
         paths = dict.fromkeys(p for p in asked if isinstance(p, str))  # one each, in order
         for path in paths:
-            _checkpoint(path)
+            try:
+                _checkpoint(path)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one checkpoint
+                logging.getLogger(__name__).exception("checkpoint of %s failed", path)
         for job in asked:
             if isinstance(job, threading.Event):
                 job.set()

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from contests import sqlite_turns
 from contests.sqlite_turns import (
     AUTOCHECKPOINT_FRAMES,
     CHECKPOINT_EVERY,
@@ -187,3 +188,22 @@ def test_a_forked_worker_runs_its_checkpoints_in_its_own_thread(database):
     worker.start()
     assert result.get(timeout=10) is True
     worker.join(10)
+
+
+def test_the_checkpoint_thread_outlives_a_checkpoint_that_fails(database, monkeypatch):
+    """One failure must not stop every later checkpoint of the process (nor leave the paths
+    piling up in a queue nobody reads)."""
+    real, calls = sqlite_turns._checkpoint, []
+
+    def failing_once(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("disk on fire")
+        real(path)
+
+    monkeypatch.setattr(sqlite_turns, "_checkpoint", failing_once)
+    checkpoint_later(str(database))
+    assert checkpoints_done()
+    checkpoint_later(str(database))
+    assert checkpoints_done()
+    assert calls == [str(database)] * 2
