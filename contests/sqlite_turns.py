@@ -32,6 +32,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+from contextlib import closing
 
 #: The first word of a statement that writes (lower-case), and so needs the turn. (A ``WITH``
 #: that writes, which the app does not send to SQLite, would be left to SQLite's lock.)
@@ -136,7 +137,7 @@ class TurnTakingConnection(sqlite3.Connection):
         """Have the WAL copied back into the database every ``CHECKPOINT_EVERY`` commits that
         wrote, after the turn is given back, and outside the request (``checkpoint_later``)."""
         self._commits_since_checkpoint += 1
-        if self._commits_since_checkpoint < CHECKPOINT_EVERY or self._turn is None:
+        if self._commits_since_checkpoint < CHECKPOINT_EVERY:
             return
         self._commits_since_checkpoint = 0
         checkpoint_later(self._path)
@@ -157,11 +158,20 @@ class TurnTakingConnection(sqlite3.Connection):
                 self._turn = None
 
 
-#: The checkpoints this process has yet to run (database paths), and the process that made the
-#: thread running them: a forked worker starts its own (``checkpoint_later``).
+#: The checkpoints this process has yet to run (database paths), read by its checkpoint thread;
+#: None until the first is asked for, and again in a forked child, which has no thread.
 _pending: queue.SimpleQueue | None = None
-_pending_pid: int | None = None
 _starting = threading.Lock()
+
+
+def _forget_parent_thread() -> None:
+    """A fork copies neither the parent's thread nor a safe state of its lock (gunicorn forks its
+    workers from a master that may have written): the child starts afresh."""
+    global _pending, _starting
+    _pending, _starting = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_parent_thread)
 
 
 def checkpoint_later(path: str) -> None:
@@ -174,24 +184,21 @@ def checkpoint_later(path: str) -> None:
     while SQLite works, so the worker serves the next request meanwhile. A PASSIVE checkpoint
     waits for no one and lets the next writer in; one that cannot finish (a reader still on old
     frames) leaves the rest to the next."""
-    global _pending, _pending_pid
-    if _pending_pid != os.getpid():
+    global _pending
+    if _pending is None:
         with _starting:
-            if _pending_pid != os.getpid():
-                _pending = queue.SimpleQueue()
+            if _pending is None:
+                pending = queue.SimpleQueue()
                 threading.Thread(
-                    target=_run_checkpoints,
-                    args=(_pending,),
-                    name="sqlite-checkpoints",
-                    daemon=True,
+                    target=_run_checkpoints, args=(pending,), name="sqlite-checkpoints", daemon=True
                 ).start()
-                _pending_pid = os.getpid()
+                _pending = pending
     _pending.put(path)
 
 
 def checkpoints_done(seconds: float = 5.0) -> bool:
     """Wait until the checkpoints asked for so far have run: True, or False after ``seconds``."""
-    if _pending is None or _pending_pid != os.getpid():
+    if _pending is None:
         return True
     done = threading.Event()
     _pending.put(done)
@@ -218,12 +225,7 @@ def _checkpoint(path: str) -> None:
     # "mode=rw": a database removed meanwhile is not created again, empty, by the checkpoint.
     uri = f"file:{urllib.parse.quote(path)}?mode=rw"
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=0)
-    except sqlite3.Error:
-        return
-    try:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with closing(sqlite3.connect(uri, uri=True, timeout=0)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error:
         pass  # the commits are done; SQLite's own checkpoint is the safety net
-    finally:
-        connection.close()
