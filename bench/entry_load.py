@@ -20,12 +20,12 @@ run's p99. A single 10 s run of either moved by +-10% on the 2-core machine the 
 measured on.
 
 POST 1M is the same POST on a second database whose demo contest holds a million more entries
-(``--prefill``), loaded and settled after the fresh runs and served by a third server. It runs in
-turns with POST entry on the fresh database, ``--rounds-1m`` times each (5), and its ratio is to
-those runs: at 3, it measured 0.92 on SQLite one day and 1.05 the next, for code that differed
-in its tests and one refactoring only (a single run of either moved by up to 15%). Compared with the
-fresh runs of minutes before, the machine's drift over those minutes (and the state the bulk load
-leaves it in) fell on POST 1M alone: 0.90-1.15 from one `make bench` to the next on PostgreSQL.
+(``--prefill``), loaded and settled after the fresh runs and served by a third server; a fourth
+serves a control, a second fresh database. The three run in turns, ``--rounds-1m`` short runs of
+``--seconds-1m`` each (40 of 2 s), and POST 1M's ratio is the median of the rounds' 1M/fresh; the
+control's, printed beside it, shows what two like databases give in the same run. With five pairs
+of 10 s runs, as before, two fresh databases measured 0.95 and 1.04 in one session (one run moved
+by up to 20% against the next): the 0.95 target sat inside the noise (``_at_a_million``).
 
 Each POST is a new entrant (bench/post_entry.lua). Afterwards it checks that the entries table
 holds one row per answered POST (plus at most one per connection still in flight when wrk
@@ -293,12 +293,15 @@ def bench_backend(
     prefilled: int = 0,
     rounds: int = 3,
     full_url: str = "",
-    rounds_1m: int = 5,
+    rounds_1m: int = 40,
+    control_url: str = "",
+    seconds_1m: int = 2,
 ) -> dict:
     """With ``prefilled``, a second database (``full_url``) gets that many more entries in its
-    demo contest once the fresh runs are done, and a third server: POST 1M then runs in turns
-    with POST entry on the fresh database, so that ratio compares two databases in the same
-    minutes, after the load, rather than a run before it with a run after."""
+    demo contest once the fresh runs are done, and a third (``control_url``) none: POST 1M then
+    runs in turns with POST entry on the fresh database and on the control (``_at_a_million``),
+    so that its ratio compares databases in the same minutes, after the load, rather than a run
+    before it with a run after."""
     instance = Path(tempfile.mkdtemp(prefix=f"contests-bench-{name}-"))
     env = demo_database(url, instance)
     app_port, bare_port = free_port(), free_port()
@@ -315,11 +318,13 @@ def bench_backend(
         token = form_token(app_url)
         script = str(ROOT / "bench" / "post_entry.lua")
 
-        def post_app(flow: bool = False, server: str = app_url, form: str = token) -> dict:
+        def post_app(
+            flow: bool = False, server: str = app_url, form: str = token, duration: int = seconds
+        ) -> dict:
             fields = {"ENTRY_PATH": "/c/demo", "FORM_TOKEN": form + "&age_confirmed=y"}
             if flow:
                 fields["FLOW"] = "1"
-            return wrk(server + "/c/demo", seconds, connections, threads, script, fields)
+            return wrk(server + "/c/demo", duration, connections, threads, script, fields)
 
         def post_checked() -> dict:
             return wrk(
@@ -367,7 +372,9 @@ def bench_backend(
         # pages were not fetched, the share shows it.
         results["flow"]["entries"] = count_rows(url)[0] - results["rows"]
         if prefilled:
-            results |= _at_a_million(full_url, instance, prefilled, workers, rounds_1m, post_app)
+            results |= _at_a_million(
+                full_url, control_url, instance, prefilled, workers, rounds_1m, seconds_1m, post_app
+            )
     finally:
         for server in servers:
             stop(server)
@@ -375,31 +382,84 @@ def bench_backend(
     return results
 
 
-def _at_a_million(url: str, instance: Path, count: int, workers: int, rounds: int, post_app):
+def _at_a_million(
+    url: str,
+    control_url: str,
+    instance: Path,
+    count: int,
+    workers: int,
+    rounds: int,
+    seconds: int,
+    post_app,
+):
     """POST entry on a database whose demo contest holds ``count`` more entries (loaded in
-    bulk, then settled), in turns with ``post_app`` on the fresh one. The prefilled database gets
-    its own server; the entries the runs added are counted and checked for duplicates."""
+    bulk, then settled), in turns with ``post_app`` on the fresh one and on a control (a second
+    fresh database, its own server), ``rounds`` short runs of ``seconds`` each: the ratios are
+    medians of each round's (``ratios_to_first``), and the control's shows the resolution of the
+    run. The entries the runs added are counted and checked for duplicates.
+
+    One 10 s run moved by up to 20% against the next on the 2-core machine, so five pairs of them
+    could not tell 0.95 from 1.0: two fresh databases measured 0.95 in one session's medians of
+    eight. The machine drifts over tens of seconds: pairs of 2 s runs moved by 8% (standard
+    deviation of thirty), and their median by about 2%. Run at the same moment instead, the
+    servers shared the machine but hid a difference: a control made 5% dearer per request (a
+    busy loop) measured 1.01 against the fresh database."""
     env = demo_database(url, instance)
+    control_env = demo_database(control_url, instance)
     results = {"prefill_seconds": prefill(url, instance, count)}
     before = count_rows(url)[0]
-    port = free_port()
-    server = gunicorn("wsgi:app", port, env, workers)
+    ports = {"full": free_port(), "control": free_port()}
+    servers = [
+        gunicorn("wsgi:app", ports["full"], env, workers),
+        gunicorn("wsgi:app", ports["control"], control_env, workers),
+    ]
     try:
-        full = f"http://127.0.0.1:{port}"
-        wait_for(full + "/c/demo")
-        token = form_token(full)
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        for address in urls.values():
+            wait_for(address + "/c/demo")
+        tokens = {name: form_token(address) for name, address in urls.items()}
         # The same POST with a million entries already in the contest: the unique identity
         # index, the numbering and the statistics' indexes are that much larger.
-        turns = {
-            "post_app_fresh": post_app,
-            "post_app_full": lambda: post_app(server=full, form=token),
+        runs = {
+            "post_app_fresh": lambda: post_app(duration=seconds),
+            "post_app_full": lambda: post_app(
+                server=urls["full"], form=tokens["full"], duration=seconds
+            ),
+            "post_app_control": lambda: post_app(
+                server=urls["control"], form=tokens["control"], duration=seconds
+            ),
         }
-        results |= in_turns(turns, rounds)
+        measured = in_turns(runs, rounds)
+        ratios_to_first(measured)
+        results |= measured
         rows, results["dupes_full"] = count_rows(url)
         results["rows_full"] = rows - before
+        results["rows_control"], results["dupes_control"] = count_rows(control_url)
     finally:
-        stop(server)
+        for server in servers:
+            stop(server)
     return results
+
+
+def cpu_reading() -> float:
+    """Nanoseconds for ``sum(range(100))`` (best of five): the machine's speed at this moment.
+    On a shared host it is not a constant: 0.77 to 1.47 us within one minute, idle, on the
+    2-core machine of 2026-12-07, where the previous day's rates were half again as high; the
+    bench prints it before and after each backend so that figures from different days can be
+    read against it."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(100))", number=20_000, repeat=5)) / 20_000 * 1e9
+
+
+def ratios_to_first(figures: dict) -> None:
+    """Give each figure of ``in_turns`` its ``ratio``: the median, over the rounds, of its rate
+    against the first run's of the same round (``ratio_spread``: the lowest and the highest)."""
+    first = next(iter(figures.values()))["samples"]
+    for figure in figures.values():
+        ratios = [run[0] / base[0] for run, base in zip(figure["samples"], first, strict=True)]
+        figure["ratio"] = statistics.median(ratios)
+        figure["ratio_spread"] = (min(ratios), max(ratios))
 
 
 def main() -> int:
@@ -420,8 +480,11 @@ def main() -> int:
     parser.add_argument(
         "--rounds-1m",
         type=int,
-        default=5,
-        help="runs of POST 1M and POST entry on the fresh database, in turns",
+        default=40,
+        help="runs of POST 1M, POST entry on the fresh database and on a control, in turns",
+    )
+    parser.add_argument(
+        "--seconds-1m", type=int, default=2, help="duration of each run of --rounds-1m"
     )
     parser.add_argument(
         "--prefill",
@@ -443,8 +506,8 @@ def main() -> int:
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on loopback; gunicorn "
         f"{args.workers} sync workers per server; medians of {args.rounds} runs of POST entry "
-        f"and POST chk in turns, then of {args.rounds_1m} of POST 1M and POST entry in turns; "
-        "worst p99"
+        f"and POST chk in turns, then {args.rounds_1m} rounds of {args.seconds_1m} s of POST 1M, "
+        "POST entry and a control in turns; worst p99"
     )
     header = (
         f"{'backend':<11}{'request':<12}{'app rps':>9}{'ref rps':>10}{'ratio':>7}{'target':>8}"
@@ -454,8 +517,12 @@ def main() -> int:
     print("-" * len(header))
     failures = 0
     for backend in args.backends.split(","):
+        cpu_before = cpu_reading()
         url = bench_database(backend, "bench", args.postgres_url)
         full_url = bench_database(backend, "bench_full", args.postgres_url) if args.prefill else ""
+        control_url = (
+            bench_database(backend, "bench_control", args.postgres_url) if args.prefill else ""
+        )
         try:
             r = bench_backend(
                 backend,
@@ -468,9 +535,11 @@ def main() -> int:
                 args.rounds,
                 full_url,
                 args.rounds_1m,
+                control_url,
+                args.seconds_1m,
             )
         finally:
-            for used in (url, full_url):
+            for used in (url, full_url, control_url):
                 drop_bench_database(used)
         # Issue 19: the entry against the floor of the libraries it must use (POST chk), p99 at
         # most 40 ms; the bare insert's ratio is printed below as context.
@@ -530,10 +599,14 @@ def main() -> int:
             f"{flow['requests'] - flow['ok']}"
         )
         if "post_app_full" in r:
-            full, empty = r["post_app_full"], r["post_app_fresh"]
-            ratio = full["rps"] / empty["rps"]
+            full, empty, control = r["post_app_full"], r["post_app_fresh"], r["post_app_control"]
+            ratio = full["ratio"]
             in_flight = r["rows_full"] - full["ok"]
-            rows_ok = 0 <= in_flight <= args.connections * args.rounds_1m and r["dupes_full"] == 0
+            rows_ok = (
+                0 <= in_flight <= args.connections * args.rounds_1m
+                and r["dupes_full"] == 0
+                and r["dupes_control"] == 0
+            )
             ok = ratio >= 0.95 and full["ok"] == full["requests"] and rows_ok
             failures += not ok
             print(
@@ -541,15 +614,22 @@ def main() -> int:
                 f"{ratio:>7.2f}{0.95:>7.2f}x{full['p50']:>8.1f}ms{full['p99']:>7.1f}ms"
                 f"{empty['p99']:>7.1f}ms  {'ok' if ok else 'BELOW TARGET'} (POST entry on a "
                 f"database whose contest holds {args.prefill:,} more entries, loaded in "
-                f"{r['prefill_seconds']:.0f} s, after the fresh runs, in turns with POST entry; "
-                f"{r['rows_full']} new entries for {full['ok']} answered, duplicate identities: "
-                f"{r['dupes_full']})"
+                f"{r['prefill_seconds']:.0f} s, after the fresh runs; ratio: median of "
+                f"{args.rounds_1m} rounds' in turns with POST entry, from "
+                f"{full['ratio_spread'][0]:.2f} to {full['ratio_spread'][1]:.2f}; a control, "
+                f"another fresh database, in the same turns: {control['ratio']:.2f}, from "
+                f"{control['ratio_spread'][0]:.2f} to {control['ratio_spread'][1]:.2f}; "
+                f"{r['rows_full']} new entries for "
+                f"{full['ok']} answered, duplicate identities: {r['dupes_full']}, control's: "
+                f"{r['dupes_control']})"
             )
+        print(
+            f"{backend:<11}machine: sum(range(100)) took {cpu_before:.0f} ns before this backend's "
+            f"runs and {cpu_reading():.0f} ns after (`cpu_reading`; lower is faster)"
+        )
         runs = (
             ("POST entry", "post_app"),
             ("POST chk", "post_checked"),
-            ("POST entry (in turns with 1M)", "post_app_fresh"),
-            ("POST 1M", "post_app_full"),
         )
         print(
             f"{backend:<11}each run, req/s (p99): "
