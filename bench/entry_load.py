@@ -23,9 +23,10 @@ POST 1M is the same POST on a second database whose demo contest holds a million
 (``--prefill``), loaded and settled after the fresh runs and served by a third server; a fourth
 serves a control, a second fresh database. The three run in turns, ``--rounds-1m`` short runs of
 ``--seconds-1m`` each (40 of 2 s), and POST 1M's ratio is the median of the rounds' 1M/fresh; the
-control's, printed beside it, shows what two like databases give in the same run. With five pairs
-of 10 s runs, as before, two fresh databases measured 0.95 and 1.04 in one session (one run moved
-by up to 20% against the next): the 0.95 target sat inside the noise (``_at_a_million``).
+control's, printed beside it, shows what two like databases give in the same run. With pairs of
+10 s runs, as before, two fresh databases measured 1.04 and 0.95 in medians of six and eight pairs
+(one run moved by up to 20% against the next): the 0.95 target sat inside the noise
+(``_at_a_million``).
 
 Each POST is a new entrant (bench/post_entry.lua). Afterwards it checks that the entries table
 holds one row per answered POST (plus at most one per connection still in flight when wrk
@@ -399,15 +400,15 @@ def _at_a_million(
     run. The entries the runs added are counted and checked for duplicates.
 
     One 10 s run moved by up to 20% against the next on the 2-core machine, so five pairs of them
-    could not tell 0.95 from 1.0: two fresh databases measured 0.95 in one session's medians of
-    eight. The machine drifts over tens of seconds: pairs of 2 s runs moved by 8% (standard
+    could not tell 0.95 from 1.0: two fresh databases measured 1.04 and 0.95 in medians of six
+    and eight. The machine drifts over tens of seconds: pairs of 2 s runs moved by 8% (standard
     deviation of thirty), and their median by about 2%. Run at the same moment instead, the
     servers shared the machine but hid a difference: a control made 5% dearer per request (a
     busy loop) measured 1.01 against the fresh database."""
     env = demo_database(url, instance)
     control_env = demo_database(control_url, instance)
     results = {"prefill_seconds": prefill(url, instance, count)}
-    before = count_rows(url)[0]
+    before, before_control = count_rows(url)[0], count_rows(control_url)[0]
     ports = {"full": free_port(), "control": free_port()}
     servers = [
         gunicorn("wsgi:app", ports["full"], env, workers),
@@ -434,7 +435,8 @@ def _at_a_million(
         results |= measured
         rows, results["dupes_full"] = count_rows(url)
         results["rows_full"] = rows - before
-        results["rows_control"], results["dupes_control"] = count_rows(control_url)
+        rows, results["dupes_control"] = count_rows(control_url)
+        results["rows_control"] = rows - before_control
     finally:
         for server in servers:
             stop(server)
@@ -443,10 +445,10 @@ def _at_a_million(
 
 def cpu_reading() -> float:
     """Nanoseconds for ``sum(range(100))`` (best of five): the machine's speed at this moment.
-    On a shared host it is not a constant: 0.77 to 1.47 us within one minute, idle, on the
-    2-core machine of 2026-12-07, where the previous day's rates were half again as high; the
-    bench prints it before and after each backend so that figures from different days can be
-    read against it."""
+    On a shared host it is not a constant: 0.77 to 1.47 us within one minute, idle, on a 2-core
+    machine whose entry rates were 55 to 75% of another's of the same kind that morning; the
+    bench prints it before and after each backend, so that figures from different machines and
+    days can be read against it."""
     import timeit
 
     return min(timeit.repeat("sum(range(100))", number=20_000, repeat=5)) / 20_000 * 1e9
@@ -602,8 +604,10 @@ def main() -> int:
             full, empty, control = r["post_app_full"], r["post_app_fresh"], r["post_app_control"]
             ratio = full["ratio"]
             in_flight = r["rows_full"] - full["ok"]
+            in_flight_control = r["rows_control"] - control["ok"]
             rows_ok = (
                 0 <= in_flight <= args.connections * args.rounds_1m
+                and 0 <= in_flight_control <= args.connections * args.rounds_1m
                 and r["dupes_full"] == 0
                 and r["dupes_control"] == 0
             )
@@ -619,9 +623,9 @@ def main() -> int:
                 f"{full['ratio_spread'][0]:.2f} to {full['ratio_spread'][1]:.2f}; a control, "
                 f"another fresh database, in the same turns: {control['ratio']:.2f}, from "
                 f"{control['ratio_spread'][0]:.2f} to {control['ratio_spread'][1]:.2f}; "
-                f"{r['rows_full']} new entries for "
-                f"{full['ok']} answered, duplicate identities: {r['dupes_full']}, control's: "
-                f"{r['dupes_control']})"
+                f"{r['rows_full']} new entries for {full['ok']} answered, the control's "
+                f"{r['rows_control']} for {control['ok']}; duplicate identities: "
+                f"{r['dupes_full']}, the control's: {r['dupes_control']})"
             )
         print(
             f"{backend:<11}machine: sum(range(100)) took {cpu_before:.0f} ns before this backend's "
