@@ -403,7 +403,7 @@ def _at_a_million(
     could not tell 0.95 from 1.0: two fresh databases measured 1.04 and 0.95 in medians of six
     and eight. Pairs of 2 s runs moved by 8% (standard deviation of thirty); their median would
     move by 2% if the pairs were independent, but the control's ratio ranged from 0.97 to 1.08 over
-    four runs of 40 rounds: the machine's slow drift and each server's own state leave 5 to 8%,
+    six runs of 40 rounds: the machine's slow drift and each server's own state leave 5 to 8%,
     which the control shows in every run. Run at the same moment instead, the
     servers shared the machine but hid a difference: a control made 5% dearer per request (a
     busy loop) measured 1.01 against the fresh database."""

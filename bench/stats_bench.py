@@ -204,14 +204,9 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
-    from bench.entry_load import drop_bench_database
+    from bench.entry_load import bench_database, drop_bench_database
 
-    if args.backend == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='contests-statsbench-db-')}/bench.sqlite3"
-    else:
-        from bench.entry_load import postgres_schema_url
-
-        url = postgres_schema_url(args.postgres_url, "contests_statsbench")
+    url = bench_database(args.backend, "statsbench", args.postgres_url)
     try:
         r = bench(args.backend, url, args.entries)
     finally:
