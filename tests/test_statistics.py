@@ -100,6 +100,53 @@ def test_the_figures_are_the_hand_counted_ones(app, db, spring):
     assert stats.places == [("2B", 1), ("69", 1), ("75", 1), ("974", 1)]
 
 
+def test_returning_counts_confirmed_entrants_who_came_from_another_contest_first(
+    app, db, factory, museum, spring
+):
+    """Returning means entered another contest of the client before this one, and confirmed:
+    someone who enters elsewhere only afterwards is new here and returning there; a
+    disqualified entrant is not counted."""
+    from contests.entries.review import disqualify_entry
+    from contests.models import Contest, User
+
+    winter = db.session.scalars(select(Contest).where(Contest.slug == "hiver")).one()
+    alice = db.session.scalars(select(User).where(User.email == "alice@example.org")).one()
+    factory.entry(spring, email="plus.tard@example.org", now=_at("2026-03-31T09:00:00"))
+    # An alias of the address given in winter: the same person for the deduplication's key.
+    factory.entry(winter, email="ancien@gmail.com", now=_at("2026-02-03T10:00:00"))
+    excluded = factory.entry(
+        spring, email="An.Cien+printemps@gmail.com", now=_at("2026-03-31T10:00:00")
+    )
+    summer = factory.contest(
+        museum,
+        slug="ete",
+        starts_at=datetime(2026, 6, 1, 10, 0),
+        ends_at=datetime(2026, 6, 20, 10, 0),
+        draw_at=datetime(2026, 6, 21, 10, 0),
+        min_age=0,
+    )
+    publish_contest(summer, None, _at("2026-05-30T10:00:00"))
+    db.session.commit()
+    factory.entry(summer, email="plus.tard@example.org", now=_at("2026-06-02T10:00:00"))
+    factory.entry(summer, email="b@example.org", now=_at("2026-06-02T11:00:00"))
+    factory.entry(summer, email="nouveau@example.org", now=_at("2026-06-02T12:00:00"))
+
+    assert contest_statistics(spring).returning == 2  # fidele@ and ancien@
+    disqualify_entry(excluded, "Compte de test", alice, _at("2026-04-01T09:00:00"))
+    db.session.commit()
+    stats = contest_statistics(spring)
+    assert (stats.returning, stats.confirmed, stats.new) == (1, 6, 5)
+    assert contest_statistics(summer).returning == 2  # plus.tard@ and b@, not nouveau@
+
+
+def test_the_entries_page_counts_entries_per_channel(app, client, db, museum, spring):
+    """Only entries with a channel are in its index; the plain address's are the rest."""
+    sign_in(client, "alice@example.org")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = client.get(f"/admin/o/{museum.id}/contests/{spring.id}/entries").get_data(as_text=True)
+    assert "accès direct: 3 · poster: 2</p>" in page
+
+
 def test_autumn_gives_the_repeated_hour_to_one_day(app, db, factory, museum):
     """Paris goes back from 03:00 to 02:00 on Sunday 25 October 2026: 00:30 and 01:30 UTC are
     both 02:30-ish local, on the same day."""

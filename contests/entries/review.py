@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, null, or_, select, union_all
 
 from .. import audit
 from ..errors import ValidationFailed, WrongState
@@ -65,16 +65,27 @@ def status_counts(contest: Contest) -> dict[str, int]:
 
 def source_counts(contest: Contest) -> list[tuple[str, int]]:
     """Entries per channel (poster, flyer... from the QR codes; "" for the plain address), largest
-    first."""
-    return [
-        (source, n)
-        for source, n in db.session.execute(
+    first.
+
+    Only entries with a channel are in ``ix_entries_contest_source``: an entry from the plain
+    address writes no page of it (issue 19). The plain address's are what remains of the
+    contest's count, read in the same statement so that both come from one snapshot. The empty
+    channel is written in, not sent, for PostgreSQL to see the query fits the partial index.
+    """
+    mine = Entry.contest_id == contest.id
+    rows = db.session.execute(
+        union_all(
             select(Entry.source, func.count())
-            .where(Entry.contest_id == contest.id)
-            .group_by(Entry.source)
-            .order_by(func.count().desc(), Entry.source)
-        ).all()
-    ]
+            .where(mine, Entry.source != literal_column("''"))
+            .group_by(Entry.source),
+            select(null(), func.count()).where(mine),
+        )
+    ).all()
+    channels = [(source, count) for source, count in rows if source is not None]
+    plain = sum(count for source, count in rows if source is None) - sum(n for _, n in channels)
+    if plain:
+        channels.append(("", plain))
+    return sorted(channels, key=lambda channel: (-channel[1], channel[0]))
 
 
 @dataclass

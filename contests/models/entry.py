@@ -59,17 +59,18 @@ class Entry(db.Model):
         Index("ix_entries_contest_ip_created", "contest_id", "ip_address", "created_at"),
         # The statistics' aggregates, each read from an index that holds what it counts, in the
         # order it groups by (a million entries in well under a second: bench/stats_bench.py).
-        # They lead with contest_id, so no index of contest_id alone is needed.
+        # They lead with contest_id, so no index of contest_id alone is needed. Returning
+        # entrants are found through uq_entries_identity_period (``_returning``): an index of
+        # its own would cost every entry a page write at a random place.
         Index("ix_entries_contest_status", "contest_id", "status", "marketing_opt_in", "flags"),
         Index("ix_entries_contest_created", "contest_id", "created_at"),
-        Index("ix_entries_contest_source", "contest_id", "source"),
+        partial_index("ix_entries_contest_source", "contest_id", "source", where="source <> ''"),
         partial_index(
             "ix_entries_contest_postal", "contest_id", "postal_code", where="postal_code <> ''"
         ),
         partial_index(
             "ix_entries_contest_attribution", "contest_id", "attribution", where="attribution <> ''"
         ),
-        Index("ix_entries_contest_person", "contest_id", "identity_key", "created_at", "status"),
         CheckConstraint("weight >= 1", name="weight"),
     )
 

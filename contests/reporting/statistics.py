@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy.orm import aliased
 
+from ..entries.review import source_counts
 from ..extensions import db
 from ..models import Award, Contest, Draw, Entry, EntryStatus
 from .places import place_of
@@ -106,9 +108,7 @@ def contest_statistics(contest: Contest) -> ContestStatistics:
         stats.flagged += count if flags else 0
         stats.marketing_opt_in += count if opted_in else 0
     _when(stats, contest)
-    stats.channels = _counted(
-        db.session.execute(select(Entry.source, func.count()).where(mine).group_by(Entry.source))
-    )
+    stats.channels = source_counts(contest)
     _attribution(stats, contest)
     places = Counter()
     # Grouped by the postal code itself, in ``ix_entries_contest_postal``'s order (a country has
@@ -198,34 +198,66 @@ def _attribution(stats: ContestStatistics, contest: Contest) -> None:
 
 
 def _returning(contest: Contest) -> int:
-    """Confirmed entrants seen before in another contest of the same client (its identity key,
-    the deduplication's: email aliases folded).
+    """Confirmed entrants who entered another contest of the same client first (same identity
+    key as the deduplication's, email aliases folded; "first" by entry id, which the database
+    gives in the order entries are written).
 
-    Written as a join on each person's first entry elsewhere, not as a correlated EXISTS per
-    entry: on SQLite the EXISTS probed the index once per entry, five times slower at a million.
+    Each database gets the form its planner runs well, over the same indexes; an index of
+    identity and status would serve both, but it cost every entry a page written at a random
+    place (issue 19). PostgreSQL turns the EXISTS into a parallel hash semi-join. On SQLite it
+    would probe once per entry (five times slower at a million), hence a join on each person's
+    first entry elsewhere, in ``_returning_on_sqlite``.
     """
     others = select(Contest.id).where(
         Contest.organization_id == contest.organization_id, Contest.id != contest.id
     )
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _returning_on_sqlite(contest, others)
+    earlier = aliased(Entry)
+    return db.session.execute(
+        select(func.count()).where(
+            Entry.contest_id == contest.id,
+            Entry.status == EntryStatus.CONFIRMED,
+            select(earlier.id)
+            .where(
+                earlier.contest_id.in_(others),
+                earlier.identity_key == Entry.identity_key,
+                earlier.id < Entry.id,
+            )
+            .exists(),
+        )
+    ).scalar_one()
+
+
+def _returning_on_sqlite(contest: Contest, others) -> int:
+    """Each person's first entry in the other contests, matched with this contest's entries
+    through the identity's UNIQUE index, which holds each row's id: no row is read. Status is not
+    in that index, so the entries not confirmed are left out by their ids, which
+    ix_entries_contest_status holds. (On PostgreSQL, NOT IN over more ids than work_mem holds
+    would be planned row by row.)"""
     first_seen = (
-        select(Entry.identity_key, func.min(Entry.created_at).label("first"))
+        select(Entry.identity_key, func.min(Entry.id).label("first"))
         .where(Entry.contest_id.in_(others))
         .group_by(Entry.identity_key)
         .subquery()
     )
+    unconfirmed = [status for status in EntryStatus if status != EntryStatus.CONFIRMED]
     return db.session.execute(
         select(func.count())
-        .select_from(Entry)
+        .select_from(first_seen)
         .join(
-            first_seen,
+            Entry,
             and_(
-                first_seen.c.identity_key == Entry.identity_key,
-                first_seen.c.first < Entry.created_at,
+                Entry.contest_id == contest.id,
+                Entry.identity_key == first_seen.c.identity_key,
+                first_seen.c.first < Entry.id,
             ),
         )
-        .where(Entry.contest_id == contest.id, Entry.status == EntryStatus.CONFIRMED)
+        .where(
+            Entry.id.not_in(
+                select(Entry.id).where(
+                    Entry.contest_id == contest.id, Entry.status.in_(unconfirmed)
+                )
+            )
+        )
     ).scalar_one()
-
-
-def _counted(rows) -> list[tuple[str, int]]:
-    return sorted(((label or "", count) for label, count in rows), key=lambda r: (-r[1], r[0]))
