@@ -7,8 +7,10 @@ of it. An entry is four statements on SQLite and one large one on PostgreSQL: th
 of its CPU on SQLite, and as much on PostgreSQL (callgrind, issue 19).
 
 What stays SQLAlchemy's: the statement is written with Core and compiled by the connection's
-dialect, its parameters are converted by the column types' own bind processors (a
-``UTCDateTime`` is stored exactly as the ORM stores it), it runs on the session's connection
+dialect, its parameters are converted by the column types' own bind processors, as the
+dialect adapts them (a ``UTCDateTime`` is stored exactly as the ORM stores it: on SQLite the
+text SQLAlchemy formats, with its fraction of a second even when it is zero, not what sqlite3's
+own adapter writes), it runs on the session's connection
 inside its transaction, the engine's ``before_cursor_execute`` and ``after_cursor_execute``
 listeners see it (``web.boundary`` and the tests count statements that way), and a driver error
 is raised as SQLAlchemy raises it (``IntegrityError`` for a UNIQUE index, say), a lost
@@ -52,7 +54,7 @@ class _Compiled:
         self.binds = tuple(
             (
                 name,
-                compiled.binds[name].type.bind_processor(dialect),
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
                 _REQUIRED if compiled.binds[name].required else compiled.binds[name].value,
             )
             for name in names

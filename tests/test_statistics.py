@@ -169,6 +169,47 @@ def test_autumn_gives_the_repeated_hour_to_one_day(app, db, factory, museum):
     assert {h: n for h, n in stats.by_hour if n} == {2: 2, 23: 1}
 
 
+def test_hours_are_counted_from_the_first_entry_to_the_last_at_their_bounds(
+    app, db, factory, museum, monkeypatch
+):
+    """Each UTC hour is a range count: an entry at 11:00:00 is 11 o'clock's, empty hours are
+    listed, and the hours are split over several statements when there are many."""
+    from contests.models import Entry
+    from contests.reporting import statistics
+
+    contest = factory.contest(
+        museum,
+        slug="heures",
+        starts_at=datetime(2026, 5, 1, 8, 0),
+        ends_at=datetime(2026, 5, 9, 8, 0),
+        draw_at=datetime(2026, 5, 10, 8, 0),
+        min_age=0,
+    )
+    publish_contest(contest, None, _at("2026-04-30T10:00:00"))
+    db.session.commit()
+    mine = Entry.contest_id == contest.id
+    assert statistics.hourly_counts(mine) == []
+    for n, when in enumerate(
+        [
+            "2026-05-02T10:15:00",
+            "2026-05-02T10:59:59.999999",
+            "2026-05-02T11:00:00",
+            "2026-05-02T14:30:00",
+        ]
+    ):
+        factory.entry(contest, email=f"h{n}@example.org", now=_at(when), ip_address=f"192.0.2.{n}")
+    expected = [
+        (_at("2026-05-02T10:00:00"), 2),
+        (_at("2026-05-02T11:00:00"), 1),
+        (_at("2026-05-02T12:00:00"), 0),
+        (_at("2026-05-02T13:00:00"), 0),
+        (_at("2026-05-02T14:00:00"), 1),
+    ]
+    assert statistics.hourly_counts(mine) == expected
+    monkeypatch.setattr(statistics, "HOURS_PER_STATEMENT", 2)
+    assert statistics.hourly_counts(mine) == expected
+
+
 def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museum, spring):
     sign_in(client, "alice@example.org")
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"

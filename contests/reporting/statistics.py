@@ -1,11 +1,11 @@
 """A contest's figures for its organizer and the client's report, computed by the database.
 
-Every count is an aggregate in SQL (a handful of GROUP BY queries over the contest's entries), so
-a million entries cost what the database needs to scan them once or twice, and nothing is
-written on the entry path for statistics. Days and hours are the contest's: entries are counted
-per UTC hour in SQL, then each hour is placed in the contest's time zone, which is exact on
-daylight-saving days for every zone whose offset is whole hours (half-hour zones, such as
-India's, would put the half hour in the hour it starts in).
+Every count is an aggregate in SQL (a handful of GROUP BY queries over the contest's entries, and
+range counts per hour), so a million entries cost what the database needs to scan them once or
+twice, and nothing is written on the entry path for statistics. Days and hours are the
+contest's: entries are counted per UTC hour in SQL, then each hour is placed in the contest's
+time zone, which is exact on daylight-saving days for every zone whose offset is whole hours
+(half-hour zones, such as India's, would put the half hour in the hour it starts in).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, column, func, literal_column, select, values
 from sqlalchemy.orm import aliased
 
 from ..entries.review import source_counts
@@ -76,22 +76,6 @@ class ContestStatistics:
         return self.confirmed - self.returning
 
 
-def utc_hour(dialect: str):
-    """The UTC hour an entry was made in, as the database groups by it: PostgreSQL truncates the
-    timestamp, SQLite cuts its text ("2026-11-03 10"); both read ``ix_entries_contest_created``.
-    (``to_char`` and ``strftime`` format every row: twice as slow at a million.)"""
-    if dialect == "postgresql":
-        return func.date_trunc("hour", Entry.created_at)
-    return func.substr(Entry.created_at, 1, 13)
-
-
-def _hour_of(value) -> datetime:
-    """What ``utc_hour`` gave, as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC)
-    return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
-
-
 def contest_statistics(contest: Contest) -> ContestStatistics:
     stats = ContestStatistics()
     mine = Entry.contest_id == contest.id
@@ -145,16 +129,60 @@ def _when(stats: ContestStatistics, contest: Contest) -> None:
 def local_days_and_hours(condition, zone: str) -> tuple[Counter, Counter]:
     """Entries matching ``condition`` per local day and per local hour of ``zone``: counted per
     UTC hour by the database, each hour then placed in the zone (exact on daylight-saving days)."""
-    hour = utc_hour(db.session.get_bind().dialect.name).label("utc_hour")
     tz = ZoneInfo(zone)
     days, hours = Counter(), Counter()
-    for value, count in db.session.execute(
-        select(hour, func.count()).where(condition).group_by(hour)
-    ):
-        local = _hour_of(value).astimezone(tz)
-        days[local.date()] += count
-        hours[local.hour] += count
+    for hour, count in hourly_counts(condition):
+        if count:
+            local = hour.astimezone(tz)
+            days[local.date()] += count
+            hours[local.hour] += count
     return days, hours
+
+
+#: Hours counted per statement: two parameters each, well below SQLite's 32,766.
+HOURS_PER_STATEMENT = 1000
+
+
+def hourly_counts(condition) -> list[tuple[datetime, int]]:
+    """Entries matching ``condition`` in each UTC hour from the first to the last, empty hours
+    included.
+
+    Each hour is a range count on ``ix_entries_contest_created``, its bounds given as a table of
+    values: the database walks the index once and groups nothing. Grouping the rows by their
+    hour sorted (SQLite) or hashed (PostgreSQL) all of them: at a million entries 0.37 s against
+    0.09 s on SQLite, 0.20 s against 0.13 s on PostgreSQL (bench/stats_bench.py's database).
+    """
+    first, last = db.session.execute(
+        select(
+            select(func.min(Entry.created_at)).where(condition).scalar_subquery(),
+            select(func.max(Entry.created_at)).where(condition).scalar_subquery(),
+        )
+    ).one()
+    if first is None:
+        return []
+    hour = first.replace(minute=0, second=0, microsecond=0)
+    bounds = []
+    while hour <= last:
+        bounds.append((hour, hour + timedelta(hours=1)))
+        hour += timedelta(hours=1)
+    counts = []
+    for offset in range(0, len(bounds), HOURS_PER_STATEMENT):
+        hours = (
+            values(
+                column("start", Entry.created_at.type),
+                column("stop", Entry.created_at.type),
+                name="hours",
+            )
+            .data(bounds[offset : offset + HOURS_PER_STATEMENT])
+            .cte()
+        )
+        within = (
+            select(func.count())
+            .where(condition, Entry.created_at >= hours.c.start, Entry.created_at < hours.c.stop)
+            .scalar_subquery()
+        )
+        counts += db.session.execute(select(hours.c.start, within)).all()
+    return [(start, count) for start, count in counts]
 
 
 def _views(stats: ContestStatistics, contest: Contest) -> None:
