@@ -208,6 +208,9 @@ def test_hours_are_counted_from_the_first_entry_to_the_last_at_their_bounds(
     assert statistics.hourly_counts(mine) == expected
     monkeypatch.setattr(statistics, "HOURS_PER_STATEMENT", 2)
     assert statistics.hourly_counts(mine) == expected
+    # A month that starts at a half hour (India's midnight) cuts its first hour there.
+    since, until = _at("2026-05-02T10:30:00"), _at("2026-05-02T14:00:00")
+    assert statistics.hourly_counts(mine, since, until) == [(since, 1), (expected[1][0], 1)]
 
 
 def test_the_page_shows_the_figures_charts_and_their_data(app, client, db, museum, spring):

@@ -146,10 +146,7 @@ def _figures(organization: Organization, month: date, with_days: bool) -> MonthF
 
 def _days(contest_ids, month, zone, start, end) -> list[tuple[date, int]]:
     """Entries per local day of the month (every day listed, zeros included)."""
-    counted, _hours = local_days_and_hours(
-        Entry.contest_id.in_(contest_ids) & (Entry.created_at >= start) & (Entry.created_at < end),
-        zone,
-    )
+    counted, _hours = local_days_and_hours(Entry.contest_id.in_(contest_ids), zone, start, end)
     days = [month + timedelta(days=n) for n in range((_next(month) - month).days)]
     return [(day, counted.get(day, 0)) for day in days]
 

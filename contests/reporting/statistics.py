@@ -126,12 +126,15 @@ def _when(stats: ContestStatistics, contest: Contest) -> None:
     stats.by_hour = [(h, hours.get(h, 0)) for h in range(24)]
 
 
-def local_days_and_hours(condition, zone: str) -> tuple[Counter, Counter]:
-    """Entries matching ``condition`` per local day and per local hour of ``zone``: counted per
-    UTC hour by the database, each hour then placed in the zone (exact on daylight-saving days)."""
+def local_days_and_hours(
+    condition, zone: str, since: datetime | None = None, until: datetime | None = None
+) -> tuple[Counter, Counter]:
+    """Entries matching ``condition`` (and made from ``since`` to before ``until``) per local day
+    and per local hour of ``zone``: counted per UTC hour by the database, each hour then placed
+    in the zone (exact on daylight-saving days)."""
     tz = ZoneInfo(zone)
     days, hours = Counter(), Counter()
-    for hour, count in hourly_counts(condition):
+    for hour, count in hourly_counts(condition, since, until):
         if count:
             local = hour.astimezone(tz)
             days[local.date()] += count
@@ -143,19 +146,29 @@ def local_days_and_hours(condition, zone: str) -> tuple[Counter, Counter]:
 HOURS_PER_STATEMENT = 1000
 
 
-def hourly_counts(condition) -> list[tuple[datetime, int]]:
+def hourly_counts(
+    condition, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[datetime, int]]:
     """Entries matching ``condition`` in each UTC hour from the first to the last, empty hours
-    included.
+    included; only those made from ``since`` to before ``until``, which cut the first and the
+    last hour (a month that starts at a half hour: India's midnight).
 
     Each hour is a range count on ``ix_entries_contest_created``, its bounds given as a table of
     values: the database walks the index once and groups nothing. Grouping the rows by their
     hour sorted (SQLite) or hashed (PostgreSQL) all of them: at a million entries 0.37 s against
     0.09 s on SQLite, 0.20 s against 0.13 s on PostgreSQL (bench/stats_bench.py's database).
+    ``since`` and ``until`` are not written into each hour's count: with two ranges on the
+    column SQLite walked the whole span for every hour.
     """
+    span = [condition]
+    if since is not None:
+        span.append(Entry.created_at >= since)
+    if until is not None:
+        span.append(Entry.created_at < until)
     first, last = db.session.execute(
         select(
-            select(func.min(Entry.created_at)).where(condition).scalar_subquery(),
-            select(func.max(Entry.created_at)).where(condition).scalar_subquery(),
+            select(func.min(Entry.created_at)).where(*span).scalar_subquery(),
+            select(func.max(Entry.created_at)).where(*span).scalar_subquery(),
         )
     ).one()
     if first is None:
@@ -163,8 +176,9 @@ def hourly_counts(condition) -> list[tuple[datetime, int]]:
     hour = first.replace(minute=0, second=0, microsecond=0)
     bounds = []
     while hour <= last:
-        bounds.append((hour, hour + timedelta(hours=1)))
-        hour += timedelta(hours=1)
+        stop = hour + timedelta(hours=1)
+        bounds.append((max(hour, since or hour), min(stop, until or stop)))
+        hour = stop
     counts = []
     for offset in range(0, len(bounds), HOURS_PER_STATEMENT):
         hours = (
