@@ -351,6 +351,17 @@ def test_cached_page_gets_a_fresh_token_and_follows_changes(app, client, db, ope
     assert 'name="form_token"' not in client.get("/c/noel").get_data(as_text=True)
 
 
+def test_a_contest_updated_on_the_exact_second_takes_entries(app, client, db, open_contest):
+    """The entry's INSERT checks the contest's ``updated_at`` against the one the request read.
+    An instant on the exact second must be bound as the ORM stored it (on SQLite: with its
+    fraction of a second), or every entry is refused as if the contest had just changed."""
+    open_contest.updated_at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    db.session.commit()
+    response = enter(client, "noel", email="seconde@example.org")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert len(_entries(db)) == 1
+
+
 def test_all_problems_are_shown_at_once(app, client, db, factory, museum):
     factory.contest(museum, publish=True, slug="tout", min_age=0, phone_field="required")
     html = enter(client, "tout", first_name="", email="pas-un-email", phone="12").get_data(
