@@ -6,7 +6,7 @@ and its charts."""
 import base64
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -22,31 +22,39 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def _published(factory, db, museum, slug: str, starts: datetime, ends: datetime, **fields):
+    """A contest of the museum open from ``starts`` to ``ends`` (naive, the contest's zone),
+    drawn a day later, published two days before it opens."""
+    contest = factory.contest(
+        museum,
+        slug=slug,
+        starts_at=starts,
+        ends_at=ends,
+        draw_at=ends + timedelta(days=1),
+        min_age=0,
+        **fields,
+    )
+    publish_contest(contest, None, (starts - timedelta(days=2)).replace(tzinfo=UTC))
+    db.session.commit()
+    return contest
+
+
 @pytest.fixture
 def spring(factory, museum, db):
     """Paris moves its clocks from 02:00 to 03:00 on Sunday 29 March 2026."""
-    earlier = factory.contest(
-        museum,
-        slug="hiver",
-        starts_at=datetime(2026, 2, 1, 10, 0),
-        ends_at=datetime(2026, 2, 20, 10, 0),
-        draw_at=datetime(2026, 2, 21, 10, 0),
-        min_age=0,
+    earlier = _published(
+        factory, db, museum, "hiver", datetime(2026, 2, 1, 10, 0), datetime(2026, 2, 20, 10, 0)
     )
-    publish_contest(earlier, None, _at("2026-01-30T10:00:00"))
-    db.session.commit()
     factory.entry(earlier, email="fidele@example.org", now=_at("2026-02-02T10:00:00"))
-    contest = factory.contest(
+    contest = _published(
+        factory,
+        db,
         museum,
-        slug="printemps",
-        starts_at=datetime(2026, 3, 27, 12, 0),
-        ends_at=datetime(2026, 4, 2, 12, 0),
-        draw_at=datetime(2026, 4, 3, 12, 0),
-        min_age=0,
+        "printemps",
+        datetime(2026, 3, 27, 12, 0),
+        datetime(2026, 4, 2, 12, 0),
         postal_code_field="optional",
     )
-    publish_contest(contest, None, _at("2026-03-20T10:00:00"))
-    db.session.commit()
     rows = [
         # UTC instant, email, postal code, channel, opt-in, attribution
         ("2026-03-28T22:30:00", "a@example.org", "75011", "", False, ""),  # Sat 23:30 CET
@@ -117,16 +125,9 @@ def test_returning_counts_confirmed_entrants_who_came_from_another_contest_first
     excluded = factory.entry(
         spring, email="An.Cien+printemps@gmail.com", now=_at("2026-03-31T10:00:00")
     )
-    summer = factory.contest(
-        museum,
-        slug="ete",
-        starts_at=datetime(2026, 6, 1, 10, 0),
-        ends_at=datetime(2026, 6, 20, 10, 0),
-        draw_at=datetime(2026, 6, 21, 10, 0),
-        min_age=0,
+    summer = _published(
+        factory, db, museum, "ete", datetime(2026, 6, 1, 10, 0), datetime(2026, 6, 20, 10, 0)
     )
-    publish_contest(summer, None, _at("2026-05-30T10:00:00"))
-    db.session.commit()
     factory.entry(summer, email="plus.tard@example.org", now=_at("2026-06-02T10:00:00"))
     factory.entry(summer, email="b@example.org", now=_at("2026-06-02T11:00:00"))
     factory.entry(summer, email="nouveau@example.org", now=_at("2026-06-02T12:00:00"))
@@ -150,16 +151,9 @@ def test_the_entries_page_counts_entries_per_channel(app, client, db, museum, sp
 def test_autumn_gives_the_repeated_hour_to_one_day(app, db, factory, museum):
     """Paris goes back from 03:00 to 02:00 on Sunday 25 October 2026: 00:30 and 01:30 UTC are
     both 02:30-ish local, on the same day."""
-    contest = factory.contest(
-        museum,
-        slug="automne",
-        starts_at=datetime(2026, 10, 20, 12, 0),
-        ends_at=datetime(2026, 10, 30, 12, 0),
-        draw_at=datetime(2026, 10, 31, 12, 0),
-        min_age=0,
+    contest = _published(
+        factory, db, museum, "automne", datetime(2026, 10, 20, 12, 0), datetime(2026, 10, 30, 12, 0)
     )
-    publish_contest(contest, None, _at("2026-10-10T10:00:00"))
-    db.session.commit()
     for n, when in enumerate(["2026-10-25T00:30:00", "2026-10-25T01:30:00", "2026-10-25T22:59:00"]):
         factory.entry(contest, email=f"z{n}@example.org", now=_at(when), ip_address=f"192.0.2.{n}")
     stats = contest_statistics(contest)
@@ -177,16 +171,9 @@ def test_hours_are_counted_from_the_first_entry_to_the_last_at_their_bounds(
     from contests.models import Entry
     from contests.reporting import statistics
 
-    contest = factory.contest(
-        museum,
-        slug="heures",
-        starts_at=datetime(2026, 5, 1, 8, 0),
-        ends_at=datetime(2026, 5, 9, 8, 0),
-        draw_at=datetime(2026, 5, 10, 8, 0),
-        min_age=0,
+    contest = _published(
+        factory, db, museum, "heures", datetime(2026, 5, 1, 8, 0), datetime(2026, 5, 9, 8, 0)
     )
-    publish_contest(contest, None, _at("2026-04-30T10:00:00"))
-    db.session.commit()
     mine = Entry.contest_id == contest.id
     assert statistics.hourly_counts(mine) == []
     for n, when in enumerate(
