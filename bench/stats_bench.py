@@ -119,8 +119,7 @@ print(json.dumps([seconds, charts, stats.total, stats.returning, sorted(pdf)[1],
 """
 
 
-def bench(backend: str, url: str, count: int) -> dict:
-    instance = Path(tempfile.mkdtemp(prefix=f"contests-statsbench-{backend}-"))
+def bench(backend: str, url: str, count: int, instance: Path) -> dict:
     os.environ.update(
         {
             "CONTESTS_DATABASE_URL": url,
@@ -208,7 +207,9 @@ def main() -> int:
 
     url = bench_database(args.backend, "statsbench", args.postgres_url)
     try:
-        r = bench(args.backend, url, args.entries)
+        # The instance folder holds the run's keys: removed with it.
+        with tempfile.TemporaryDirectory(prefix=f"contests-statsbench-{args.backend}-") as folder:
+            r = bench(args.backend, url, args.entries, Path(folder))
     finally:
         drop_bench_database(url)
     verdict = "PASS" if r["slowest"] <= 1.0 else "BELOW TARGET"
