@@ -258,9 +258,18 @@ def factory(app):
             values.update(overrides)
             return values
 
-        def contest(self, organization, prizes=1, publish=False, closed=False, **overrides):
+        def contest(
+            self,
+            organization,
+            prizes=1,
+            publish=False,
+            closed=False,
+            published_at=None,
+            **overrides,
+        ):
             """A contest; ``closed``: published days ago, closed a minute ago, its draw due
-            (what the draw's specification says is then true, as the verifier checks)."""
+            (what the draw's specification says is then true, as the verifier checks);
+            ``published_at``: published at that instant (a contest of past dates)."""
             if closed:
                 from contests.timezones import utc_to_local
 
@@ -287,7 +296,9 @@ def factory(app):
                     },
                     None,
                 )
-            if publish:
+            if published_at is not None:
+                publish_contest(contest, None, published_at)
+            elif publish:
                 publish_contest(contest, None, self.now - timedelta(days=4) if closed else self.now)
             _db.session.commit()
             return contest

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from contests.contest.publishing import publish_contest
 from contests.demo import RECORDED_ROUND
 from contests.draw import beacon, protocol
 from contests.draw.verify import CheckFailed, verify
@@ -64,9 +63,8 @@ def contest(factory, museum, db):
         draw_at=datetime(2020, 8, 16, 23, 39),
         entropy_sources="",
         entropy_format="drand-mainnet",
+        published_at=datetime(2020, 8, 1, tzinfo=UTC),
     )
-    publish_contest(contest, None, datetime(2020, 8, 1, tzinfo=UTC))
-    db.session.commit()
     for n in range(6):
         factory.entry(contest, email=f"b{n}@example.org", now=datetime(2020, 8, 12, tzinfo=UTC))
     return contest

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import insert
 from test_certificates import ENGLISH, pdf_text
 
-from contests.contest.publishing import publish_contest
 from contests.models import PageView
 from contests.reporting import monthly
 from contests.reporting.monthly import (
@@ -38,9 +37,8 @@ def autumn(factory, museum, db):
         ends_at=datetime(2026, 12, 5, 10, 0),
         draw_at=datetime(2026, 12, 6, 10, 0),
         min_age=0,
+        published_at=_at("2026-09-30T10:00:00"),
     )
-    publish_contest(contest, None, _at("2026-09-30T10:00:00"))
-    db.session.commit()
     for n, when in enumerate(
         [
             "2026-10-05T10:00:00",  # October

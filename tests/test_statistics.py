@@ -12,7 +12,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from contests.contest.publishing import publish_contest
 from contests.reporting.charts import render
 from contests.reporting.statistics import contest_statistics
 from helpers import sign_in
@@ -22,33 +21,30 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _published(factory, db, museum, slug: str, starts: datetime, ends: datetime, **fields):
+def _published(factory, museum, slug: str, starts: datetime, ends: datetime, **fields):
     """A contest of the museum open from ``starts`` to ``ends`` (naive, the contest's zone),
     drawn a day later, published two days before it opens."""
-    contest = factory.contest(
+    return factory.contest(
         museum,
         slug=slug,
         starts_at=starts,
         ends_at=ends,
         draw_at=ends + timedelta(days=1),
         min_age=0,
+        published_at=(starts - timedelta(days=2)).replace(tzinfo=UTC),
         **fields,
     )
-    publish_contest(contest, None, (starts - timedelta(days=2)).replace(tzinfo=UTC))
-    db.session.commit()
-    return contest
 
 
 @pytest.fixture
 def spring(factory, museum, db):
     """Paris moves its clocks from 02:00 to 03:00 on Sunday 29 March 2026."""
     earlier = _published(
-        factory, db, museum, "hiver", datetime(2026, 2, 1, 10, 0), datetime(2026, 2, 20, 10, 0)
+        factory, museum, "hiver", datetime(2026, 2, 1, 10, 0), datetime(2026, 2, 20, 10, 0)
     )
     factory.entry(earlier, email="fidele@example.org", now=_at("2026-02-02T10:00:00"))
     contest = _published(
         factory,
-        db,
         museum,
         "printemps",
         datetime(2026, 3, 27, 12, 0),
@@ -126,7 +122,7 @@ def test_returning_counts_confirmed_entrants_who_came_from_another_contest_first
         spring, email="An.Cien+printemps@gmail.com", now=_at("2026-03-31T10:00:00")
     )
     summer = _published(
-        factory, db, museum, "ete", datetime(2026, 6, 1, 10, 0), datetime(2026, 6, 20, 10, 0)
+        factory, museum, "ete", datetime(2026, 6, 1, 10, 0), datetime(2026, 6, 20, 10, 0)
     )
     factory.entry(summer, email="plus.tard@example.org", now=_at("2026-06-02T10:00:00"))
     factory.entry(summer, email="b@example.org", now=_at("2026-06-02T11:00:00"))
@@ -152,7 +148,7 @@ def test_autumn_gives_the_repeated_hour_to_one_day(app, db, factory, museum):
     """Paris goes back from 03:00 to 02:00 on Sunday 25 October 2026: 00:30 and 01:30 UTC are
     both 02:30-ish local, on the same day."""
     contest = _published(
-        factory, db, museum, "automne", datetime(2026, 10, 20, 12, 0), datetime(2026, 10, 30, 12, 0)
+        factory, museum, "automne", datetime(2026, 10, 20, 12, 0), datetime(2026, 10, 30, 12, 0)
     )
     for n, when in enumerate(["2026-10-25T00:30:00", "2026-10-25T01:30:00", "2026-10-25T22:59:00"]):
         factory.entry(contest, email=f"z{n}@example.org", now=_at(when), ip_address=f"192.0.2.{n}")
@@ -172,7 +168,7 @@ def test_hours_are_counted_from_the_first_entry_to_the_last_at_their_bounds(
     from contests.reporting import statistics
 
     contest = _published(
-        factory, db, museum, "heures", datetime(2026, 5, 1, 8, 0), datetime(2026, 5, 9, 8, 0)
+        factory, museum, "heures", datetime(2026, 5, 1, 8, 0), datetime(2026, 5, 9, 8, 0)
     )
     mine = Entry.contest_id == contest.id
     assert statistics.hourly_counts(mine) == []
